@@ -1,0 +1,20 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger as Pino } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { LintelConfig } from '@lintel/config';
+import { PASSWORD_HASHER_PROVIDER } from '@lintel/auth';
+import { DomainModule } from '@lintel/domain';
+import { createLintelApp } from '@lintel/platform';
+import { IdentityModule } from './identity.module.js';
+
+/** The Keystone v3 app, served at `/v3` and, identically, at `/identity/v3`. */
+export function createIdentityApp(config: LintelConfig, logger: Pino, dataSource?: DataSource): Promise<NestFastifyApplication> {
+  return createLintelApp({
+    config,
+    logger,
+    dialect: 'keystone',
+    feature: IdentityModule,
+    imports: [DomainModule.forRoot({ hasher: PASSWORD_HASHER_PROVIDER, dataSource })],
+    stripPrefixes: ['/identity'],
+  });
+}

@@ -1,0 +1,96 @@
+import { InvalidInputError } from '@lintel/domain';
+import type { AuthRequest, DomainRef, ScopeRequest, UserRef } from '@lintel/auth';
+import { AuthMethodNotSupportedError } from '../keystone-exception.filter.js';
+
+/** Methods Lintel authenticates with (Keystone's `[auth] methods` subset). */
+export const AUTH_METHODS = ['password', 'token'];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const MAX_FIELD = 255;
+
+function str(v: unknown, path: string, max = MAX_FIELD): string {
+  if (typeof v !== 'string') throw InvalidInputError.field(path, `${JSON.stringify(v)} is not of type 'string'`);
+  if (v.length > max) throw InvalidInputError.field(path, `'${v.slice(0, 16)}…' is too long`);
+  return v;
+}
+
+function optStr(o: Obj, key: string, path: string): string | undefined {
+  return o[key] === undefined ? undefined : str(o[key], `${path}/${key}`);
+}
+
+function obj(v: unknown, attribute: string, target: string): Obj {
+  if (v === undefined || v === null) throw InvalidInputError.missing(attribute, target);
+  if (!isObj(v)) throw InvalidInputError.field(target === 'request body' ? attribute : `${target}/${attribute}`, `${JSON.stringify(v)} is not of type 'object'`);
+  return v;
+}
+
+function domainRef(v: unknown, owner: string, path: string): DomainRef {
+  const d = obj(v, 'domain', owner);
+  const ref = { id: optStr(d, 'id', `${path}/domain`), name: optStr(d, 'name', `${path}/domain`) };
+  if (ref.id === undefined && ref.name === undefined) throw InvalidInputError.missing('id or name', 'domain');
+  return ref;
+}
+
+/**
+ * Checks a `POST /v3/auth/tokens` body the way Keystone does and returns the typed request.
+ * Messages follow Keystone's ValidationError and SchemaValidationError texts (contract §2.1, §2.7).
+ * Unknown extra properties are ignored, as upstream does.
+ */
+export function parseAuthRequest(body: unknown): AuthRequest {
+  const root = isObj(body) ? body : {};
+  const auth = obj(root.auth, 'auth', 'request body');
+  const identity = obj(auth.identity, 'identity', 'auth');
+  if (identity.methods === undefined) throw InvalidInputError.field('identity', "'methods' is a required property");
+  if (!Array.isArray(identity.methods) || !identity.methods.every((m) => typeof m === 'string')) {
+    throw InvalidInputError.field('identity/methods', `${JSON.stringify(identity.methods)} is not of type 'array' of strings`);
+  }
+  const methods = [...new Set(identity.methods as string[])];
+  if (!methods.length) throw InvalidInputError.field('identity/methods', '[] is too short');
+  if (methods.some((m) => !AUTH_METHODS.includes(m))) throw new AuthMethodNotSupportedError(AUTH_METHODS);
+  const req: AuthRequest = { methods };
+
+  for (const m of methods) if (identity[m] === undefined) throw InvalidInputError.missing(m, 'identity');
+  if (methods.includes('password')) {
+    const pw = obj(identity.password, 'password', 'identity');
+    const u = obj(pw.user, 'user', 'password');
+    const user: UserRef = { id: optStr(u, 'id', 'identity/password/user'), name: optStr(u, 'name', 'identity/password/user') };
+    if (user.id === undefined && user.name === undefined) {
+      throw new InvalidInputError('Invalid input for field identity/password/user: id or name must be present.');
+    }
+    if (user.name !== undefined) user.domain = domainRef(u.domain, 'user', 'identity/password/user');
+    // A missing password is an authentication failure (401), not a schema error, as upstream.
+    const password = u.password === undefined ? '' : str(u.password, 'identity/password/user/password', 4096);
+    req.password = { user, password };
+  }
+  if (methods.includes('token')) {
+    const t = obj(identity.token, 'token', 'identity');
+    if (t.id === undefined) throw InvalidInputError.field('identity/token', "'id' is a required property");
+    req.token = { id: str(t.id, 'identity/token/id', 8192) };
+  }
+  if (auth.scope !== undefined) req.scope = parseScope(auth.scope);
+  return req;
+}
+
+const SCOPE_KEYS = ['project', 'domain', 'system', 'unscoped', 'OS-TRUST:trust'];
+
+function parseScope(v: unknown): ScopeRequest {
+  if (v === 'unscoped') return 'unscoped';
+  if (!isObj(v)) throw InvalidInputError.field('scope', `${JSON.stringify(v)} is not valid under any of the given schemas`);
+  const present = SCOPE_KEYS.filter((k) => v[k] !== undefined);
+  if (present.length !== 1) throw InvalidInputError.missing('system, project, domain, OS-TRUST:trust or unscoped', 'scope');
+  const key = present[0]!;
+  if (key === 'unscoped') return 'unscoped';
+  if (key === 'OS-TRUST:trust') throw new InvalidInputError('Trust-scoped tokens are not supported by this server.');
+  if (key === 'system') {
+    const s = obj(v.system, 'system', 'scope');
+    if (s.all !== true) throw InvalidInputError.field('scope/system', "'all' must be true");
+    return { system: true };
+  }
+  if (key === 'domain') return { domain: domainRef(v.domain, 'scope', 'scope') };
+  const p = obj(v.project, 'project', 'scope');
+  const project = { id: optStr(p, 'id', 'scope/project'), name: optStr(p, 'name', 'scope/project'), domain: undefined as DomainRef | undefined };
+  if (project.id === undefined && project.name === undefined) throw InvalidInputError.missing('id or name', 'project');
+  if (project.name !== undefined) project.domain = domainRef(p.domain, 'project', 'scope/project');
+  return { project };
+}

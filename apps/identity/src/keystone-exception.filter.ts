@@ -1,0 +1,72 @@
+import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { DomainError, isDatabaseUnavailable, type ErrorCode } from '@lintel/domain';
+import { baseUrl } from './base-url.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  NotFound: 404, Conflict: 409, InvalidInput: 400, Unauthenticated: 401, Forbidden: 403, PayloadTooLarge: 413,
+  UnsupportedMediaType: 415, MethodNotAllowed: 405, Unavailable: 503, Internal: 500,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error',
+  501: 'Not Implemented', 503: 'Service Unavailable',
+};
+
+const INVALID_JSON = 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+const UNEXPECTED = 'An unexpected error prevented the server from fulfilling your request.';
+
+/** Keystone's 401 for an auth method it does not offer; the body lists the ones it does. */
+export class AuthMethodNotSupportedError extends DomainError {
+  constructor(readonly methods: string[]) {
+    super('Unauthenticated', 'Attempted to authenticate with an unsupported method.', 'unsupported auth method');
+  }
+}
+
+/**
+ * Renders every failure of the identity app as Keystone does: `{"error":{"code","message","title"}}`,
+ * `WWW-Authenticate` on 401, no body on HEAD, never a stack trace. The reason behind a 401 goes to
+ * the log only.
+ */
+@Catch()
+export class KeystoneExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Keystone');
+
+  constructor(@Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig) {}
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, message, extra } = this.describe(err, req);
+    const body: Record<string, unknown> = { code: status, message, title: TITLES[status] ?? 'Error', ...extra };
+    if (status === 401) reply.header('WWW-Authenticate', `Keystone uri="${baseUrl(req, this.cfg.publicUrl)}/v3"`);
+    reply.status(status).header('Content-Type', 'application/json');
+    reply.send(req.method === 'HEAD' ? undefined : JSON.stringify({ error: body }));
+  }
+
+  private describe(err: unknown, req: FastifyRequest): { status: number; message: string; extra?: object } {
+    if (err instanceof DomainError) {
+      const status = STATUS[err.code];
+      if (status === 401) this.logger.warn({ reason: err.reason, remote: req.ip }, 'authentication failed');
+      if (status === 503) this.logger.error({ reason: err.reason }, 'service unavailable');
+      const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : undefined;
+      return { status, message: err.message, extra };
+    }
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      if (status === 404) return { status, message: 'The resource could not be found.' };
+      if (status === 413) return { status, message: 'The request is too large.' };
+      if (status === 415 || status === 400) return { status: 400, message: INVALID_JSON };
+      return { status, message: TITLES[status] ?? 'Error' };
+    }
+    if (isDatabaseUnavailable(err)) {
+      this.logger.error({ reason: (err as Error).message }, 'database unavailable');
+      return { status: 503, message: 'The service is temporarily unavailable. Please try again later.' };
+    }
+    this.logger.error({ stack: (err as Error)?.stack }, 'unexpected error');
+    return { status: 500, message: UNEXPECTED };
+  }
+}
+

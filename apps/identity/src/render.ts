@@ -1,0 +1,81 @@
+import type { TokenView } from '@lintel/auth';
+import type { CatalogEntry, DomainEntity, ProjectEntity } from '@lintel/domain';
+
+/** Token instants: whole seconds with Keystone's fixed `.000000Z` fraction. */
+export function tokenTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
+}
+
+/** Resource instants: naive UTC with six fraction digits, or null. */
+export function resourceTime(d: Date | null | undefined): string | null {
+  return d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000') : null;
+}
+
+export function renderDomain(d: DomainEntity, base: string) {
+  return {
+    id: d.id, name: d.name, description: d.description ?? '', enabled: d.enabled, tags: d.tags ?? [], options: {},
+    ...(d.extra ?? {}), links: { self: `${base}/v3/domains/${d.id}` },
+  };
+}
+
+export function renderProject(p: ProjectEntity, base: string) {
+  return {
+    id: p.id, name: p.name, domain_id: p.domainId, description: p.description ?? '', enabled: p.enabled,
+    parent_id: p.parentId, is_domain: p.isDomain, tags: p.tags ?? [], options: {},
+    ...(p.extra ?? {}), links: { self: `${base}/v3/projects/${p.id}` },
+  };
+}
+
+const PROJECT_VARS = /\$\((project_id|tenant_id)\)s|%\((project_id|tenant_id)\)s/g;
+const USER_VARS = /\$\(user_id\)s|%\(user_id\)s/g;
+
+/**
+ * The catalog as a token shows it. Endpoint URLs get the project and user substituted; without a
+ * project scope, endpoints that need a project id are left out (Keystone does the same).
+ */
+export function renderCatalog(entries: CatalogEntry[], projectId: string | undefined, userId: string) {
+  return entries.map(({ service, endpoints }) => ({
+    endpoints: endpoints
+      .filter((e) => projectId !== undefined || !e.url.match(PROJECT_VARS))
+      .map((e) => ({
+        id: e.id,
+        interface: e.interface,
+        region_id: e.regionId,
+        url: e.url.replace(PROJECT_VARS, projectId ?? '').replace(USER_VARS, userId),
+        region: e.regionId,
+      })),
+    id: service.id,
+    type: service.type,
+    name: service.name ?? '',
+  }));
+}
+
+/** The `token` object of §2.4. */
+export function renderToken(v: TokenView, catalog: CatalogEntry[] | undefined) {
+  const c = v.claims;
+  const token: Record<string, unknown> = {
+    methods: c.methods,
+    user: {
+      domain: { id: v.userDomain.id, name: v.userDomain.name },
+      id: v.user.id,
+      name: v.user.name,
+      password_expires_at: resourceTime(v.passwordExpiresAt),
+    },
+    audit_ids: c.auditIds,
+    expires_at: tokenTime(c.expiresAt),
+    issued_at: tokenTime(c.issuedAt),
+  };
+  if (v.project) {
+    token.project = { domain: { id: v.projectDomain!.id, name: v.projectDomain!.name }, id: v.project.id, name: v.project.name };
+    token.is_domain = v.project.isDomain;
+  } else if (v.domain) {
+    token.domain = { id: v.domain.id, name: v.domain.name };
+  } else if (c.scope && 'system' in c.scope) {
+    token.system = { all: true };
+  }
+  if (c.scope) {
+    token.roles = v.roles.map((r) => ({ id: r.id, name: r.name }));
+    if (catalog) token.catalog = renderCatalog(catalog, v.project?.id, v.user.id);
+  }
+  return { token };
+}

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { runMain } from '@lintel/platform';
+import { createManageContext } from './manage.module.js';
+import { bootstrap, migrate, tokenKeys } from './tasks.js';
+
+/** `lintel-manage`: Lintel's keystone-manage. Every command is idempotent. */
+await runMain(async (config, logger) => {
+  const program = new Command('lintel-manage').description("Lintel's keystone-manage").exitOverride();
+
+  program.command('db').description('database schema').command('migrate').description('apply pending migrations')
+    .action(async () => {
+      const applied = await migrate(config);
+      logger.info({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
+    });
+
+  program.command('bootstrap').description('create the Default domain, roles, admin user and project, and the catalog')
+    .option('--bootstrap-password <password>', 'admin password (else LINTEL_ADMIN_PASSWORD, else the saved or a generated one)')
+    .action(async (opts: { bootstrapPassword?: string }) => {
+      const ctx = await createManageContext(config, logger);
+      try {
+        await bootstrap(ctx, config, logger, opts.bootstrapPassword);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  const keys = program.command('token-keys').description('token signing key repository (staged / primary / retired)');
+  keys.command('setup').description('create the repository if it does not exist').action(async () => {
+    const created = await tokenKeys(config).setup();
+    logger.info({ dir: config.token.keysDir }, created ? 'token key repository created' : 'token key repository already exists');
+  });
+  keys.command('rotate').description('promote the staged key to primary and stage a new one').action(async () => {
+    const r = await tokenKeys(config).rotate();
+    logger.info({ dir: config.token.keysDir, primary: r.primary, removed: r.removed }, 'token keys rotated');
+  });
+
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith('commander.')) {
+      process.exitCode = (e as { exitCode?: number }).exitCode ?? 2;
+      return;
+    }
+    throw e;
+  }
+});

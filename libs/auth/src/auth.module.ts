@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { PasswordHasher } from '@lintel/domain';
+import { BcryptPasswordHasher } from './bcrypt-hasher.js';
+import { RevocationCache } from './revocation-cache.js';
+import { TokenProvider } from './token-provider.js';
+import { TokenService } from './token.service.js';
+import { XAuthTokenGuard } from './x-auth-token.guard.js';
+
+/** The PasswordHasher binding that DomainModule.forRoot takes. */
+export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: BcryptPasswordHasher };
+
+/** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
+@Module({
+  providers: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard],
+  exports: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,44 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Piscina } from 'piscina';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { PasswordHasher } from '@lintel/domain';
+import type { HashJob } from './hash.worker.js';
+
+/**
+ * bcrypt on a fixed pool of worker threads (`LINTEL_HASH_THREADS`, by default one less than the
+ * cores), so password checks never stall the event loop that validates tokens.
+ */
+@Injectable()
+export class BcryptPasswordHasher extends PasswordHasher implements OnModuleDestroy {
+  private poolInstance: Piscina | undefined;
+  private readonly rounds: number;
+
+  constructor(@Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig) {
+    super();
+    this.rounds = cfg.password.bcryptRounds;
+  }
+
+  /** Started on first use, so a process that never checks a password starts no threads. */
+  private get pool(): Piscina {
+    const threads = this.cfg.password.hashThreads;
+    this.poolInstance ??= new Piscina({
+      filename: new URL('./hash.worker.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 2 ** 31 - 1,
+    });
+    return this.poolInstance;
+  }
+
+  hash(password: string): Promise<string> {
+    return this.pool.run({ op: 'hash', password, rounds: this.rounds } satisfies HashJob);
+  }
+
+  verify(password: string, hash: string): Promise<boolean> {
+    return this.pool.run({ op: 'verify', password, hash } satisfies HashJob);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.poolInstance?.destroy();
+  }
+}

@@ -1,0 +1,132 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import type { ScopeTarget } from '@lintel/domain';
+import { TOKEN_ALG, TokenKeyRepository, type KeyRing } from './token-key-repository.js';
+import type { TokenClaims } from './token-claims.js';
+
+/** Why a token string could not be turned into claims. */
+export class TokenFormatError extends Error {}
+
+interface Payload {
+  sub: string;
+  iat: number;
+  exp: number;
+  openstack_methods: string[];
+  openstack_audit_ids: string[];
+  openstack_project_id?: string;
+  openstack_domain_id?: string;
+  openstack_system?: 'all';
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const RELOAD_INTERVAL_MS = 10_000;
+const MIN_RELOAD_GAP_MS = 1_000;
+
+/**
+ * Mints and verifies compact ES256 JWS tokens with the key repository. Verification needs no
+ * database: the signature, then the claims. Keys are re-read periodically and whenever a token
+ * names an unknown `kid`, so a rotation done by another process is picked up without a restart.
+ */
+@Injectable()
+export class TokenProvider implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(TokenProvider.name);
+  private readonly repo: TokenKeyRepository;
+  private ring: KeyRing | undefined;
+  private lastLoad = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Called after the key set changes (verified-token caches must be dropped). */
+  onKeysChanged: (() => void) | undefined;
+
+  constructor(@Inject(LINTEL_CONFIG) cfg: LintelConfig) {
+    this.repo = new TokenKeyRepository(cfg.token.keysDir, cfg.token.maxActiveKeys);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    this.timer = setInterval(() => void this.reload().catch((e) => this.logger.error(`token key reload failed: ${e.message}`)), RELOAD_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  get loaded(): boolean {
+    return this.ring !== undefined;
+  }
+
+  async reload(): Promise<void> {
+    this.lastLoad = Date.now();
+    const ring = await this.repo.load();
+    const before = this.ring ? [...this.ring.byKid.keys()].sort().join() : '';
+    this.ring = ring;
+    if (before && before !== [...ring.byKid.keys()].sort().join()) this.onKeysChanged?.();
+  }
+
+  async mint(c: TokenClaims): Promise<string> {
+    const ring = this.ring!;
+    const payload: Payload = {
+      sub: c.userId,
+      iat: c.issuedAt / 1000,
+      exp: Math.floor(c.expiresAt / 1000),
+      openstack_methods: c.methods,
+      openstack_audit_ids: c.auditIds,
+    };
+    if (c.scope && 'project' in c.scope) payload.openstack_project_id = c.scope.project;
+    else if (c.scope && 'domain' in c.scope) payload.openstack_domain_id = c.scope.domain;
+    else if (c.scope) payload.openstack_system = 'all';
+    return new CompactSign(encoder.encode(JSON.stringify(payload)))
+      .setProtectedHeader({ alg: TOKEN_ALG, kid: ring.primary.kid, typ: 'JWT' })
+      .sign(ring.primary.privateKey);
+  }
+
+  /** Verifies the signature and decodes the claims; expiry and revocation are the caller's to check. */
+  async verify(token: string): Promise<TokenClaims> {
+    if (token.length > 2048 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) throw new TokenFormatError('not a compact JWS');
+    let kid: string | undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.alg !== TOKEN_ALG) throw new TokenFormatError('unexpected algorithm');
+      kid = header.kid;
+    } catch (e) {
+      throw e instanceof TokenFormatError ? e : new TokenFormatError('undecodable header');
+    }
+    if (!kid) throw new TokenFormatError('no kid');
+    let key = this.ring?.byKid.get(kid);
+    if (!key && Date.now() - this.lastLoad > MIN_RELOAD_GAP_MS) {
+      await this.reload().catch(() => undefined);
+      key = this.ring?.byKid.get(kid);
+    }
+    if (!key) throw new TokenFormatError('unknown signing key');
+    let payload: Payload;
+    try {
+      const r = await compactVerify(token, key.publicKey, { algorithms: [TOKEN_ALG] });
+      payload = JSON.parse(decoder.decode(r.payload)) as Payload;
+    } catch {
+      throw new TokenFormatError('bad signature or payload');
+    }
+    return toClaims(payload);
+  }
+}
+
+function toClaims(p: Payload): TokenClaims {
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (typeof p.sub !== 'string' || typeof p.iat !== 'number' || typeof p.exp !== 'number'
+    || !strings(p.openstack_methods) || !strings(p.openstack_audit_ids)) {
+    throw new TokenFormatError('claims missing');
+  }
+  let scope: ScopeTarget | undefined;
+  if (p.openstack_project_id) scope = { project: p.openstack_project_id };
+  else if (p.openstack_domain_id) scope = { domain: p.openstack_domain_id };
+  else if (p.openstack_system === 'all') scope = { system: true };
+  return {
+    userId: p.sub,
+    methods: p.openstack_methods,
+    auditIds: p.openstack_audit_ids,
+    issuedAt: Math.round(p.iat * 1000),
+    expiresAt: p.exp * 1000,
+    scope,
+  };
+}

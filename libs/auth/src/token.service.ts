@@ -1,0 +1,286 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import {
+  AssignmentService, CatalogService, DomainError, ForbiddenError, IdentityService, newAuditId, ResourceService,
+  UnauthenticatedError, type CatalogEntry, type DomainEntity, type ProjectEntity, type RoleEntity, type ScopeTarget,
+  type UserEntity,
+} from '@lintel/domain';
+import type { Principal } from './principal.js';
+import { RevocationCache } from './revocation-cache.js';
+import { scopeKey, type TokenClaims } from './token-claims.js';
+import { TokenFormatError, TokenProvider } from './token-provider.js';
+
+export interface DomainRef { id?: string; name?: string }
+export interface UserRef { id?: string; name?: string; domain?: DomainRef }
+
+/** `auth.scope` of a token request, already checked for shape by the dialect. */
+export type ScopeRequest =
+  | { project: { id?: string; name?: string; domain?: DomainRef } }
+  | { domain: DomainRef }
+  | { system: true }
+  | 'unscoped';
+
+export interface AuthRequest {
+  methods: string[];
+  password?: { user: UserRef; password: string };
+  token?: { id: string };
+  scope?: ScopeRequest;
+}
+
+/** Everything a token response shows, derived at issue or validation time. */
+export interface TokenView {
+  claims: TokenClaims;
+  user: UserEntity;
+  userDomain: DomainEntity;
+  passwordExpiresAt: Date | null;
+  project?: ProjectEntity;
+  projectDomain?: DomainEntity;
+  domain?: DomainEntity;
+  roles: RoleEntity[];
+}
+
+type Derived = Omit<TokenView, 'claims'> & { at: number };
+
+/** Keystone's 404s for a subject token that cannot be used. */
+const tokenNotFound = (msg = 'Failed to validate token') => new DomainError('NotFound', msg);
+const UNRECOGNIZED = 'Could not recognize Fernet token';
+
+const DERIVED_TTL_MS = 1000;
+const CATALOG_TTL_MS = 2000;
+const MAX_CACHED = 20_000;
+
+/**
+ * Issues and validates tokens. Validation is local: signature (cached per token string), then the
+ * revocation cache, then the user's and scope's derived data (cached for a second; every change
+ * that matters for security also writes a revocation event, which is checked on every call).
+ */
+@Injectable()
+export class TokenService {
+  private readonly logger = new Logger(TokenService.name);
+  private readonly verified = new Map<string, TokenClaims>();
+  private readonly derived = new Map<string, Derived>();
+  private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
+
+  constructor(
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly provider: TokenProvider,
+    private readonly revocations: RevocationCache,
+    private readonly identity: IdentityService,
+    private readonly resources: ResourceService,
+    private readonly assignments: AssignmentService,
+    private readonly catalog: CatalogService,
+  ) {
+    provider.onKeysChanged = () => this.verified.clear();
+  }
+
+  // ---------------------------------------------------------------- issue
+
+  async issue(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
+    const target = req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope) : undefined;
+
+    let user: UserEntity | undefined;
+    let methods = new Set<string>();
+    let expiresAt = (Math.floor(Date.now() / 1000) + this.cfg.token.expiration) * 1000;
+    let chainRoot: string | undefined;
+    let source: TokenClaims | undefined;
+
+    if (req.methods.includes('password')) {
+      user = await this.authenticatePassword(req.password!.user, req.password!.password);
+      methods.add('password');
+    }
+    if (req.methods.includes('token')) {
+      source = await this.checkSubject(req.token!.id, false, 'issue');
+      if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
+      user ??= (await this.identity.getUser(source.userId))!;
+      methods = new Set([...methods, ...source.methods, 'token']);
+      expiresAt = Math.min(expiresAt, source.expiresAt);
+      chainRoot = source.auditIds[source.auditIds.length - 1];
+      if (source.scope && 'system' in source.scope && target && !('system' in target)) {
+        throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
+      }
+    }
+    if (!user) throw new UnauthenticatedError('no usable authentication method');
+
+    let scope = target;
+    if (!scope && req.scope === undefined && user.defaultProjectId && !source) scope = await this.defaultProjectScope(user);
+
+    const claims: TokenClaims = {
+      userId: user.id,
+      methods: [...methods],
+      auditIds: chainRoot ? [newAuditId(), chainRoot] : [newAuditId()],
+      issuedAt: Date.now(),
+      expiresAt,
+      scope,
+    };
+    const derived = await this.derive(claims, false);
+    if (scope && !derived.roles.length) throw new UnauthenticatedError(`user ${user.id} has no role on ${scopeKey(scope)}`);
+    const id = await this.provider.mint(claims);
+    return { id, view: { claims, ...derived } };
+  }
+
+  private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
+    let user: UserEntity | null = null;
+    if (ref.name !== undefined) {
+      const domain = await this.findDomain(ref.domain!);
+      if (domain?.enabled) user = await this.identity.findUserByName(domain.id, ref.name);
+    } else {
+      user = await this.identity.getUser(ref.id!);
+    }
+    if (user && !user.enabled) user = null;
+    if (user && !(await this.resources.getDomain(user.domainId))?.enabled) user = null;
+    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout);
+    if (outcome === 'expired') {
+      throw new UnauthenticatedError('password expired', `The password is expired and needs to be changed for user: ${user!.id}.`);
+    }
+    if (outcome !== 'ok') throw new UnauthenticatedError(`password authentication failed (${outcome}) for ${user ? `user ${user.id}` : 'an unknown or disabled user'}`);
+    return user!;
+  }
+
+  private async findDomain(ref: DomainRef): Promise<DomainEntity | null> {
+    return ref.name !== undefined ? this.resources.findDomainByName(ref.name) : this.resources.getDomain(ref.id!);
+  }
+
+  /** Resolves and checks the requested scope before any credential is looked at (Keystone's order). */
+  private async resolveScope(s: Exclude<ScopeRequest, 'unscoped'>): Promise<ScopeTarget> {
+    if ('system' in s) return { system: true };
+    if ('domain' in s) {
+      const d = await this.findDomain(s.domain);
+      if (!d?.enabled) throw new UnauthenticatedError('scope domain unknown or disabled');
+      return { domain: d.id };
+    }
+    let project: ProjectEntity | null;
+    if (s.project.name !== undefined) {
+      const d = await this.findDomain(s.project.domain!);
+      if (!d?.enabled) throw new UnauthenticatedError('scope project domain unknown or disabled');
+      project = await this.resources.findProjectByName(d.id, s.project.name);
+    } else {
+      project = await this.resources.getProject(s.project.id!);
+    }
+    if (!project?.enabled || !(await this.resources.getDomain(project.domainId))?.enabled) {
+      throw new UnauthenticatedError('scope project unknown or disabled');
+    }
+    return { project: project.id };
+  }
+
+  private async defaultProjectScope(user: UserEntity): Promise<ScopeTarget | undefined> {
+    const project = await this.resources.getProject(user.defaultProjectId!);
+    if (!project?.enabled || !(await this.resources.getDomain(project.domainId))?.enabled) return undefined;
+    const roles = await this.assignments.effectiveRoles(user.id, { project: project.id });
+    return roles.length ? { project: project.id } : undefined;
+  }
+
+  // ---------------------------------------------------------------- validate
+
+  /** `GET /v3/auth/tokens`: the subject token's view, or Keystone's 404s. */
+  async validate(subject: string, allowExpired = false): Promise<TokenView> {
+    const claims = await this.checkSubject(subject, allowExpired, 'validate');
+    const derived = await this.derivedFor(claims);
+    return { claims, ...derived };
+  }
+
+  /** Turns an `X-Auth-Token` into a Principal; any failure is a generic 401. */
+  async authenticate(token: string): Promise<Principal> {
+    let claims: TokenClaims;
+    try {
+      claims = await this.checkSubject(token, false, 'authenticate');
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'NotFound') throw new UnauthenticatedError(`X-Auth-Token rejected: ${e.message.startsWith('Could not find token') ? 'user disabled or gone' : e.message}`);
+      throw e;
+    }
+    const d = await this.derivedFor(claims).catch((e) => {
+      throw e instanceof DomainError && e.code === 'NotFound' ? new UnauthenticatedError('X-Auth-Token scope no longer valid') : e;
+    });
+    return {
+      claims,
+      userId: claims.userId,
+      userDomainId: d.user.domainId,
+      scope: claims.scope,
+      roles: d.roles.map((r) => r.name),
+      roleIds: d.roles.map((r) => r.id),
+    };
+  }
+
+  /** Signature, expiry and revocation of a token; the user must still exist and be enabled. */
+  private async checkSubject(token: string, allowExpired: boolean, why: string): Promise<TokenClaims> {
+    let claims = this.verified.get(token);
+    if (!claims) {
+      try {
+        claims = await this.provider.verify(token);
+      } catch (e) {
+        if (e instanceof TokenFormatError) {
+          this.logger.debug(`${why}: token rejected: ${e.message}`);
+          throw tokenNotFound(UNRECOGNIZED);
+        }
+        throw e;
+      }
+      if (this.verified.size >= MAX_CACHED) this.verified.clear();
+      this.verified.set(token, claims);
+    }
+    const now = Date.now();
+    const window = allowExpired ? this.cfg.token.allowExpiredWindow * 1000 : 0;
+    if (claims.expiresAt <= now - window) throw tokenNotFound();
+    const d = await this.derivedFor(claims);
+    if (this.revocations.isRevoked({
+      claims, userDomainId: d.user.domainId, projectDomainId: d.project?.domainId, roleIds: d.roles.map((r) => r.id),
+    })) {
+      throw tokenNotFound();
+    }
+    return claims;
+  }
+
+  private async derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
+    const key = `${claims.userId}|${scopeKey(claims.scope)}`;
+    const hit = this.derived.get(key);
+    if (hit && Date.now() - hit.at < DERIVED_TTL_MS) return hit;
+    const d = await this.derive(claims, true);
+    if (this.derived.size >= MAX_CACHED) this.derived.clear();
+    this.derived.set(key, { ...d, at: Date.now() });
+    return d;
+  }
+
+  /**
+   * Loads the user, the scope and the effective roles. With `strict`, everything must still be
+   * enabled and the user must still hold a role on the scope (Keystone's validation rules, §2.6).
+   */
+  private async derive(claims: TokenClaims, strict: boolean): Promise<Omit<TokenView, 'claims'>> {
+    const user = await this.identity.getUser(claims.userId);
+    const userDomain = user ? await this.resources.getDomain(user.domainId) : null;
+    if (!user || !userDomain || (strict && (!user.enabled || !userDomain.enabled))) {
+      throw tokenNotFound(`Could not find token: ${claims.userId}.`);
+    }
+    const pw = await this.identity.currentPassword(user.id);
+    const view: Omit<TokenView, 'claims'> = { user, userDomain, passwordExpiresAt: pw?.expiresAt ?? null, roles: [] };
+    const s = claims.scope;
+    if (s && 'project' in s) {
+      view.project = (await this.resources.getProject(s.project)) ?? undefined;
+      view.projectDomain = view.project ? ((await this.resources.getDomain(view.project.domainId)) ?? undefined) : undefined;
+      if (strict && !view.project?.enabled) throw tokenNotFound(`Unable to validate token because project ${s.project} is disabled`);
+      if (strict && !view.projectDomain?.enabled) throw tokenNotFound(`Unable to validate token because domain ${view.project!.domainId} is disabled`);
+    } else if (s && 'domain' in s) {
+      view.domain = (await this.resources.getDomain(s.domain)) ?? undefined;
+      if (strict && !view.domain?.enabled) throw tokenNotFound(`Unable to validate token because domain ${s.domain} is disabled`);
+    }
+    if (s) {
+      view.roles = await this.assignments.effectiveRoles(user.id, s);
+      if (strict && !view.roles.length) throw tokenNotFound();
+    }
+    return view;
+  }
+
+  /** The service catalog, shared by every token for a couple of seconds. */
+  catalogEntries(): Promise<CatalogEntry[]> {
+    const now = Date.now();
+    if (!this.catalogCache || now - this.catalogCache.at > CATALOG_TTL_MS) {
+      const entries = this.catalog.catalog();
+      entries.catch(() => (this.catalogCache = undefined));
+      this.catalogCache = { at: now, entries };
+    }
+    return this.catalogCache.entries;
+  }
+
+  /** Drops derived data so the next check reads the database (after local writes, in tests). */
+  forget(): void {
+    this.derived.clear();
+    this.catalogCache = undefined;
+  }
+}

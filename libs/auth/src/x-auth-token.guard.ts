@@ -1,0 +1,36 @@
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { UnauthenticatedError } from '@lintel/domain';
+import type { Principal } from './principal.js';
+import { TokenService } from './token.service.js';
+
+const PUBLIC_KEY = 'lintel:public';
+/** Marks a route (or controller) that needs no X-Auth-Token. */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+/** What the guard leaves on the request. */
+export interface AuthenticatedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+}
+
+/**
+ * Validates `X-Auth-Token` locally (signature, revocation, enabled user and scope) and puts the
+ * Principal on the request. Shared by every dialect that accepts Keystone tokens.
+ */
+@Injectable()
+export class XAuthTokenGuard implements CanActivate {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [ctx.getHandler(), ctx.getClass()])) return true;
+    const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = req.headers['x-auth-token'];
+    if (typeof token !== 'string' || !token) throw new UnauthenticatedError('no X-Auth-Token');
+    req.principal = await this.tokens.authenticate(token);
+    return true;
+  }
+}

@@ -1,0 +1,113 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { EnvSchema } from './env.schema.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface DatabaseConfig {
+  readonly kind: 'sqlite' | 'mysql';
+  /** File path for SQLite, connection URL for MySQL/MariaDB. */
+  readonly url: string;
+  readonly poolSize: number;
+}
+
+/** Typed configuration; built only by `loadConfig` (or by tests directly). */
+export interface LintelConfig {
+  readonly database: DatabaseConfig;
+  readonly identityPort: number;
+  readonly multicloudPort: number;
+  readonly bind: string;
+  readonly dataDir: string;
+  readonly adminPassword: string | undefined;
+  /** Public base URL of the identity app (`{BASE}`); derived from each request when unset. */
+  readonly publicUrl: string | undefined;
+  /** Public base URL of the multicloud app, for the service catalog. */
+  readonly multicloudPublicUrl: string;
+  readonly token: {
+    readonly expiration: number;
+    readonly allowExpiredWindow: number;
+    readonly maxActiveKeys: number;
+    readonly keysDir: string;
+  };
+  readonly revocationRefreshMs: number;
+  readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
+  readonly password: { readonly bcryptRounds: number; readonly hashThreads: number };
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+}
+
+/** Parses `LINTEL_DATABASE_URL`; a relative SQLite path is taken from the working directory. */
+export function parseDatabaseUrl(url: string, poolSize = 10): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    return { kind: 'sqlite', url: path === ':memory:' ? path : resolve(path), poolSize: 1 };
+  }
+  return { kind: 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), poolSize };
+}
+
+/**
+ * Reads and validates every `LINTEL_*` variable. Throws a ConfigError naming each bad variable.
+ * This is the only place in Lintel that reads `process.env`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('LINTEL_') && v !== undefined && v !== '') raw[k] = v;
+  const e = plainToInstance(EnvSchema, raw);
+  const errors = validateSync(e, { forbidUnknownValues: false });
+  if (errors.length) throw new ConfigError(describe(errors));
+  const dataDir = resolve(e.LINTEL_DATA_DIR ?? './data');
+  return {
+    database: parseDatabaseUrl(e.LINTEL_DATABASE_URL ?? 'sqlite:./data/lintel.sqlite', e.LINTEL_DB_POOL_SIZE ?? 10),
+    identityPort: e.LINTEL_IDENTITY_PORT ?? 5000,
+    multicloudPort: e.LINTEL_MULTICLOUD_PORT ?? 8089,
+    bind: e.LINTEL_BIND ?? '127.0.0.1',
+    dataDir,
+    adminPassword: e.LINTEL_ADMIN_PASSWORD,
+    publicUrl: e.LINTEL_PUBLIC_URL,
+    multicloudPublicUrl: e.LINTEL_MULTICLOUD_PUBLIC_URL ?? `http://${reachable(e.LINTEL_BIND ?? '127.0.0.1')}:${e.LINTEL_MULTICLOUD_PORT ?? 8089}`,
+    token: {
+      expiration: e.LINTEL_TOKEN_EXPIRATION ?? 3600,
+      allowExpiredWindow: e.LINTEL_TOKEN_ALLOW_EXPIRED_WINDOW ?? 172800,
+      maxActiveKeys: e.LINTEL_TOKEN_MAX_ACTIVE_KEYS ?? 3,
+      keysDir: resolve(dataDir, 'token-keys'),
+    },
+    revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
+    lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },
+    password: {
+      bcryptRounds: e.LINTEL_BCRYPT_ROUNDS ?? 12,
+      hashThreads: e.LINTEL_HASH_THREADS ?? Math.max(1, availableParallelism() - 1),
+    },
+    logLevel: (e.LINTEL_LOG_LEVEL ?? 'info') as LogLevel,
+  };
+}
+
+/** A host clients can reach for a bind address (a wildcard bind is reached through loopback). */
+function reachable(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '::') return '127.0.0.1';
+  return bind.includes(':') ? `[${bind}]` : bind;
+}
+
+/** The identity URL put in the service catalog. */
+export function identityPublicUrl(c: LintelConfig): string {
+  return c.publicUrl ?? `http://${reachable(c.bind)}:${c.identityPort}`;
+}
+
+/** A copy of the config that is safe to print: the admin password and DB credentials masked. */
+export function redactConfig(c: LintelConfig): object {
+  return {
+    ...c,
+    adminPassword: c.adminPassword ? '***' : undefined,
+    database: { ...c.database, url: c.database.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') },
+  };
+}

@@ -1,0 +1,39 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+
+const int = () => Type(() => Number);
+
+/**
+ * The environment Lintel reads, one property per `LINTEL_*` variable. Validated once at start;
+ * every bad variable is reported by name (see `loadConfig`).
+ */
+export class EnvSchema {
+  @IsOptional() @IsString() @Matches(/^(sqlite:.+|mysql:\/\/.+|mariadb:\/\/.+)$/, {
+    message: 'must be sqlite:<path> or mysql://user:pass@host:port/db',
+  })
+  LINTEL_DATABASE_URL?: string;
+
+  @IsOptional() @int() @IsInt() @Min(0) @Max(65535) LINTEL_IDENTITY_PORT?: number;
+  @IsOptional() @int() @IsInt() @Min(0) @Max(65535) LINTEL_MULTICLOUD_PORT?: number;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(255) LINTEL_BIND?: string;
+  @IsOptional() @IsString() @MinLength(1) LINTEL_DATA_DIR?: string;
+  @IsOptional() @IsString() @MinLength(8) @MaxLength(72) LINTEL_ADMIN_PASSWORD?: string;
+  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s]+[^/]$/, { message: 'must be an absolute http(s) URL without a trailing slash' })
+  LINTEL_PUBLIC_URL?: string;
+  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s]+[^/]$/, { message: 'must be an absolute http(s) URL without a trailing slash' })
+  LINTEL_MULTICLOUD_PUBLIC_URL?: string;
+
+  @IsOptional() @int() @IsInt() @Min(60) @Max(31 * 24 * 3600) LINTEL_TOKEN_EXPIRATION?: number;
+  @IsOptional() @int() @IsInt() @Min(0) @Max(31 * 24 * 3600) LINTEL_TOKEN_ALLOW_EXPIRED_WINDOW?: number;
+  @IsOptional() @int() @IsInt() @Min(2) @Max(100) LINTEL_TOKEN_MAX_ACTIVE_KEYS?: number;
+  @IsOptional() @int() @IsInt() @Min(50) @Max(2000) LINTEL_REVOCATION_REFRESH_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(1) @Max(1000) LINTEL_LOCKOUT_FAILURE_ATTEMPTS?: number;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(365 * 24 * 3600) LINTEL_LOCKOUT_DURATION?: number;
+
+  @IsOptional() @int() @IsInt() @Min(4) @Max(15) LINTEL_BCRYPT_ROUNDS?: number;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(64) LINTEL_HASH_THREADS?: number;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(200) LINTEL_DB_POOL_SIZE?: number;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LINTEL_LOG_LEVEL?: string;
+}

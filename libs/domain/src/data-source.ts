@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '@lintel/config';
+import { ENTITIES } from './entities/index.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/**
+ * The one DataSourceOptions factory: the apps, the manage CLI and the tests all build their
+ * connection here. `synchronize` is never on; migrations run only when asked (manage `db migrate`,
+ * or the all-in-one `npm start` on its embedded database).
+ */
+export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+  const common = { entities: [...ENTITIES], migrations: [...MIGRATIONS], synchronize: false, migrationsRun: false, logging: false } as const;
+  if (db.kind === 'sqlite') {
+    if (db.url !== ':memory:') mkdirSync(dirname(db.url), { recursive: true });
+    return {
+      ...common,
+      entities: [...ENTITIES],
+      migrations: [...MIGRATIONS],
+      type: 'better-sqlite3',
+      database: db.url,
+      enableWAL: true,
+      timeout: 5000,
+      prepareDatabase: (conn: { pragma(s: string): unknown }) => void conn.pragma('synchronous = NORMAL'),
+    };
+  }
+  return {
+    ...common,
+    entities: [...ENTITIES],
+    migrations: [...MIGRATIONS],
+    type: 'mysql',
+    url: db.url,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    poolSize: db.poolSize,
+    connectTimeout: 5000,
+    acquireTimeout: 5000,
+    extra: { enableKeepAlive: true, maxIdle: db.poolSize, idleTimeout: 60000 },
+  } as DataSourceOptions;
+}
+
+export function createDataSource(db: DatabaseConfig): DataSource {
+  return new DataSource(dataSourceOptions(db));
+}

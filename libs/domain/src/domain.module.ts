@@ -1,0 +1,50 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { createDataSource } from './data-source.js';
+import { PasswordHasher } from './password-hasher.js';
+import { AssignmentService } from './services/assignment.service.js';
+import { BootstrapService } from './services/bootstrap.service.js';
+import { CatalogService } from './services/catalog.service.js';
+import { IdentityService } from './services/identity.service.js';
+import { ResourceService } from './services/resource.service.js';
+import { RevocationService } from './services/revocation.service.js';
+
+const SERVICES = [RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService];
+const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
+
+/** Closes the connection pool at shutdown, unless the DataSource was lent by the caller. */
+@Injectable()
+class DataSourceLifecycle implements OnApplicationShutdown {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(OWNS_DATA_SOURCE) private readonly owned: boolean,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.owned && this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
+export interface DomainModuleOptions {
+  /** The PasswordHasher binding (libs/auth provides the bcrypt pool). */
+  hasher: Provider;
+  /** An initialised DataSource to share (the all-in-one process runs two apps on one pool). */
+  dataSource?: DataSource;
+}
+
+/** The core: the TypeORM DataSource plus the services that enforce Keystone's rules. */
+@Module({})
+export class DomainModule {
+  static forRoot(o: DomainModuleOptions): DynamicModule {
+    const ds: Provider = o.dataSource
+      ? { provide: DataSource, useValue: o.dataSource }
+      : { provide: DataSource, inject: [LINTEL_CONFIG], useFactory: (cfg: LintelConfig) => createDataSource(cfg.database).initialize() };
+    return {
+      module: DomainModule,
+      global: true,
+      providers: [ds, { provide: OWNS_DATA_SOURCE, useValue: !o.dataSource }, DataSourceLifecycle, o.hasher, ...SERVICES],
+      exports: [DataSource, PasswordHasher, ...SERVICES],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js';
+import { DomainEntity } from './domain.entity.js';
+import { PasswordEntity } from './password.entity.js';
+import { ProjectEntity } from './project.entity.js';
+import { RevocationEventEntity } from './revocation-event.entity.js';
+import { RoleAssignmentEntity } from './role-assignment.entity.js';
+import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
+import { UserEntity } from './user.entity.js';
+
+export * from './catalog.entity.js';
+export * from './domain.entity.js';
+export * from './password.entity.js';
+export * from './project.entity.js';
+export * from './revocation-event.entity.js';
+export * from './role-assignment.entity.js';
+export * from './role.entity.js';
+export * from './user.entity.js';
+
+export const ENTITIES = [
+  DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
+  RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity,
+];

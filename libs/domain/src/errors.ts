@@ -1,0 +1,100 @@
+/** The closed set of failure kinds the core can report; each dialect maps them to its own wire format. */
+export type ErrorCode =
+  | 'NotFound'
+  | 'Conflict'
+  | 'InvalidInput'
+  | 'Unauthenticated'
+  | 'Forbidden'
+  | 'PayloadTooLarge'
+  | 'UnsupportedMediaType'
+  | 'MethodNotAllowed'
+  | 'Unavailable'
+  | 'Internal';
+
+/**
+ * Base of every error the core throws. `message` is safe to show a client unless the code is
+ * Unauthenticated (dialects then show their generic text); `reason` is for the log only.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(kind: string, id: string) {
+    super('NotFound', `Could not find ${kind}: ${id}.`);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(type: string, details: string) {
+    super('Conflict', `Conflict occurred attempting to store ${type} - ${details}.`);
+  }
+}
+
+/** Keystone's ValidationError template: the message names the missing attribute. */
+export class InvalidInputError extends DomainError {
+  constructor(message: string) {
+    super('InvalidInput', message);
+  }
+  static missing(attribute: string, target: string): InvalidInputError {
+    return new InvalidInputError(
+      `Expecting to find ${attribute} in ${target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`,
+    );
+  }
+  static field(path: string, problem: string): InvalidInputError {
+    return new InvalidInputError(`Invalid input for field '${path}': ${problem}`);
+  }
+}
+
+/** Authentication failed. The client always sees a generic text; `reason` goes to the log. */
+export class UnauthenticatedError extends DomainError {
+  constructor(reason: string, publicMessage?: string) {
+    super('Unauthenticated', publicMessage ?? 'The request you have made requires authentication.', reason);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(action?: string) {
+    super(
+      'Forbidden',
+      action
+        ? `You are not authorized to perform the requested action: ${action}.`
+        : 'You are not authorized to perform the requested action.',
+    );
+  }
+}
+
+/** The database (or another dependency) cannot be reached right now. */
+export class UnavailableError extends DomainError {
+  constructor(reason: string) {
+    super('Unavailable', 'The service is temporarily unavailable. Please try again later.', reason);
+  }
+}
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'SQLITE_BUSY', 'SQLITE_CANTOPEN',
+  'SQLITE_IOERR', 'POOL_CLOSED', 'ER_LOCK_WAIT_TIMEOUT',
+]);
+
+/** True when `err` says the database could not be reached (as opposed to a bad query). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 4; e = e.driverError ?? e.cause, depth++) {
+    if (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && /connection (is in closed state|lost)|Pool is closed|Can't add new command when connection is in closed state/i.test(e.message)) return true;
+    if (e.fatal === true) return true;
+  }
+  return false;
+}
+
+/** True when `err` is a unique-constraint violation on either database. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e: any = (err as any)?.driverError ?? err;
+  return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,4 @@
+import { Init1763900000000 } from './1763900000000-init.js';
+
+/** Every migration, oldest first. One list serves SQLite and MySQL/MariaDB. */
+export const MIGRATIONS = [Init1763900000000];

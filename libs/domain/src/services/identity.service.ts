@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PasswordEntity, UserEntity } from '../entities/index.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { PasswordHasher } from '../password-hasher.js';
+import { RevocationService } from './revocation.service.js';
+
+/** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
+export const MAX_PASSWORD_BYTES = 72;
+
+export interface NewUser {
+  id?: string;
+  name: string;
+  domainId: string;
+  password?: string;
+  enabled?: boolean;
+  defaultProjectId?: string | null;
+  extra?: Record<string, unknown>;
+}
+
+export interface LockoutPolicy {
+  /** Consecutive failures that lock the account; undefined turns lockout off (Keystone's default). */
+  failureAttempts: number | undefined;
+  /** Seconds a lock lasts. */
+  duration: number;
+}
+
+export type PasswordCheck = 'ok' | 'mismatch' | 'locked' | 'expired';
+
+/** Users and their passwords (Keystone's identity manager, SQL driver). */
+@Injectable()
+export class IdentityService {
+  /** A real bcrypt hash compared against when the user is unknown, so timing does not tell. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly revocations: RevocationService,
+  ) {}
+
+  getUser(id: string): Promise<UserEntity | null> {
+    return this.ds.getRepository(UserEntity).findOneBy({ id });
+  }
+
+  findUserByName(domainId: string, name: string): Promise<UserEntity | null> {
+    return this.ds.getRepository(UserEntity).findOneBy({ domainId, name });
+  }
+
+  /** The user's current password row (the newest), or null for a user without a password. */
+  currentPassword(userId: string): Promise<PasswordEntity | null> {
+    return this.ds.getRepository(PasswordEntity).findOne({ where: { userId }, order: { id: 'DESC' } });
+  }
+
+  async createUser(u: NewUser): Promise<UserEntity> {
+    const hash = u.password === undefined ? undefined : await this.hashChecked(u.password);
+    return this.ds.transaction(async (tx) => {
+      if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) {
+        throw new ConflictError('user', `Duplicate entry found with name ${u.name} at domain ID ${u.domainId}`);
+      }
+      const user = tx.create(UserEntity, {
+        id: u.id ?? newId(), name: u.name, domainId: u.domainId, enabled: u.enabled ?? true,
+        defaultProjectId: u.defaultProjectId ?? null, options: {}, extra: u.extra ?? {}, createdAt: new Date(),
+        lastActiveAt: null, failedAuthCount: 0, failedAuthAt: null,
+      });
+      await tx.save(UserEntity, user);
+      if (hash) await tx.insert(PasswordEntity, { userId: user.id, passwordHash: hash, createdAt: new Date(), expiresAt: null, selfService: false });
+      return user;
+    });
+  }
+
+  /** Sets a new password, clears lockout and revokes the user's existing tokens, in one transaction. */
+  async setPassword(userId: string, password: string, selfService = false): Promise<void> {
+    const hash = await this.hashChecked(password);
+    await this.ds.transaction(async (tx) => {
+      if (!(await tx.findOneBy(UserEntity, { id: userId }))) throw new NotFoundError('user', userId);
+      await tx.insert(PasswordEntity, { userId, passwordHash: hash, createdAt: new Date(), expiresAt: null, selfService });
+      await tx.update(UserEntity, { id: userId }, { failedAuthCount: 0, failedAuthAt: null });
+      await this.revocations.revoke({ userId }, tx);
+    });
+  }
+
+  /** Disabling a user revokes all of their tokens. */
+  async setUserEnabled(userId: string, enabled: boolean): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const r = await tx.update(UserEntity, { id: userId }, enabled ? { enabled, failedAuthCount: 0, failedAuthAt: null } : { enabled });
+      if (!r.affected) throw new NotFoundError('user', userId);
+      if (!enabled) await this.revocations.revoke({ userId }, tx);
+    });
+  }
+
+  /**
+   * Checks a password the way Keystone does: lockout first, then the hash, then expiry. Always
+   * runs one bcrypt comparison so that unknown, locked and wrong answers take the same time.
+   */
+  async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy): Promise<PasswordCheck> {
+    const current = user ? await this.currentPassword(user.id) : null;
+    const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
+    const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
+    if (!user || !current) return 'mismatch';
+    const locked = lockout.failureAttempts !== undefined && user.failedAuthCount >= lockout.failureAttempts
+      && user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() < lockout.duration * 1000;
+    if (locked) return 'locked';
+    if (!matches || tooLong) {
+      if (lockout.failureAttempts !== undefined) await this.recordFailure(user, lockout);
+      return 'mismatch';
+    }
+    if (user.failedAuthCount > 0) await this.ds.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 0, failedAuthAt: null });
+    if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) return 'expired';
+    return 'ok';
+  }
+
+  private async recordFailure(user: UserEntity, lockout: LockoutPolicy): Promise<void> {
+    const repo = this.ds.getRepository(UserEntity);
+    const expired = user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() >= lockout.duration * 1000;
+    if (expired) {
+      await repo.update({ id: user.id }, { failedAuthCount: 1, failedAuthAt: new Date() });
+    } else {
+      // Atomic increment: two concurrent failures both count.
+      await repo.createQueryBuilder().update(UserEntity)
+        .set({ failedAuthCount: () => 'failed_auth_count + 1', failedAuthAt: new Date() })
+        .where('id = :id', { id: user.id }).execute();
+    }
+  }
+
+  private async hashChecked(password: string): Promise<string> {
+    if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
+      throw new InvalidInputError(`Password validation error: The password must be at most ${MAX_PASSWORD_BYTES} bytes long.`);
+    }
+    return this.hasher.hash(password);
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= this.hasher.hash(newId());
+    return this.dummyHash;
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainEntity, ProjectEntity } from '../entities/index.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { RevocationService } from './revocation.service.js';
+
+export interface NewProject {
+  name: string;
+  domainId: string;
+  parentId?: string | null;
+  description?: string | null;
+  enabled?: boolean;
+  id?: string;
+}
+
+/** Domains and projects (Keystone's resource manager). */
+@Injectable()
+export class ResourceService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly revocations: RevocationService,
+  ) {}
+
+  getDomain(id: string): Promise<DomainEntity | null> {
+    return this.ds.getRepository(DomainEntity).findOneBy({ id });
+  }
+
+  findDomainByName(name: string): Promise<DomainEntity | null> {
+    return this.ds.getRepository(DomainEntity).findOneBy({ name });
+  }
+
+  getProject(id: string): Promise<ProjectEntity | null> {
+    return this.ds.getRepository(ProjectEntity).findOneBy({ id });
+  }
+
+  findProjectByName(domainId: string, name: string): Promise<ProjectEntity | null> {
+    return this.ds.getRepository(ProjectEntity).findOneBy({ domainId, name });
+  }
+
+  async createDomain(d: { id?: string; name: string; description?: string | null; enabled?: boolean }): Promise<DomainEntity> {
+    const repo = this.ds.getRepository(DomainEntity);
+    if (await repo.findOneBy({ name: d.name })) throw new ConflictError('domain', `Duplicate entry found with name ${d.name}`);
+    const e = repo.create({ id: d.id ?? newId(), name: d.name, description: d.description ?? null, enabled: d.enabled ?? true, tags: [], extra: {} });
+    return repo.save(e);
+  }
+
+  async createProject(p: NewProject): Promise<ProjectEntity> {
+    const repo = this.ds.getRepository(ProjectEntity);
+    if (!(await this.getDomain(p.domainId))) throw new NotFoundError('domain', p.domainId);
+    if (await repo.findOneBy({ domainId: p.domainId, name: p.name })) {
+      throw new ConflictError('project', `it is not permitted to have two projects with either the same name or same id in the same domain: ${p.name}`);
+    }
+    const e = repo.create({
+      id: p.id ?? newId(), name: p.name, domainId: p.domainId, parentId: p.parentId ?? p.domainId, isDomain: false,
+      description: p.description ?? '', enabled: p.enabled ?? true, tags: [], extra: {},
+    });
+    return repo.save(e);
+  }
+
+  /** Disabling a project revokes every token scoped to it, in the same transaction. */
+  async setProjectEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const r = await tx.update(ProjectEntity, { id }, { enabled });
+      if (!r.affected) throw new NotFoundError('project', id);
+      if (!enabled) await this.revocations.revoke({ projectId: id }, tx);
+    });
+  }
+
+  /** Disabling a domain revokes tokens scoped to it and to its users (matched by domain id). */
+  async setDomainEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const r = await tx.update(DomainEntity, { id }, { enabled });
+      if (!r.affected) throw new NotFoundError('domain', id);
+      if (!enabled) await this.revocations.revoke({ domainId: id }, tx);
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { Logger as Pino } from 'pino';
+import { requestContext } from './logger.js';
+
+/** Bodies above this get 413 in every dialect. */
+export const BODY_LIMIT = 64 * 1024;
+
+export interface AdapterOptions {
+  dialect: string;
+  logger: Pino;
+  /** URL prefixes served as if absent (`/identity` for the devstack path). */
+  stripPrefixes?: string[];
+}
+
+const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** `req-<uuid4>`, or the caller's `X-Openstack-Request-Id` when it has exactly that form. */
+export function requestIdFor(header: unknown): string {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : `req-${randomUUID()}`;
+}
+
+/**
+ * The Fastify adapter every Lintel app uses: bounded bodies, request ids on every response and in
+ * every log line, trailing slashes tolerated, optional path prefixes served transparently.
+ */
+export function createAdapter(o: AdapterOptions): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req: { headers: Record<string, unknown> }) => requestIdFor(req.headers['x-openstack-request-id']),
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    return503OnClosing: true,
+    rewriteUrl: (req: { url?: string }) => normalisePath(req.url ?? '/', o.stripPrefixes ?? []),
+  });
+  const app = adapter.getInstance();
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-openstack-request-id', req.id);
+    // Keystone sets Vary on every response, errors included: caches must key on the caller's token.
+    reply.header('Vary', 'X-Auth-Token');
+    requestContext.run({ requestId: req.id, dialect: o.dialect }, done);
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const line = { method: req.method, route: req.routeOptions?.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) o.logger.error(line, 'request failed');
+    else o.logger.info(line, 'request');
+    done();
+  });
+  return adapter;
+}
+
+/** Strips configured prefixes and a trailing slash from the path, keeping the query string. */
+export function normalisePath(url: string, prefixes: string[]): string {
+  const q = url.indexOf('?');
+  let path = q === -1 ? url : url.slice(0, q);
+  const query = q === -1 ? '' : url.slice(q);
+  for (const p of prefixes) {
+    if (path === p || path.startsWith(`${p}/`)) {
+      path = path.slice(p.length) || '/';
+      break;
+    }
+  }
+  if (path.length > 1 && path.endsWith('/')) path = path.replace(/\/+$/, '') || '/';
+  return path + query;
+}

@@ -1,0 +1,4 @@
+export * from './http.js';
+export * from './logger.js';
+export * from './nest-app.js';
+export * from './run-main.js';

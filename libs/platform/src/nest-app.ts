@@ -1,0 +1,53 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger as Pino } from 'pino';
+import { LintelConfigModule, type LintelConfig } from '@lintel/config';
+import { createAdapter } from './http.js';
+import { PinoNestLogger } from './logger.js';
+
+export interface AppOptions {
+  config: LintelConfig;
+  logger: Pino;
+  dialect: string;
+  /** The dialect's feature module. */
+  feature: Type<unknown>;
+  /** Root-level modules the feature needs (the DomainModule binding). */
+  imports: Array<DynamicModule | Type<unknown>>;
+  stripPrefixes?: string[];
+}
+
+const MISSING_CONTENT_TYPE = Symbol('lintel:no-content-type');
+
+/**
+ * Builds one Lintel HTTP app: config + core + dialect on the shared Fastify adapter, with the
+ * content-type rule of the Keystone contract (a body without Content-Type is read as JSON; a
+ * body with another type is a 400, raised by the dialect's filter).
+ */
+export async function createLintelApp(o: AppOptions): Promise<NestFastifyApplication> {
+  @Module({ imports: [LintelConfigModule.forRoot(o.config), ...o.imports, o.feature] })
+  class RootModule {}
+  Object.defineProperty(RootModule, 'name', { value: `${o.dialect[0]!.toUpperCase()}${o.dialect.slice(1)}RootModule` });
+
+  const app = await NestFactory.create<NestFastifyApplication>(RootModule, createAdapter(o), {
+    logger: new PinoNestLogger(o.logger),
+    abortOnError: false,
+    bodyParser: true,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const text = String(body ?? '');
+    if (req.headers['content-type'] !== undefined) {
+      const err = Object.assign(new Error('Expecting to find application/json in Content-Type header'), { statusCode: 415, code: MISSING_CONTENT_TYPE.description });
+      done(err, undefined);
+      return;
+    }
+    if (!text.trim()) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+  return app;
+}

@@ -1,0 +1,28 @@
+import { ConfigError, loadConfig, type LintelConfig } from '@lintel/config';
+import type { Logger as Pino } from 'pino';
+import { createLogger } from './logger.js';
+
+/**
+ * Entry-point wrapper: loads the config (a bad variable is reported by name, exit code 2),
+ * makes the logger, and turns a failed start into one log line and exit code 1.
+ */
+export async function runMain(main: (config: LintelConfig, logger: Pino) => Promise<void>): Promise<void> {
+  let config: LintelConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`lintel: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  try {
+    await main(config, logger);
+  } catch (e) {
+    logger.fatal({ err: { message: (e as Error).message, stack: (e as Error).stack } }, 'start failed');
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100).unref();
+  }
+}
