@@ -1,7 +1,7 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { DomainError, isDatabaseUnavailable, type ErrorCode } from '@lintel/domain';
+import { DomainError, isDatabaseUnavailable, MalformedBodyError, type ErrorCode } from '@lintel/domain';
 import { baseUrl } from './base-url.js';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -16,6 +16,7 @@ const TITLES: Record<number, string> = {
 };
 
 const INVALID_JSON = 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+const WRONG_CONTENT_TYPE = 'Expecting to find application/json in Content-Type header. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
 const UNEXPECTED = 'An unexpected error prevented the server from fulfilling your request.';
 
 /** Keystone's 401 for an auth method it does not offer; the body lists the ones it does. */
@@ -47,6 +48,8 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
   }
 
   private describe(err: unknown, req: FastifyRequest): { status: number; message: string; extra?: object } {
+    if (err instanceof DomainError && err.code === 'UnsupportedMediaType') return { status: 400, message: WRONG_CONTENT_TYPE };
+    if (err instanceof MalformedBodyError) return { status: 400, message: INVALID_JSON };
     if (err instanceof DomainError) {
       const status = STATUS[err.code];
       if (status === 401) this.logger.warn({ reason: err.reason, remote: req.ip }, 'authentication failed');
@@ -58,8 +61,13 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
       const status = err.getStatus();
       if (status === 404) return { status, message: 'The resource could not be found.' };
       if (status === 413) return { status, message: 'The request is too large.' };
-      if (status === 415 || status === 400) return { status: 400, message: INVALID_JSON };
+      if (status === 415) return { status: 400, message: WRONG_CONTENT_TYPE };
+      if (status === 400) return { status, message: INVALID_JSON };
       return { status, message: TITLES[status] ?? 'Error' };
+    }
+    const fastifyStatus = (err as { statusCode?: unknown })?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      return { status: fastifyStatus === 415 ? 400 : fastifyStatus, message: fastifyStatus === 413 ? 'The request is too large.' : INVALID_JSON };
     }
     if (isDatabaseUnavailable(err)) {
       this.logger.error({ reason: (err as Error).message }, 'database unavailable');

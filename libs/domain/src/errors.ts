@@ -52,6 +52,13 @@ export class InvalidInputError extends DomainError {
   }
 }
 
+/** The request body could not be parsed (each dialect words this its own way). */
+export class MalformedBodyError extends DomainError {
+  constructor() {
+    super('InvalidInput', 'The request body is not valid JSON.');
+  }
+}
+
 /** Authentication failed. The client always sees a generic text; `reason` goes to the log. */
 export class UnauthenticatedError extends DomainError {
   constructor(reason: string, publicMessage?: string) {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as Pino } from 'pino';
 import { LintelConfigModule, type LintelConfig } from '@lintel/config';
+import { DomainError, MalformedBodyError } from '@lintel/domain';
 import { createAdapter } from './http.js';
 import { PinoNestLogger } from './logger.js';
 
@@ -17,7 +18,6 @@ export interface AppOptions {
   stripPrefixes?: string[];
 }
 
-const MISSING_CONTENT_TYPE = Symbol('lintel:no-content-type');
 
 /**
  * Builds one Lintel HTTP app: config + core + dialect on the shared Fastify adapter, with the
@@ -35,18 +35,19 @@ export async function createLintelApp(o: AppOptions): Promise<NestFastifyApplica
     bodyParser: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Only JSON is spoken: text/plain must reach the catch-all below and be refused.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     const text = String(body ?? '');
     if (req.headers['content-type'] !== undefined) {
-      const err = Object.assign(new Error('Expecting to find application/json in Content-Type header'), { statusCode: 415, code: MISSING_CONTENT_TYPE.description });
-      done(err, undefined);
+      done(new DomainError('UnsupportedMediaType', 'Expecting to find application/json in Content-Type header'), undefined);
       return;
     }
     if (!text.trim()) return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400 }), undefined);
+      done(new MalformedBodyError(), undefined);
     }
   });
   return app;

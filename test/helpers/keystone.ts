@@ -1,0 +1,59 @@
+import { ADMIN_PASSWORD } from './lintel.js';
+
+/** A small Keystone client over fetch, for e2e tests. */
+export interface Res {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export async function call(base: string, method: string, path: string, o: { token?: string; subject?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Res> {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) };
+  if (o.token) headers['X-Auth-Token'] = o.token;
+  if (o.subject) headers['X-Subject-Token'] = o.subject;
+  // A Uint8Array body makes fetch send no Content-Type of its own (a string would be text/plain).
+  let body: string | Uint8Array | undefined = o.raw === undefined ? undefined : headers['Content-Type'] ? o.raw : new TextEncoder().encode(o.raw);
+  if (o.body !== undefined) {
+    body = JSON.stringify(o.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const r = await fetch(base + path, { method, headers, body });
+  const text = await r.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: r.status, headers: r.headers, body: parsed, text };
+}
+
+export function passwordAuth(user: { name?: string; id?: string; domain?: object }, password: string, scope?: unknown) {
+  const u: Record<string, unknown> = { password };
+  if (user.id) u.id = user.id;
+  if (user.name) {
+    u.name = user.name;
+    u.domain = user.domain ?? { name: 'Default' };
+  }
+  return { auth: { identity: { methods: ['password'], password: { user: u } }, ...(scope ? { scope } : {}) } };
+}
+
+/** Issues a token and returns its id (asserting 201). */
+export async function issue(base: string, body: unknown): Promise<{ id: string; body: any }> {
+  const r = await call(base, 'POST', '/v3/auth/tokens', { body });
+  if (r.status !== 201) throw new Error(`token issue failed: ${r.status} ${r.text}`);
+  return { id: r.headers.get('x-subject-token')!, body: r.body };
+}
+
+export const adminProjectAuth = () => passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { project: { name: 'admin', domain: { id: 'default' } } });
+export const adminSystemAuth = () => passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { system: { all: true } });
+
+/** Asserts Keystone's error envelope and returns the error object. */
+export function keystoneError(r: Res, status: number): { code: number; title: string; message: string } {
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${r.text}`);
+  const keys = Object.keys(r.body ?? {});
+  if (keys.length !== 1 || keys[0] !== 'error') throw new Error(`not a Keystone error body: ${r.text}`);
+  if (r.body.error.code !== status) throw new Error(`error.code ${r.body.error.code} != ${status}`);
+  return r.body.error;
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import type { Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DataSource } from 'typeorm';
+import { loadConfig, type LintelConfig } from '@lintel/config';
+import { createDataSource } from '@lintel/domain';
+import { createLogger } from '@lintel/platform';
+import { createIdentityApp } from '../../apps/identity/src/app.js';
+import { createManageContext } from '../../apps/manage/src/manage.module.js';
+import { bootstrap, tokenKeys } from '../../apps/manage/src/tasks.js';
+import type { TestDatabase } from './databases.js';
+
+/** The bootstrap admin password every test instance uses (test-only, never a real secret). */
+export const ADMIN_PASSWORD = 'test-admin-password';
+
+export interface Harness {
+  url: string;
+  config: LintelConfig;
+  app: NestFastifyApplication;
+  ds: DataSource;
+  adminUserId: string;
+  adminProjectId: string;
+  get<T>(cls: Type<T>): T;
+  close(): Promise<void>;
+}
+
+/** The environment a test instance runs with; `overrides` win. */
+export function testEnv(db: TestDatabase, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    LINTEL_DATABASE_URL: db.url,
+    LINTEL_DATA_DIR: db.dataDir,
+    LINTEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LINTEL_BCRYPT_ROUNDS: '4',
+    LINTEL_HASH_THREADS: '1',
+    LINTEL_LOG_LEVEL: process.env.LINTEL_TEST_LOG_LEVEL ?? 'silent',
+    LINTEL_REVOCATION_REFRESH_MS: '200',
+    ...overrides,
+  };
+}
+
+/**
+ * Starts the identity app in this process exactly as `npm start` does (migrate, token keys,
+ * bootstrap, then the same app factory), listening on a free loopback port.
+ */
+export async function startIdentity(db: TestDatabase, overrides: Record<string, string> = {}): Promise<Harness> {
+  const config = loadConfig(testEnv(db, overrides));
+  const logger = createLogger(config.logLevel);
+  const ds = await createDataSource(config.database).initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await tokenKeys(config).setup();
+  const ctx = await createManageContext(config, logger, ds);
+  const boot = (await bootstrap(ctx, config, logger))!;
+  await ctx.close();
+  const app = await createIdentityApp(config, logger, ds);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    url,
+    config,
+    app,
+    ds,
+    adminUserId: boot.adminUserId,
+    adminProjectId: boot.adminProjectId,
+    get: <T>(cls: Type<T>) => app.get(cls),
+    close: async () => {
+      await app.close();
+      await ds.destroy();
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
+import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+
+/**
+ * The real python-openstackclient (Debian's python3-openstackclient) against Lintel, as in the
+ * Keystone transcripts 50 (`token issue -f json`) and 54 (`catalog list -f json`).
+ */
+
+const CLI_TIMEOUT_MS = 60_000;
+
+function onPath(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir || '.', cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+const OPENSTACK = onPath('openstack');
+const MISSING = 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
+// Locally a missing CLI skips the suite; in CI it must fail instead of passing vacuously.
+const skip = !OPENSTACK && process.env.CI !== 'true' ? `${MISSING}; skipped (CI would fail)` : false;
+
+/** Masks the password and anything token-shaped, so failures never print a credential. */
+function redact(s: string): string {
+  return s.split(ADMIN_PASSWORD).join('***').replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '<token>').replace(/gAAAA[\w-]+=*/g, '<token>');
+}
+
+/** The process environment minus any OS_* and proxy settings, plus the Keystone v3 variables. */
+function cliEnv(authUrl: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^OS_|_proxy$/i.test(k)) env[k] = v;
+  Object.assign(env, {
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: ADMIN_PASSWORD,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_IDENTITY_API_VERSION: '3',
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
+  });
+  if (authUrl) env.OS_AUTH_URL = authUrl;
+  return env;
+}
+
+/** Runs `openstack <args>` and parses its JSON output; failures report exit status and stderr only. */
+function openstack(args: string[], env: NodeJS.ProcessEnv): Promise<any> {
+  return new Promise((resolve, reject) => {
+    if (!OPENSTACK) return reject(new Error(`${MISSING}; it is required when CI=true`));
+    execFile(OPENSTACK, args, { env, timeout: CLI_TIMEOUT_MS, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        const why = err.killed ? `killed after ${CLI_TIMEOUT_MS} ms` : `exit status ${err.code}`;
+        return reject(new Error(`openstack ${args.join(' ')}: ${why}\nstderr: ${redact(stderr.trim()).slice(-2000)}`));
+      }
+      try {
+        resolve(JSON.parse(stdout));
+      } catch {
+        reject(new Error(`openstack ${args.join(' ')}: output is not JSON: ${redact(stdout).slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+function assertTokenIssue(t: any, h: Harness, what: string): void {
+  assert.equal(typeof t, 'object', `${what}: not a JSON object`);
+  assert.deepEqual(Object.keys(t).sort(), ['expires', 'id', 'project_id', 'user_id'], `${what}: fields`);
+  assert.ok(typeof t.id === 'string' && t.id.length > 20, `${what}: id is not a token string`);
+  assert.match(t.expires, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/, `${what}: expires format`);
+  const expires = Date.parse(t.expires.replace(/\+0000$/, 'Z'));
+  const inS = (expires - Date.now()) / 1000;
+  assert.ok(inS > 3500 && inS <= 3600, `${what}: expires ${t.expires} is not about an hour from now`);
+  assert.equal(t.project_id, h.adminProjectId, `${what}: project_id`);
+  assert.equal(t.user_id, h.adminUserId, `${what}: user_id`);
+}
+
+/** The CLI-issued token validates on the service as the admin's token scoped to project admin. */
+async function assertValidOnService(h: Harness, tokenId: string, what: string): Promise<void> {
+  const admin = await issue(h.url, adminProjectAuth());
+  const r = await call(h.url, 'GET', '/v3/auth/tokens', { token: admin.id, subject: tokenId });
+  assert.equal(r.status, 200, `${what}: GET /v3/auth/tokens on the CLI's token answered ${r.status}`);
+  assert.equal(r.body?.token?.project?.id, h.adminProjectId, `${what}: validated token's project`);
+  assert.equal(r.body?.token?.user?.id, h.adminUserId, `${what}: validated token's user`);
+}
+
+for (const kind of databaseKinds()) {
+  describe(`openstack CLI against Lintel (${kind.kind})`, { skip }, () => {
+    let db: TestDatabase | undefined;
+    let h: Harness;
+
+    before(async () => {
+      db = await kind.create();
+      h = await startIdentity(db);
+    });
+
+    after(async () => {
+      await h?.close();
+      await db?.drop();
+    });
+
+    it('token issue -f json (OS_AUTH_URL=<url>/v3)', async () => {
+      const t = await openstack(['token', 'issue', '-f', 'json'], cliEnv(`${h.url}/v3`));
+      assertTokenIssue(t, h, 'token issue');
+      await assertValidOnService(h, t.id, 'token issue');
+    });
+
+    it('token issue -f json --os-auth-url <url>/identity/v3 (the devstack path)', async () => {
+      // OS_AUTH_URL is left out: the flag alone names the endpoint, so a pass shows the
+      // devstack path served discovery and authentication.
+      const t = await openstack(['--os-auth-url', `${h.url}/identity/v3`, 'token', 'issue', '-f', 'json'], cliEnv(undefined));
+      assertTokenIssue(t, h, 'token issue via /identity/v3');
+      await assertValidOnService(h, t.id, 'token issue via /identity/v3');
+    });
+
+    it('catalog list -f json', async () => {
+      const list = await openstack(['catalog', 'list', '-f', 'json'], cliEnv(`${h.url}/v3`));
+      assert.ok(Array.isArray(list), 'catalog list: not a JSON array');
+      for (const e of list) assert.deepEqual(Object.keys(e).sort(), ['Endpoints', 'Name', 'Type'], 'catalog list: entry fields');
+
+      const byName = (name: string) => list.filter((e: any) => e.Name === name);
+      for (const [name, type, urlEnd] of [['keystone', 'identity', '/v3/'], ['multicloud', 'multicloud', `/v1/${h.adminProjectId}`]] as const) {
+        const entries = byName(name);
+        assert.equal(entries.length, 1, `catalog list: one ${name} entry expected, got ${entries.length}`);
+        const e = entries[0];
+        assert.equal(e.Type, type, `catalog list: ${name} type`);
+        assert.ok(Array.isArray(e.Endpoints), `catalog list: ${name} Endpoints is not a list`);
+        assert.deepEqual(e.Endpoints.map((x: any) => x.interface).sort(), ['admin', 'internal', 'public'], `catalog list: ${name} interfaces`);
+        for (const ep of e.Endpoints) {
+          assert.deepEqual(Object.keys(ep).sort(), ['id', 'interface', 'region', 'region_id', 'url'], `catalog list: ${name} endpoint fields`);
+          assert.equal(ep.region_id, 'RegionOne', `catalog list: ${name} ${ep.interface} region_id`);
+          assert.equal(ep.region, 'RegionOne', `catalog list: ${name} ${ep.interface} region`);
+          assert.match(ep.url, /^https?:\/\//, `catalog list: ${name} ${ep.interface} url`);
+          assert.ok(ep.url.endsWith(urlEnd), `catalog list: ${name} ${ep.interface} url ${ep.url} should end with ${urlEnd}`);
+        }
+      }
+    });
+  });
+}
