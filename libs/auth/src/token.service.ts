@@ -220,6 +220,8 @@ export class TokenService {
     const window = allowExpired ? this.cfg.token.allowExpiredWindow * 1000 : 0;
     if (claims.expiresAt <= now - window) throw tokenNotFound();
     const d = await this.derivedFor(claims);
+    // A stale revocation list is refreshed on the spot: recovery after an outage is immediate.
+    if (!this.revocations.fresh) await this.revocations.refresh().catch(() => undefined);
     if (this.revocations.isRevoked({
       claims, userDomainId: d.user.domainId, projectDomainId: d.project?.domainId, roleIds: d.roles.map((r) => r.id),
     })) {
