@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig } from '@lintel/config';
+import { UnavailableError, type RevocationEventEntity, type RevocationService } from '@lintel/domain';
+import { RevocationCache, type RevocationSubject } from './revocation-cache.js';
+
+let nextId = 1;
+function event(fields: Partial<RevocationEventEntity>): RevocationEventEntity {
+  return {
+    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null,
+    issuedBefore: new Date(), revokedAt: new Date(), expiresAt: null, ...fields,
+  };
+}
+
+async function cacheWith(events: RevocationEventEntity[], fail = false): Promise<RevocationCache> {
+  const store = {
+    eventsSince: async () => {
+      if (fail) throw new Error('connect ECONNREFUSED');
+      return events;
+    },
+    prune: async () => 0,
+  } as unknown as RevocationService;
+  const cache = new RevocationCache(loadConfig({ LINTEL_REVOCATION_REFRESH_MS: '100' }), store);
+  await cache.refresh();
+  return cache;
+}
+
+const subject = (over: Partial<RevocationSubject['claims']> = {}, extra: Partial<RevocationSubject> = {}): RevocationSubject => ({
+  claims: { userId: 'u1', methods: ['password'], auditIds: ['aud1', 'root'], issuedAt: Date.now() - 1000, expiresAt: Date.now() + 3600_000, scope: { project: 'p1' }, ...over },
+  userDomainId: 'default',
+  projectDomainId: 'default',
+  roleIds: ['r-member'],
+  ...extra,
+});
+
+test('an event matches only when every non-null field matches and the token is not newer', async () => {
+  const cache = await cacheWith([event({ userId: 'u1', projectId: 'p1' })]);
+  assert.equal(cache.isRevoked(subject()), true);
+  assert.equal(cache.isRevoked(subject({ scope: { project: 'p2' } })), false, 'other project');
+  assert.equal(cache.isRevoked(subject({ userId: 'u2' })), false, 'other user');
+  assert.equal(cache.isRevoked(subject({ issuedAt: Date.now() + 5000 })), false, 'issued after the event');
+});
+
+test('audit id matches either element; chain id only the root; domain the user\'s or the scope\'s', async () => {
+  const cache = await cacheWith([event({ auditId: 'root' }), event({ domainId: 'd9' }), event({ auditChainId: 'chainX' })]);
+  assert.equal(cache.isRevoked(subject()), true, 'audit id matched the chain element');
+  assert.equal(cache.isRevoked(subject({ auditIds: ['x'] })), false);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['x'], scope: { domain: 'd9' } })), true);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['x'] }, { userDomainId: 'd9' })), true);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['x', 'chainX'] })), true);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['chainX', 'y'] })), false, 'chain id is the last element');
+});
+
+test('role events revoke tokens carrying that role', async () => {
+  const cache = await cacheWith([event({ roleId: 'r-admin' })]);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'] }, { roleIds: ['r-admin'] })), true);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'] })), false);
+});
+
+test('a stale copy fails closed', async () => {
+  const cache = await cacheWith([]);
+  (cache as unknown as { freshAt: number }).freshAt = Date.now() - 60_000;
+  assert.throws(() => cache.isRevoked(subject()), (e: unknown) => e instanceof UnavailableError && /stale/.test(e.reason ?? ''));
+});

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, redactConfig } from './config.js';
+
+test('defaults match the documented contract', () => {
+  const c = loadConfig({});
+  assert.equal(c.database.kind, 'sqlite');
+  assert.ok(c.database.url.endsWith('/data/lintel.sqlite'));
+  assert.equal(c.identityPort, 5000);
+  assert.equal(c.multicloudPort, 8089);
+  assert.equal(c.bind, '127.0.0.1');
+  assert.equal(c.token.expiration, 3600);
+  assert.equal(c.lockout.failureAttempts, undefined);
+  assert.equal(c.password.bcryptRounds, 12);
+  assert.ok(c.password.hashThreads >= 1);
+  assert.equal(c.multicloudPublicUrl, 'http://127.0.0.1:8089');
+});
+
+test('mysql and mariadb URLs select the MySQL driver', () => {
+  assert.equal(loadConfig({ LINTEL_DATABASE_URL: 'mysql://u:p@db:3306/lintel' }).database.kind, 'mysql');
+  assert.equal(loadConfig({ LINTEL_DATABASE_URL: 'mariadb://u:p@db/lintel' }).database.url, 'mysql://u:p@db/lintel');
+});
+
+test('every bad variable is named in one error', () => {
+  assert.throws(
+    () => loadConfig({ LINTEL_IDENTITY_PORT: 'abc', LINTEL_DATABASE_URL: 'postgres://x', LINTEL_LOG_LEVEL: 'loud', LINTEL_TOKEN_EXPIRATION: '5' }),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      for (const name of ['LINTEL_IDENTITY_PORT', 'LINTEL_DATABASE_URL', 'LINTEL_LOG_LEVEL', 'LINTEL_TOKEN_EXPIRATION']) {
+        assert.ok(e.message.includes(name), `${name} missing from: ${e.message}`);
+      }
+      return true;
+    },
+  );
+});
+
+test('redaction hides the admin password and database credentials', () => {
+  const c = loadConfig({ LINTEL_ADMIN_PASSWORD: 'very-secret-pw', LINTEL_DATABASE_URL: 'mysql://lintel:dbsecret@db:3306/x' });
+  const text = JSON.stringify(redactConfig(c));
+  assert.ok(!text.includes('very-secret-pw'));
+  assert.ok(!text.includes('dbsecret'));
+  assert.ok(text.includes('mysql://lintel:***@db:3306/x'));
+});
