@@ -10,9 +10,11 @@ export interface HashJob {
 
 export default function run(job: HashJob): string | boolean {
   if (job.op === 'hash') return bcrypt.hashSync(job.password, job.rounds ?? 12);
-  // Hashes Keystone wrote ($2a$/$2b$/$2y$) verify as they are.
+  // Hashes Keystone (passlib) wrote verify as they are: $2b$ and $2a$ natively; $2y$ is the same
+  // algorithm under PHP's prefix, which the native binding does not recognise.
+  const hash = (job.hash ?? '').replace(/^\$2y\$/, '$2b$');
   try {
-    return bcrypt.compareSync(job.password, job.hash ?? '');
+    return bcrypt.compareSync(job.password, hash);
   } catch {
     return false;
   }
