@@ -35,7 +35,6 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     timezone: 'Z',
     poolSize: db.poolSize,
     connectTimeout: 5000,
-    acquireTimeout: 5000,
     extra: { enableKeepAlive: true, maxIdle: db.poolSize, idleTimeout: 60000 },
   } as DataSourceOptions;
 }

@@ -33,10 +33,13 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   );
 }
 
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /** Nest's LoggerService on top of pino, so framework and application lines share one format. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Pino) {}
-  log(message: unknown, context?: string) { this.write('info', message, context); }
+  /** Nest's own start-up chatter (module and route listings) is debug detail, not news. */
+  log(message: unknown, context?: string) { this.write(context && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info', message, context); }
   error(message: unknown, trace?: string, context?: string) {
     this.pino.error({ context, ...(trace ? { stack: trace } : {}) }, String(message));
   }
