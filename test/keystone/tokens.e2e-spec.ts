@@ -351,6 +351,25 @@ for (const kind of databaseKinds()) {
       });
     });
 
+    test('disabling a domain invalidates its users\' tokens and tokens scoped to its projects', async () => {
+      const resources = h.get(ResourceService);
+      const identity = h.get(IdentityService);
+      const assignments = h.get(AssignmentService);
+      const dom = await resources.createDomain({ name: `dom-${Date.now()}` });
+      const proj = await resources.createProject({ name: 'p', domainId: dom.id });
+      const carol = await identity.createUser({ name: 'carol', domainId: dom.id, password: 'carol-password-1' });
+      const reader = (await assignments.findGlobalRole('reader'))!;
+      await assignments.grant({ type: 'UserProject', actorId: carol.id, targetId: proj.id, roleId: reader.id });
+      const auth = passwordAuth({ name: 'carol', domain: { id: dom.id } }, 'carol-password-1', { project: { id: proj.id } });
+      const t = (await issue(base, auth)).id;
+      assert.deepEqual((await issue(base, auth)).body.token.roles.map((r: { name: string }) => r.name), ['reader']);
+      await resources.setDomainEnabled(dom.id, false);
+      h.get(TokenService).forget();
+      await new Promise((r) => setTimeout(r, 700));
+      keystoneError(await call(base, 'GET', '/v3/auth/tokens', { token: adminToken, subject: t }), 404);
+      keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: auth }), 401);
+    });
+
     describe('scope discovery', () => {
       test('/v3/auth/projects, /domains, /catalog, /system', async () => {
         const unscoped = (await issue(base, passwordAuth({ name: 'alice' }, ALICE_PASSWORD, 'unscoped'))).id;

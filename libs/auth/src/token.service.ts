@@ -39,7 +39,10 @@ export interface TokenView {
   roles: RoleEntity[];
 }
 
-type Derived = Omit<TokenView, 'claims'> & { at: number };
+interface Derived {
+  at: number;
+  value: Promise<Omit<TokenView, 'claims'>>;
+}
 
 /** Keystone's 404s for a subject token that cannot be used. */
 const tokenNotFound = (msg = 'Failed to validate token') => new DomainError('NotFound', msg);
@@ -230,14 +233,19 @@ export class TokenService {
     return claims;
   }
 
-  private async derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
+  /** Cached per user and scope; concurrent misses share one load instead of each querying. */
+  private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
     const key = `${claims.userId}|${scopeKey(claims.scope)}`;
     const hit = this.derived.get(key);
-    if (hit && Date.now() - hit.at < DERIVED_TTL_MS) return hit;
-    const d = await this.derive(claims, true);
+    if (hit && Date.now() - hit.at < DERIVED_TTL_MS) return hit.value;
     if (this.derived.size >= MAX_CACHED) this.derived.clear();
-    this.derived.set(key, { ...d, at: Date.now() });
-    return d;
+    const value = this.derive(claims, true);
+    const entry = { at: Date.now(), value };
+    this.derived.set(key, entry);
+    value.catch(() => {
+      if (this.derived.get(key) === entry) this.derived.delete(key);
+    });
+    return value;
   }
 
   /**
