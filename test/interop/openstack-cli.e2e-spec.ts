@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
 import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+import { onPath, redact, skipUnless } from '../helpers/commands.js';
 
 /**
  * The real python-openstackclient (Debian's python3-openstackclient) against Lintel, as in the
@@ -14,28 +13,11 @@ import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.j
 
 const CLI_TIMEOUT_MS = 60_000;
 
-function onPath(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir || '.', cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 const OPENSTACK = onPath('openstack');
 const MISSING = 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
-// Locally a missing CLI skips the suite; in CI it must fail instead of passing vacuously.
-const skip = !OPENSTACK && process.env.CI !== 'true' ? `${MISSING}; skipped (CI would fail)` : false;
+const skip = skipUnless(OPENSTACK, MISSING);
 
-/** Masks the password and anything token-shaped, so failures never print a credential. */
-function redact(s: string): string {
-  return s.split(ADMIN_PASSWORD).join('***').replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '<token>').replace(/gAAAA[\w-]+=*/g, '<token>');
-}
 
 /** The process environment minus any OS_* and proxy settings, plus the Keystone v3 variables. */
 function cliEnv(authUrl: string | undefined): NodeJS.ProcessEnv {

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+import { onPath, redact, skipUnless } from '../helpers/commands.js';
 
 /**
  * Steps 1 and 2 of SODA's "Access Key, Secret Key" guide (seed 003), run with the real curl
@@ -58,26 +57,11 @@ const STEP2_BODY = `{
 
 const CURL_TIMEOUT_MS = 30_000;
 
-function onPath(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir || '.', cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 const CURL = onPath('curl');
 const MISSING = 'curl is not installed (apt-get install curl)';
-const skip = !CURL && process.env.CI !== 'true' ? `${MISSING}; skipped (CI would fail)` : false;
+const skip = skipUnless(CURL, MISSING);
 
-function redact(s: string): string {
-  return s.split(ADMIN_PASSWORD).join('***').replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '<token>');
-}
 
 interface CurlResponse {
   status: number;

@@ -11,13 +11,11 @@ import { MIGRATIONS } from './migrations/index.js';
  * or the all-in-one `npm start` on its embedded database).
  */
 export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
-  const common = { entities: [...ENTITIES], migrations: [...MIGRATIONS], synchronize: false, migrationsRun: false, logging: false } as const;
+  const common = { entities: [...ENTITIES], migrations: [...MIGRATIONS], synchronize: false, migrationsRun: false, logging: false };
   if (db.kind === 'sqlite') {
     if (db.url !== ':memory:') mkdirSync(dirname(db.url), { recursive: true });
     return {
       ...common,
-      entities: [...ENTITIES],
-      migrations: [...MIGRATIONS],
       type: 'better-sqlite3',
       database: db.url,
       enableWAL: true,
@@ -27,8 +25,6 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   }
   return {
     ...common,
-    entities: [...ENTITIES],
-    migrations: [...MIGRATIONS],
     type: 'mysql',
     url: db.url,
     charset: 'utf8mb4_unicode_ci',
