@@ -24,7 +24,13 @@ export interface LoadResult {
   failureDetail: string;
   p50: number | undefined;
   p99: number | undefined;
-  max: number | undefined;
+  /**
+   * Longest wait seen, ms: the slowest completed response, or a request still unanswered when the
+   * run stopped (a starved connection never shows up in the percentiles, only here).
+   */
+  maxWait: number;
+  /** Connections that got no response at all during the run. */
+  starved: number;
   /** Seconds actually measured. */
   duration: number;
 }
@@ -60,7 +66,11 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     body: spec.body,
   });
   running.add(instance);
-  instance.on('response', (_client, status, _bytes, ms) => {
+  const start = performance.now();
+  /** Per connection, when its last response arrived. */
+  const lastResponse = new Map<unknown, number>();
+  instance.on('response', (client, status, _bytes, ms) => {
+    lastResponse.set(client, performance.now());
     if (status < 200 || status >= 300) return;
     if (n === lat.length) {
       const bigger = new Float64Array(lat.length * 2);
@@ -75,7 +85,12 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   } finally {
     running.delete(instance);
   }
+  const end = performance.now();
   const sorted = lat.subarray(0, n).sort();
+  const starved = Math.max(0, spec.connections - lastResponse.size);
+  let maxWait = n ? sorted[n - 1]! : 0;
+  if (starved) maxWait = Math.max(maxWait, end - start);
+  for (const at of lastResponse.values()) maxWait = Math.max(maxWait, end - at);
   const bad = Object.entries(result.statusCodeStats)
     .filter(([code]) => !code.startsWith('2'))
     .map(([code, s]) => `${code}×${s.count}`);
@@ -90,7 +105,8 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     failureDetail: bad.join(', '),
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    max: n ? sorted[n - 1] : undefined,
+    maxWait,
+    starved,
     duration: result.duration,
   };
 }

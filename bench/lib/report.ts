@@ -15,7 +15,7 @@ function table(header: string[], align: Align[], rows: string[][]): string {
 export function resultsTable(ms: Measurement[]): string {
   const byId = new Map(ms.map((m) => [m.id, m]));
   const rows = ms.map((m) => {
-    if (m.error) return [m.label, '', 'ERROR', '', '', '', '', '', m.error];
+    if (m.error) return [m.label, '', 'ERROR', '', '', '', '', '', '', m.error];
     const ref = m.compareTo ? byId.get(m.compareTo) : undefined;
     const ratio = ref && !ref.error && ref.rate > 0 ? `${(m.rate / ref.rate).toFixed(2)}× ${ref.id}` : '';
     return [
@@ -25,14 +25,15 @@ export function resultsTable(ms: Measurement[]): string {
       m.unit,
       fmtMs(m.p50),
       fmtMs(m.p99),
+      fmtMs(m.maxWait),
       String(m.failures),
       m.rssMb === undefined ? '-' : m.rssMb.toFixed(0),
       ratio,
     ];
   });
   return table(
-    ['scenario', 'conc', 'rate', 'unit', 'p50 ms', 'p99 ms', 'failed', 'RSS MB', 'ratio'],
-    ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
+    ['scenario', 'conc', 'rate', 'unit', 'p50 ms', 'p99 ms', 'max ms', 'failed', 'RSS MB', 'ratio'],
+    ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
     rows,
   );
 }
@@ -45,4 +46,20 @@ export function targetsTable(targets: Target[], ms: Measurement[]): string {
     return [r === undefined ? 'SKIP' : r.pass ? 'PASS' : 'FAIL', t.label, r?.value ?? 'not measured'];
   });
   return table(['', 'target', 'measured'], ['l', 'l', 'l'], rows);
+}
+
+/** Warnings the table alone does not make obvious (starved connections, failed requests). */
+export function warnings(ms: Measurement[]): string[] {
+  const out: string[] = [];
+  for (const m of ms) {
+    if (m.error) continue;
+    if (m.starved) {
+      out.push(`${m.label}: ${m.starved} of ${m.concurrency} connections got no response at all during the run `
+        + `(waited ${fmtMs(m.maxWait)} ms); their requests are missing from rate and percentiles`);
+    } else if (m.maxWait !== undefined && m.p99 !== undefined && m.maxWait > Math.max(10 * m.p99, 1000)) {
+      out.push(`${m.label}: a request waited ${fmtMs(m.maxWait)} ms (p99 ${fmtMs(m.p99)} ms): unfair queueing?`);
+    }
+    if (m.failures) out.push(`${m.label}: ${m.failures} failed requests (${m.failureDetail})`);
+  }
+  return out;
 }

@@ -13,6 +13,10 @@ export interface Measurement {
   /** Milliseconds. */
   p50?: number;
   p99?: number;
+  /** Longest wait, ms, including requests still unanswered at the end (see LoadResult.maxWait). */
+  maxWait?: number;
+  /** Connections that got no response during the whole run. */
+  starved?: number;
   failures: number;
   failureDetail?: string;
   /** Peak RSS (MB) of the processes the scenario watched; filled in by `runScenario`. */
@@ -40,7 +44,7 @@ export interface Scenario {
 export function fromLoad(id: string, label: string, connections: number, r: LoadResult, compareTo?: string): Measurement {
   return {
     id, label, unit: 'req/s', concurrency: connections, rate: r.rate, p50: r.p50, p99: r.p99,
-    failures: r.failures, failureDetail: r.failureDetail || undefined, compareTo,
+    maxWait: r.maxWait, starved: r.starved, failures: r.failures, failureDetail: r.failureDetail || undefined, compareTo,
   };
 }
 

@@ -34,7 +34,7 @@ export async function waitReady(child: Child, url: string, timeoutMs = 60_000): 
   let last = '';
   while (Date.now() < deadline) {
     if (child.hasExited()) {
-      throw new Error(`${child.name} exited (${await child.exited}) before it was ready; log ${child.logFile}:\n${child.logTail()}`);
+      throw new Error(`${child.name} exited (${await child.exited}) before it was ready (log ${child.logFile})\n${child.logTail()}`);
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -46,7 +46,7 @@ export async function waitReady(child: Child, url: string, timeoutMs = 60_000): 
     }
     await sleep(100);
   }
-  throw new Error(`${child.name} not ready at ${url} after ${timeoutMs} ms (${last}); log ${child.logFile}:\n${child.logTail()}`);
+  throw new Error(`${child.name} not ready at ${url} after ${timeoutMs} ms: ${last} (log ${child.logFile})\n${child.logTail()}`);
 }
 
 /** The environment of a child: ours without any LINTEL_* (only what a server is given counts). */

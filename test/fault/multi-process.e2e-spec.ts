@@ -22,7 +22,7 @@ describe('two identity processes on one MariaDB', { skip: mysqlUrl ? false : 'LI
   before(async () => {
     db = await createMariaDb(mysqlUrl!);
     env = testEnv(db, { LINTEL_REVOCATION_REFRESH_MS: '500', LINTEL_LOG_LEVEL: 'info' });
-    for (const args of [['db', 'migrate'], ['token-keys', 'setup'], ['bootstrap']]) {
+    for (const args of [['db', 'migrate'], ['token-keys', 'setup'], ['credential-keys', 'setup'], ['bootstrap']]) {
       const r = await runNode(scripts.manage, args, env);
       assert.equal(r.code, 0, `manage ${args.join(' ')} failed: ${r.output}`);
     }

@@ -6,15 +6,20 @@ import { loadConfig, type LintelConfig } from '@lintel/config';
 import { createDataSource } from '@lintel/domain';
 import { createLogger } from '@lintel/platform';
 import { createIdentityApp } from '../../apps/identity/src/app.js';
+import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
 import { createManageContext } from '../../apps/manage/src/manage.module.js';
-import { bootstrap, tokenKeys } from '../../apps/manage/src/tasks.js';
+import { bootstrap, credentialKeys, tokenKeys } from '../../apps/manage/src/tasks.js';
 import type { TestDatabase } from './databases.js';
 
 /** The bootstrap admin password every test instance uses (test-only, never a real secret). */
 export const ADMIN_PASSWORD = 'test-admin-password';
 
 export interface Harness {
+  /** Identity (Keystone) base URL. */
   url: string;
+  /** Multicloud (SODA, cloud key APIs) base URL. */
+  multicloudUrl: string;
+  multicloud: NestFastifyApplication;
   config: LintelConfig;
   app: NestFastifyApplication;
   ds: DataSource;
@@ -39,8 +44,8 @@ export function testEnv(db: TestDatabase, overrides: Record<string, string> = {}
 }
 
 /**
- * Starts the identity app in this process exactly as `npm start` does (migrate, token keys,
- * bootstrap, then the same app factory), listening on a free loopback port.
+ * Starts Lintel in this process exactly as `npm start` does (migrate, key repositories,
+ * bootstrap, then the same app factories), identity and multicloud each on a free loopback port.
  */
 export async function startIdentity(db: TestDatabase, overrides: Record<string, string> = {}): Promise<Harness> {
   const config = loadConfig(testEnv(db, overrides));
@@ -48,14 +53,18 @@ export async function startIdentity(db: TestDatabase, overrides: Record<string, 
   const ds = await createDataSource(config.database).initialize();
   await ds.runMigrations({ transaction: 'each' });
   await tokenKeys(config).setup();
+  await credentialKeys(config).repo.setup();
   const ctx = await createManageContext(config, logger, ds);
   const boot = (await bootstrap(ctx, config, logger))!;
   await ctx.close();
   const app = await createIdentityApp(config, logger, ds);
   await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const multicloud = await createMulticloudApp(config, logger, ds);
+  await multicloud.listen(0, '127.0.0.1');
   return {
-    url,
+    url: await app.getUrl(),
+    multicloudUrl: await multicloud.getUrl(),
+    multicloud,
     config,
     app,
     ds,
@@ -63,7 +72,7 @@ export async function startIdentity(db: TestDatabase, overrides: Record<string, 
     adminProjectId: boot.adminProjectId,
     get: <T>(cls: Type<T>) => app.get(cls),
     close: async () => {
-      await app.close();
+      await Promise.all([app.close(), multicloud.close()]);
       await ds.destroy();
     },
   };

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
-import { onPath, redact, skipUnless } from '../helpers/commands.js';
+import { redact, skipUnless } from '../helpers/commands.js';
+import { curl, CURL, CURL_MISSING, type CurlResponse } from '../helpers/curl.js';
 
 /**
  * Steps 1 and 2 of SODA's "Access Key, Secret Key" guide (seed 003), run with the real curl
@@ -55,59 +55,7 @@ const STEP2_BODY = `{
     }
   }`;
 
-const CURL_TIMEOUT_MS = 30_000;
-
-
-const CURL = onPath('curl');
-const MISSING = 'curl is not installed (apt-get install curl)';
-const skip = skipUnless(CURL, MISSING);
-
-
-interface CurlResponse {
-  status: number;
-  headers: Map<string, string>;
-  body: any;
-}
-
-/**
- * `curl --location --request POST '<url>' --header ... --data-raw '<body>'` as in the guide, plus
- * `-sS -i` so the status line and the X-Subject-Token header can be read.
- */
-function curl(url: string, headers: string[], body: string): Promise<CurlResponse> {
-  const args = ['-sS', '-i', '--location', '--request', 'POST', url];
-  for (const h of headers) args.push('--header', h);
-  args.push('--data-raw', body);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/_proxy$/i.test(k)) env[k] = v;
-  return new Promise((resolve, reject) => {
-    if (!CURL) return reject(new Error(`${MISSING}; it is required when CI=true`));
-    execFile(CURL, args, { env, timeout: CURL_TIMEOUT_MS, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`curl POST ${url}: exit status ${err.code}: ${redact(stderr.trim())}`));
-      // Header blocks (a 100 Continue, redirects) come first; the last one belongs to the body.
-      let rest = stdout;
-      let head = '';
-      while (/^HTTP\/[\d.]+ \d{3}/.test(rest)) {
-        const end = rest.indexOf('\r\n\r\n');
-        if (end < 0) return reject(new Error(`curl POST ${url}: no end of headers in ${redact(rest).slice(0, 300)}`));
-        head = rest.slice(0, end);
-        rest = rest.slice(end + 4);
-      }
-      const [statusLine, ...lines] = head.split('\r\n');
-      const headers = new Map<string, string>();
-      for (const l of lines) {
-        const i = l.indexOf(':');
-        if (i > 0) headers.set(l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim());
-      }
-      let parsed: unknown;
-      try {
-        parsed = rest ? JSON.parse(rest) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      resolve({ status: Number(statusLine?.split(' ')[1]), headers, body: parsed });
-    });
-  });
-}
+const skip = skipUnless(CURL, CURL_MISSING);
 
 function describeFailure(r: CurlResponse): string {
   return redact(JSON.stringify(r.body ?? null)).slice(0, 500);
@@ -136,7 +84,7 @@ for (const kind of databaseKinds()) {
           const url = h.url + path; // the guide's http://192.168.xx.yy, with this server's host:port
           const body = STEP1_BODY.replace('"password": "password"', `"password": ${JSON.stringify(ADMIN_PASSWORD)}`);
           assert.notEqual(body, STEP1_BODY, 'the guide body has no "password": "password" to replace');
-          const r = await curl(url, ['Content-Type: application/json'], body);
+          const r = await curl({ method: 'POST', url, headers: ['Content-Type: application/json'], dataRaw: body });
           assert.equal(r.status, 201, `step 1: status ${r.status}: ${describeFailure(r)}`);
           const id = r.headers.get('x-subject-token');
           assert.ok(id, 'step 1: no X-Subject-Token header');
@@ -157,7 +105,7 @@ for (const kind of databaseKinds()) {
           const url = h.url + path; // the guide's http://192.168.xx.yy, with this server's host:port
           const body = STEP2_BODY.replace(DOC_TOKEN, unscoped.id);
           assert.notEqual(body, STEP2_BODY, 'the guide body has no sample token to replace');
-          const r = await curl(url, [`X-Auth-Token: ${unscoped.id}`, 'Content-Type: application/json'], body);
+          const r = await curl({ method: 'POST', url, headers: [`X-Auth-Token: ${unscoped.id}`, 'Content-Type: application/json'], dataRaw: body });
           assert.equal(r.status, 201, `step 2: status ${r.status}: ${describeFailure(r)}`);
           const id = r.headers.get('x-subject-token');
           assert.ok(id, 'step 2: no X-Subject-Token header');

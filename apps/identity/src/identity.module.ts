@@ -2,13 +2,17 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthModule, XAuthTokenGuard } from '@lintel/auth';
 import { TokensController } from './auth/tokens.controller.js';
+import { CredentialsController } from './credentials/credentials.controller.js';
+import { Ec2TokensController } from './credentials/ec2-tokens.controller.js';
+import { OsEc2Controller } from './credentials/os-ec2.controller.js';
+import { UsersProjectsController } from './resources/users-projects.controller.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 
 /** The Keystone v3 dialect. Needs LintelConfigModule and DomainModule from the composing root. */
 @Module({
   imports: [AuthModule],
-  controllers: [DiscoveryController, TokensController],
+  controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersProjectsController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },

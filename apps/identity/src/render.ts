@@ -1,5 +1,5 @@
 import type { TokenView } from '@lintel/auth';
-import type { CatalogEntry, DomainEntity, ProjectEntity } from '@lintel/domain';
+import type { CatalogEntry, DomainEntity, ProjectEntity, UserEntity } from '@lintel/domain';
 
 /** Token instants: whole seconds with Keystone's fixed `.000000Z` fraction. */
 export function tokenTime(ms: number): string {
@@ -15,6 +15,17 @@ export function renderDomain(d: DomainEntity, base: string) {
   return {
     id: d.id, name: d.name, description: d.description ?? '', enabled: d.enabled, tags: d.tags ?? [], options: {},
     ...(d.extra ?? {}), links: { self: `${base}/v3/domains/${d.id}` },
+  };
+}
+
+/** A user (§7.1); `password` is never shown, extras are. */
+export function renderUser(u: UserEntity, passwordExpiresAt: Date | null, base: string) {
+  return {
+    ...(u.extra ?? {}),
+    id: u.id, name: u.name, domain_id: u.domainId, enabled: u.enabled, password_expires_at: resourceTime(passwordExpiresAt),
+    options: u.options ?? {},
+    ...(u.defaultProjectId ? { default_project_id: u.defaultProjectId } : {}),
+    links: { self: `${base}/v3/users/${u.id}` },
   };
 }
 

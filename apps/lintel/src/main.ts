@@ -3,7 +3,7 @@ import { createDataSource } from '@lintel/domain';
 import { runMain } from '@lintel/platform';
 import { createIdentityApp } from '../../identity/src/app.js';
 import { createManageContext } from '../../manage/src/manage.module.js';
-import { bootstrap, tokenKeys } from '../../manage/src/tasks.js';
+import { bootstrap, credentialKeys, tokenKeys } from '../../manage/src/tasks.js';
 import { createMulticloudApp } from '../../multicloud/src/app.js';
 
 /**
@@ -16,6 +16,7 @@ await runMain(async (config, logger) => {
   const applied = await ds.runMigrations({ transaction: 'each' });
   if (applied.length) logger.info({ applied: applied.map((m) => m.name) }, 'migrations applied');
   if (await tokenKeys(config).setup()) logger.info({ dir: config.token.keysDir }, 'token key repository created');
+  if (await credentialKeys(config).repo.setup()) logger.info({ dir: config.credential.keysDir }, 'credential key repository created');
   const ctx = await createManageContext(config, logger, ds);
   try {
     await bootstrap(ctx, config, logger);

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { runMain } from '@lintel/platform';
 import { createManageContext } from './manage.module.js';
-import { bootstrap, migrate, tokenKeys } from './tasks.js';
+import { CredentialService } from '@lintel/domain';
+import { bootstrap, credentialKeys, migrate, rotateCredentialKeys, tokenKeys } from './tasks.js';
 
 /** `lintel-manage`: Lintel's keystone-manage. Every command is idempotent. */
 await runMain(async (config, logger) => {
@@ -33,6 +34,30 @@ await runMain(async (config, logger) => {
   keys.command('rotate').description('promote the staged key to primary and stage a new one').action(async () => {
     const r = await tokenKeys(config).rotate();
     logger.info({ dir: config.token.keysDir, primary: r.primary, removed: r.removed }, 'token keys rotated');
+  });
+
+  const creds = program.command('credential-keys').description('keys that seal credential secrets (AES-256-GCM)');
+  creds.command('setup').description('create the repository if it does not exist').action(async () => {
+    const created = await credentialKeys(config).repo.setup();
+    logger.info({ dir: config.credential.keysDir }, created ? 'credential key repository created' : 'credential key repository already exists');
+  });
+  creds.command('rotate').description('promote the staged key to primary (refused while a key to be pruned still seals rows)').action(async () => {
+    const ctx = await createManageContext(config, logger);
+    try {
+      const r = await rotateCredentialKeys(ctx, config);
+      logger.info({ dir: config.credential.keysDir, primary: r.primary, removed: r.removed }, 'credential keys rotated');
+    } finally {
+      await ctx.close();
+    }
+  });
+  creds.command('migrate').description('re-seal every credential under the primary key (safe while serving)').action(async () => {
+    const ctx = await createManageContext(config, logger);
+    try {
+      const n = await ctx.get(CredentialService).resealAll();
+      logger.info({ resealed: n }, 'credentials re-sealed under the primary key');
+    } finally {
+      await ctx.close();
+    }
   });
 
   try {

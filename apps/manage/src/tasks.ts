@@ -5,7 +5,8 @@ import type { Logger as Pino } from 'pino';
 import { DataSource } from 'typeorm';
 import { identityPublicUrl, type LintelConfig } from '@lintel/config';
 import { TokenKeyRepository } from '@lintel/auth';
-import { BootstrapService, createDataSource, DEFAULT_DOMAIN_ID, IdentityService, type BootstrapResult } from '@lintel/domain';
+import { CredentialKeyRing } from '@lintel/credentials';
+import { BootstrapService, createDataSource, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, type BootstrapResult } from '@lintel/domain';
 import type { INestApplicationContext } from '@nestjs/common';
 
 /** Runs pending migrations; returns the names applied. */
@@ -22,6 +23,28 @@ export async function migrate(config: LintelConfig): Promise<string[]> {
 
 export function tokenKeys(config: LintelConfig): TokenKeyRepository {
   return new TokenKeyRepository(config.token.keysDir, config.token.maxActiveKeys);
+}
+
+export function credentialKeys(config: LintelConfig): CredentialKeyRing {
+  return new CredentialKeyRing(CredentialKeyRing.repository(config.credential.keysDir, config.credential.maxActiveKeys));
+}
+
+/**
+ * Rotates the credential keys unless that would prune a key that still seals rows: then the
+ * operator must run `credential-keys migrate` first (Keystone's rule for credential rotation).
+ */
+export async function rotateCredentialKeys(ctx: INestApplicationContext, config: LintelConfig): Promise<{ primary: number; removed: number[] }> {
+  const ring = credentialKeys(config);
+  await ring.repo.setup();
+  ring.load();
+  const inUse = await ctx.get(CredentialService).keyHashesInUse();
+  const retired = [...ring.hashes()].filter(([i]) => i > 0).sort(([a], [b]) => a - b);
+  const pruned = retired.slice(0, Math.max(0, retired.length + 2 - config.credential.maxActiveKeys));
+  const blocking = pruned.filter(([, hash]) => inUse.has(hash)).map(([i]) => i);
+  if (blocking.length) {
+    throw new Error(`credential key(s) ${blocking.join(', ')} still seal credentials: run "credential-keys migrate" first, then rotate`);
+  }
+  return ring.repo.rotate();
 }
 
 /** Where a generated admin password is kept (mode 0600). */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
 import { RevocationCache } from './revocation-cache.js';
+import { SignedRequestService } from './signed-request.service.js';
 import { TokenProvider } from './token-provider.js';
 import { TokenService } from './token.service.js';
 import { XAuthTokenGuard } from './x-auth-token.guard.js';
@@ -11,7 +12,7 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
-  providers: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard],
-  exports: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard],
+  providers: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService],
+  exports: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService],
 })
 export class AuthModule {}

@@ -2,6 +2,7 @@ export * from './auth.module.js';
 export * from './bcrypt-hasher.js';
 export * from './principal.js';
 export * from './revocation-cache.js';
+export * from './signed-request.service.js';
 export * from './token-claims.js';
 export * from './token-key-repository.js';
 export * from './token-provider.js';

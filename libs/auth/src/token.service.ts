@@ -121,6 +121,20 @@ export class TokenService {
     return { id, view: { claims, ...derived } };
   }
 
+  /**
+   * Issues a token for a user already authenticated some other way (a signed request): the scope
+   * must be enabled and the user must hold a role on it, as for any token.
+   */
+  async issueFor(userId: string, scope: ScopeTarget, methods: string[]): Promise<{ id: string; view: TokenView }> {
+    const claims: TokenClaims = {
+      userId, methods, auditIds: [newAuditId()], issuedAt: Date.now(),
+      expiresAt: (Math.floor(Date.now() / 1000) + this.cfg.token.expiration) * 1000, scope,
+    };
+    const derived = await this.derive(claims, false);
+    if (!derived.roles.length) throw new UnauthenticatedError(`user ${userId} has no role on ${scopeKey(scope)}`);
+    return { id: await this.provider.mint(claims), view: { claims, ...derived } };
+  }
+
   private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
     let user: UserEntity | null = null;
     if (ref.name !== undefined) {

@@ -31,6 +31,15 @@ export interface LintelConfig {
     readonly maxActiveKeys: number;
     readonly keysDir: string;
   };
+  readonly credential: {
+    /** Directory of the AES-256-GCM keys that seal credential secrets. */
+    readonly keysDir: string;
+    readonly maxActiveKeys: number;
+    /** Credentials one user may hold; undefined = no limit (Keystone's default). */
+    readonly userLimit: number | undefined;
+    /** Seconds a signed request stays acceptable (Keystone's `credential.auth_ttl`, 15 min). */
+    readonly authTtl: number;
+  };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
   readonly password: { readonly bcryptRounds: number; readonly hashThreads: number };
@@ -81,6 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
       allowExpiredWindow: e.LINTEL_TOKEN_ALLOW_EXPIRED_WINDOW ?? 172800,
       maxActiveKeys: e.LINTEL_TOKEN_MAX_ACTIVE_KEYS ?? 3,
       keysDir: resolve(dataDir, 'token-keys'),
+    },
+    credential: {
+      keysDir: resolve(dataDir, 'credential-keys'),
+      maxActiveKeys: e.LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS ?? 3,
+      userLimit: e.LINTEL_CREDENTIAL_USER_LIMIT,
+      authTtl: e.LINTEL_CREDENTIAL_AUTH_TTL ?? 900,
     },
     revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },

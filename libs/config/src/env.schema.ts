@@ -29,6 +29,10 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(2) @Max(100) LINTEL_TOKEN_MAX_ACTIVE_KEYS?: number;
   @IsOptional() @int() @IsInt() @Min(50) @Max(2000) LINTEL_REVOCATION_REFRESH_MS?: number;
 
+  @IsOptional() @int() @IsInt() @Min(2) @Max(100) LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS?: number;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_CREDENTIAL_USER_LIMIT?: number;
+  @IsOptional() @int() @IsInt() @Min(60) @Max(24 * 3600) LINTEL_CREDENTIAL_AUTH_TTL?: number;
+
   @IsOptional() @int() @IsInt() @Min(1) @Max(1000) LINTEL_LOCKOUT_FAILURE_ATTEMPTS?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(365 * 24 * 3600) LINTEL_LOCKOUT_DURATION?: number;
 

@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '@lintel/config';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { installSqliteGate } from './sqlite-gate.js';
 
 /**
  * The one DataSourceOptions factory: the apps, the manage CLI and the tests all build their
@@ -36,5 +37,7 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
 }
 
 export function createDataSource(db: DatabaseConfig): DataSource {
-  return new DataSource(dataSourceOptions(db));
+  const ds = new DataSource(dataSourceOptions(db));
+  if (db.kind === 'sqlite') installSqliteGate(ds);
+  return ds;
 }

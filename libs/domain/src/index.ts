@@ -8,6 +8,8 @@ export * from './password-hasher.js';
 export * from './services/assignment.service.js';
 export * from './services/bootstrap.service.js';
 export * from './services/catalog.service.js';
+export * from './services/credential-cipher.js';
+export * from './services/credential.service.js';
 export * from './services/identity.service.js';
 export * from './services/resource.service.js';
 export * from './services/revocation.service.js';

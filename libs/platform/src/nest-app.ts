@@ -37,13 +37,15 @@ export async function createLintelApp(o: AppOptions): Promise<NestFastifyApplica
   const fastify = app.getHttpAdapter().getInstance();
   // Only JSON is spoken: text/plain must reach the catch-all below and be refused.
   fastify.removeContentTypeParser('text/plain');
+  // Only JSON is spoken; an empty body of any type is no body (curl --data-raw '' sends a form type).
+  if (fastify.hasContentTypeParser('application/x-www-form-urlencoded')) fastify.removeContentTypeParser('application/x-www-form-urlencoded');
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     const text = String(body ?? '');
+    if (!text.trim()) return done(null, undefined);
     if (req.headers['content-type'] !== undefined) {
       done(new DomainError('UnsupportedMediaType', 'Expecting to find application/json in Content-Type header'), undefined);
       return;
     }
-    if (!text.trim()) return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch {

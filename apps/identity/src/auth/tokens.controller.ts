@@ -4,6 +4,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy, Public, RevocationCache, TokenService, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, RevocationService } from '@lintel/domain';
 import { baseUrl } from '../base-url.js';
+import { keystoneCaller } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
 import { parseAuthRequest } from './auth-request.parser.js';
 
@@ -44,7 +45,7 @@ export class TokensController {
   /** GET validates (`identity:validate_token`); Fastify's HEAD twin checks (`identity:check_token`). */
   @Get('tokens')
   async validateToken(@Req() req: Req_, @Res({ passthrough: true }) reply: FastifyReply) {
-    const caller = this.callerForKeystone(req);
+    const caller = keystoneCaller(req);
     const head = req.method === 'HEAD';
     const action = head ? 'identity:check_token' : 'identity:validate_token';
     const subject = subjectHeader(req);
@@ -64,7 +65,7 @@ export class TokensController {
   @Delete('tokens')
   @HttpCode(204)
   async revokeToken(@Req() req: Req_): Promise<void> {
-    const caller = this.callerForKeystone(req);
+    const caller = keystoneCaller(req);
     const subject = subjectHeader(req);
     if (!subject) {
       if (policy.isAdmin(caller)) throw new DomainError('NotFound', 'No token in the request');
@@ -78,7 +79,7 @@ export class TokensController {
 
   @Get('projects')
   async projects(@Req() req: Req_) {
-    const caller = this.callerForKeystone(req);
+    const caller = keystoneCaller(req);
     const base = baseUrl(req, this.cfg.publicUrl);
     const projects = await this.assignments.projectsOfUser(caller.userId);
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: `${base}/v3/auth/projects`, previous: null, next: null } };
@@ -86,7 +87,7 @@ export class TokensController {
 
   @Get('domains')
   async domains(@Req() req: Req_) {
-    const caller = this.callerForKeystone(req);
+    const caller = keystoneCaller(req);
     const base = baseUrl(req, this.cfg.publicUrl);
     const domains = await this.assignments.domainsOfUser(caller.userId);
     return { domains: domains.map((d) => renderDomain(d, base)), links: { self: `${base}/v3/auth/domains`, previous: null, next: null } };
@@ -94,7 +95,7 @@ export class TokensController {
 
   @Get('catalog')
   async catalog(@Req() req: Req_) {
-    const caller = this.callerForKeystone(req);
+    const caller = keystoneCaller(req);
     const projectId = policy.projectId(caller);
     if (!projectId) throw new ForbiddenError();
     const base = baseUrl(req, this.cfg.publicUrl);
@@ -103,15 +104,9 @@ export class TokensController {
 
   @Get('system')
   async system(@Req() req: Req_) {
-    const caller = this.callerForKeystone(req);
+    const caller = keystoneCaller(req);
     const base = baseUrl(req, this.cfg.publicUrl);
     const has = await this.assignments.hasSystemRole(caller.userId);
     return { system: has ? [{ all: true }] : [], links: { self: `${base}/v3/auth/system` } };
-  }
-
-  /** EC2-derived tokens are for other services, not for Keystone's own API (contract §6.5). */
-  private callerForKeystone(req: Req_): Principal {
-    if (policy.isEc2Derived(req.principal)) throw new ForbiddenError();
-    return req.principal;
   }
 }

@@ -1,4 +1,5 @@
 import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js';
+import { CredentialEntity } from './credential.entity.js';
 import { DomainEntity } from './domain.entity.js';
 import { PasswordEntity } from './password.entity.js';
 import { ProjectEntity } from './project.entity.js';
@@ -8,6 +9,7 @@ import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './catalog.entity.js';
+export * from './credential.entity.js';
 export * from './domain.entity.js';
 export * from './password.entity.js';
 export * from './project.entity.js';
@@ -18,5 +20,5 @@ export * from './user.entity.js';
 
 export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
-  RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity,
+  RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
 ];

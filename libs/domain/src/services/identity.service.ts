@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -46,6 +46,15 @@ export class IdentityService {
 
   findUserByName(domainId: string, name: string): Promise<UserEntity | null> {
     return this.ds.getRepository(UserEntity).findOneBy({ domainId, name });
+  }
+
+  /** Users matching exact-value filters, by name. */
+  listUsers(f: { name?: string; domainId?: string; enabled?: boolean } = {}): Promise<UserEntity[]> {
+    const where: FindOptionsWhere<UserEntity> = {};
+    if (f.name !== undefined) where.name = f.name;
+    if (f.domainId !== undefined) where.domainId = f.domainId;
+    if (f.enabled !== undefined) where.enabled = f.enabled;
+    return this.ds.getRepository(UserEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
   }
 
   /** The user's current password row (the newest), or null for a user without a password. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { DomainEntity, ProjectEntity } from '../entities/index.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -36,6 +36,16 @@ export class ResourceService {
 
   findProjectByName(domainId: string, name: string): Promise<ProjectEntity | null> {
     return this.ds.getRepository(ProjectEntity).findOneBy({ domainId, name });
+  }
+
+  /** Projects matching exact-value filters, by name. */
+  listProjects(f: { name?: string; domainId?: string; enabled?: boolean; parentId?: string } = {}): Promise<ProjectEntity[]> {
+    const where: FindOptionsWhere<ProjectEntity> = {};
+    if (f.name !== undefined) where.name = f.name;
+    if (f.domainId !== undefined) where.domainId = f.domainId;
+    if (f.enabled !== undefined) where.enabled = f.enabled;
+    if (f.parentId !== undefined) where.parentId = f.parentId;
+    return this.ds.getRepository(ProjectEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
   }
 
   async createDomain(d: { id?: string; name: string; description?: string | null; enabled?: boolean }): Promise<DomainEntity> {

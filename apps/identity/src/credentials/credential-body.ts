@@ -1,0 +1,60 @@
+import { InvalidInputError, type CredentialPatch, type NewCredential } from '@lintel/domain';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const KNOWN = new Set(['id', 'user_id', 'project_id', 'type', 'blob', 'links']);
+const MAX_BLOB = 16 * 1024;
+
+function member(body: unknown): Obj {
+  if (!isObj(body) || body.credential === undefined) throw InvalidInputError.missing('credential', 'request body');
+  if (!isObj(body.credential)) throw InvalidInputError.field('credential', `${JSON.stringify(body.credential)} is not of type 'object'`);
+  return body.credential;
+}
+
+function str(o: Obj, key: string, max = 255, nullable = false): string | null | undefined {
+  const v = o[key];
+  if (v === undefined || (nullable && v === null)) return v as undefined | null;
+  if (typeof v !== 'string') throw InvalidInputError.field(`credential/${key}`, `${JSON.stringify(v)} is not of type 'string'`);
+  if (!v.length || v.length > max) throw InvalidInputError.field(`credential/${key}`, `'${v.slice(0, 16)}' must be 1 to ${max} characters long`);
+  return v;
+}
+
+/** Keystone stores properties it does not know as extras and echoes them back. */
+function extras(o: Obj): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !KNOWN.has(k)));
+}
+
+/** A `POST /v3/credentials` body (§4.2), schema-checked with Keystone's messages. */
+export function parseCreateCredential(body: unknown): Omit<NewCredential, 'issuer'> {
+  const c = member(body);
+  for (const key of ['blob', 'type', 'user_id']) {
+    if (c[key] === undefined) throw InvalidInputError.field('credential', `'${key}' is a required property`);
+  }
+  const type = str(c, 'type')!;
+  if (type.toLowerCase() === 'ec2' && (c.project_id === undefined || c.project_id === null)) {
+    throw InvalidInputError.field('credential', "'project_id' is a required property");
+  }
+  return {
+    id: str(c, 'id', 64) ?? undefined,
+    userId: str(c, 'user_id', 64)!,
+    projectId: str(c, 'project_id', 64, true) ?? null,
+    type,
+    blob: str(c, 'blob', MAX_BLOB)!,
+    extra: extras(c),
+  };
+}
+
+/** A `PATCH /v3/credentials/{id}` body (§4.5): at least one property; `id`, if given, unchanged. */
+export function parsePatchCredential(body: unknown, id: string): CredentialPatch {
+  const c = member(body);
+  if (!Object.keys(c).length) throw InvalidInputError.field('credential', '{} does not have enough properties');
+  if (c.id !== undefined && c.id !== id) throw new InvalidInputError('Cannot change credential ID');
+  const patch: CredentialPatch = {};
+  if (c.user_id !== undefined) patch.userId = str(c, 'user_id', 64)!;
+  if (c.project_id !== undefined) patch.projectId = str(c, 'project_id', 64, true) ?? null;
+  if (c.type !== undefined) patch.type = str(c, 'type')!;
+  if (c.blob !== undefined) patch.blob = str(c, 'blob', MAX_BLOB)!;
+  const ex = extras(c);
+  if (Object.keys(ex).length) patch.extra = ex;
+  return patch;
+}

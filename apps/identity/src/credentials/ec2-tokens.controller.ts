@@ -1,0 +1,81 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { policy, SignedRequestService, TokenService } from '@lintel/auth';
+import { DomainError, ForbiddenError, InvalidInputError } from '@lintel/domain';
+import type { Ec2Credentials } from '@lintel/credentials';
+import { queryFlag } from '../auth/tokens.controller.js';
+import { keystoneCaller } from '../keystone-caller.js';
+import { renderToken } from '../render.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The signed-request body: `credentials`, else `credential`, else `ec2Credentials` (§6.2). */
+function signedRequestBody(body: unknown): Obj {
+  const root = isObj(body) ? body : {};
+  for (const key of ['credentials', 'credential', 'ec2Credentials']) {
+    const v = root[key];
+    if (v === undefined || v === null || (isObj(v) && !Object.keys(v).length)) continue;
+    if (!isObj(v)) throw InvalidInputError.field(key, `${JSON.stringify(v).slice(0, 32)} is not of type 'object'`);
+    for (const f of ['access', 'signature', 'host', 'verb', 'path', 'body_hash', 'token']) {
+      if (v[f] !== undefined && typeof v[f] !== 'string') throw InvalidInputError.field(`${key}/${f}`, "is not of type 'string'");
+    }
+    for (const f of ['params', 'headers']) {
+      if (v[f] === undefined) continue;
+      if (!isObj(v[f]) || !Object.values(v[f]).every((x) => typeof x === 'string')) {
+        throw InvalidInputError.field(`${key}/${f}`, "is not an object of strings");
+      }
+    }
+    return v;
+  }
+  throw new InvalidInputError('request must include a request body');
+}
+
+const notAllowed = () => new DomainError('MethodNotAllowed', 'The method is not allowed for the requested URL.');
+
+/**
+ * `POST /v3/ec2tokens` and `POST /v3/s3tokens` (contract §6): for services (Swift's s3token,
+ * ec2api) holding an admin or service token, turn a request signed with an access key into a
+ * project-scoped token of the key's owner.
+ */
+@Controller('v3')
+export class Ec2TokensController {
+  constructor(
+    private readonly signed: SignedRequestService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Post('ec2tokens')
+  async ec2Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    this.authorise(req, 'identity:ec2tokens_validate');
+    const { id, view } = await this.signed.ec2(signedRequestBody(body) as unknown as Ec2Credentials);
+    reply.status(200).header('X-Subject-Token', id);
+    return renderToken(view, queryFlag(q, 'nocatalog') ? undefined : await this.tokens.catalogEntries());
+  }
+
+  @Post('s3tokens')
+  async s3Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    this.authorise(req, 'identity:s3tokens_validate');
+    const { view } = await this.signed.s3(signedRequestBody(body));
+    reply.status(200);
+    return renderToken(view, queryFlag(q, 'nocatalog') ? undefined : await this.tokens.catalogEntries());
+  }
+
+  @Get('ec2tokens')
+  ec2TokensGet(@Res() reply: FastifyReply): never {
+    reply.header('Allow', 'POST');
+    throw notAllowed();
+  }
+
+  @Get('s3tokens')
+  s3TokensGet(@Res() reply: FastifyReply): never {
+    reply.header('Allow', 'POST');
+    throw notAllowed();
+  }
+
+  /** Since the fix for bug 2119646 only admin or service callers may exchange signatures. */
+  private authorise(req: FastifyRequest, action: string): void {
+    const caller = keystoneCaller(req);
+    if (!policy.isAdmin(caller) && !policy.hasRole(caller, 'service')) throw new ForbiddenError(action);
+  }
+}

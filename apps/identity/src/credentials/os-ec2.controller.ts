@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { policy, type Principal } from '@lintel/auth';
+import {
+  AssignmentService, CredentialService, ForbiddenError, IdentityService, isEc2, NotFoundError, ResourceService,
+  UnauthenticatedError, type Credential,
+} from '@lintel/domain';
+import { ec2CredentialId } from '@lintel/credentials';
+import { baseUrl } from '../base-url.js';
+import { keystoneCaller } from '../keystone-caller.js';
+import { renderEc2 } from './credential.render.js';
+
+const hex = () => randomUUID().replaceAll('-', '');
+
+/** `/v3/users/{user_id}/credentials/OS-EC2` (contract §5): the legacy view of ec2 credentials. */
+@Controller('v3/users/:userId/credentials/OS-EC2')
+export class OsEc2Controller {
+  constructor(
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly credentials: CredentialService,
+    private readonly identity: IdentityService,
+    private readonly resources: ResourceService,
+    private readonly assignments: AssignmentService,
+  ) {}
+
+  @Post()
+  async createEc2Credential(@Param('userId') userId: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    const caller = keystoneCaller(req);
+    if (!policy.isAdmin(caller) && !(policy.hasRole(caller, 'member') && caller.userId === userId)) {
+      throw new ForbiddenError('identity:ec2_create_credential');
+    }
+    await this.requireUser(userId);
+    const tenant = (body as { tenant_id?: unknown } | undefined)?.tenant_id;
+    const project = typeof tenant === 'string' ? await this.resources.getProject(tenant) : null;
+    if (!project) throw new NotFoundError('project', typeof tenant === 'string' ? tenant : 'None');
+    // Hardening allowed by the contract (§9): a key for a project its owner has no role on is refused.
+    if (!(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
+      throw new ForbiddenError('identity:ec2_create_credential');
+    }
+    const access = hex();
+    const c = await this.credentials.create({
+      userId, projectId: project.id, type: 'ec2', issuer: 'os-ec2',
+      blob: JSON.stringify({ access, secret: hex(), trust_id: null }),
+    });
+    return { credential: renderEc2(c, baseUrl(req, this.cfg.publicUrl)) };
+  }
+
+  @Get()
+  async listEc2Credentials(@Param('userId') userId: string, @Req() req: FastifyRequest) {
+    const caller = keystoneCaller(req);
+    if (!this.mayRead(caller, userId)) throw new ForbiddenError('identity:ec2_list_credentials');
+    await this.requireUser(userId);
+    const base = baseUrl(req, this.cfg.publicUrl);
+    const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type));
+    return {
+      credentials: all.map((c) => renderEc2(c, base)),
+      links: { self: `${base}/v3/users/${userId}/credentials/OS-EC2`, previous: null, next: null },
+    };
+  }
+
+  @Get(':access')
+  async getEc2Credential(@Param('userId') userId: string, @Param('access') access: string, @Req() req: FastifyRequest) {
+    const caller = keystoneCaller(req);
+    const c = await this.load(userId, access);
+    if (!this.mayRead(caller, c.userId)) throw new ForbiddenError('identity:ec2_get_credential');
+    return { credential: renderEc2(c, baseUrl(req, this.cfg.publicUrl)) };
+  }
+
+  @Delete(':access')
+  @HttpCode(204)
+  async deleteEc2Credential(@Param('userId') userId: string, @Param('access') access: string, @Req() req: FastifyRequest): Promise<void> {
+    const caller = keystoneCaller(req);
+    const c = await this.load(userId, access);
+    if (!policy.isAdmin(caller) && !(policy.hasRole(caller, 'member') && caller.userId === c.userId)) {
+      throw new ForbiddenError('identity:ec2_delete_credential');
+    }
+    await this.credentials.delete(c.id);
+  }
+
+  private mayRead(caller: Principal, ownerId: string): boolean {
+    return policy.isAdmin(caller) || policy.isSystemReader(caller) || caller.userId === ownerId;
+  }
+
+  private async requireUser(userId: string): Promise<void> {
+    if (!(await this.identity.getUser(userId))) throw new NotFoundError('user', userId);
+  }
+
+  /** By access key; another user's key under this path is "not found" (tightening allowed by §5.4). */
+  private async load(userId: string, access: string): Promise<Credential> {
+    await this.requireUser(userId);
+    const id = ec2CredentialId(access);
+    const c = await this.credentials.get(id);
+    if (!c || c.userId !== userId) throw new NotFoundError('credential', id);
+    if (!isEc2(c.type)) throw new UnauthenticatedError('OS-EC2 lookup of a credential that is not ec2');
+    return c;
+  }
+}

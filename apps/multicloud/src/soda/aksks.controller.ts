@@ -1,0 +1,115 @@
+import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { policy, type Principal } from '@lintel/auth';
+import { randomAlphanumeric } from '@lintel/credentials';
+import {
+  AssignmentService, ConflictError, CredentialService, IdentityService, isEc2, type Credential,
+} from '@lintel/domain';
+import { SodaAuthGuard } from './soda-auth.guard.js';
+import { SodaError, SodaExceptionFilter } from './soda-exception.filter.js';
+
+type Req_ = FastifyRequest & { principal: Principal; body?: unknown };
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const forbidden = () => new SodaError(403, 'Operation is not permitted');
+/** go-restful pretty-prints with a one-space indent. */
+const json = (reply: FastifyReply, status: number, body: unknown) =>
+  reply.status(status).header('Content-Type', 'application/json').send(JSON.stringify(body, null, 1));
+
+/**
+ * SODA multicloud's `/v1/{tenantId}/aksks` (multicloud-aksks.md): AK/SK pairs for a user of a
+ * project, stored as ec2 credentials in the shared store, so Keystone's credential, OS-EC2 and
+ * ec2tokens APIs see the same keys.
+ */
+@Controller('v1/:tenantId/aksks')
+@UseGuards(SodaAuthGuard)
+@UseFilters(SodaExceptionFilter)
+export class AksksController {
+  constructor(
+    private readonly credentials: CredentialService,
+    private readonly identity: IdentityService,
+    private readonly assignments: AssignmentService,
+  ) {}
+
+  @Post()
+  async createAksk(@Param('tenantId') tenantId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+    const caller = this.callerOn(req, tenantId);
+    const body = req.body;
+    if (body === undefined) throw new SodaError(400, 'failed to read request body: EOF');
+    const cred = isObj(body) ? body.credential : undefined;
+    if (!isObj(body) || (cred !== undefined && !isObj(cred))) throw new SodaError(400, 'invalid credential body');
+    for (const key of ['project_id', 'user_id']) {
+      if (cred?.[key] !== undefined && typeof cred[key] !== 'string') throw new SodaError(400, 'invalid credential body');
+    }
+    if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw forbidden();
+    const userId = (cred?.user_id as string | undefined) ?? caller.userId;
+    await this.authorise(caller, tenantId, userId, 'write');
+    for (let attempt = 0; ; attempt++) {
+      const access = randomAlphanumeric(16);
+      const secret = randomAlphanumeric(32);
+      try {
+        await this.credentials.create({ userId, projectId: tenantId, type: 'ec2', issuer: 'soda', blob: JSON.stringify({ access, secret }) });
+        json(reply, 200, { access_key: access, secret_key: secret });
+        return;
+      } catch (e) {
+        // A 16-character key colliding is rare; try a fresh one a couple of times.
+        if (!(e instanceof ConflictError) || attempt >= 2) throw e;
+      }
+    }
+  }
+
+  @Get(':userId')
+  async getAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+    json(reply, 200, await this.listFor(req, tenantId, userId));
+  }
+
+  @Get(':userId/download')
+  async downloadAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+    const body = await this.listFor(req, tenantId, userId);
+    reply.header('Content-Disposition', `attachment; filename="aksk-${userId}.json"`);
+    json(reply, 200, body);
+  }
+
+  /** Removes all of the user's keys in this project at once (there is no single-key delete in SODA). */
+  @Delete(':userId')
+  async deleteAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+    const caller = this.callerOn(req, tenantId);
+    await this.authorise(caller, tenantId, userId, 'write');
+    await this.credentials.deleteWhere({ userId, projectId: tenantId, type: 'ec2' });
+    json(reply, 200, {});
+  }
+
+  private async listFor(req: Req_, tenantId: string, userId: string) {
+    const caller = this.callerOn(req, tenantId);
+    await this.authorise(caller, tenantId, userId, 'read');
+    const keys = await this.credentials.list({ userId, projectId: tenantId });
+    return keys.filter((c) => isEc2(c.type)).map((c) => this.render(c));
+  }
+
+  /** The token must be scoped to the path's project, or be a system-scoped admin token. */
+  private callerOn(req: Req_, tenantId: string): Principal {
+    const p = req.principal;
+    if (policy.projectId(p) === tenantId || (policy.isSystemScoped(p) && policy.isAdmin(p))) return p;
+    throw forbidden();
+  }
+
+  /**
+   * The target must be a user of the project; admins manage anyone's keys there, members their
+   * own, readers may only read their own.
+   */
+  private async authorise(caller: Principal, tenantId: string, userId: string, need: 'read' | 'write'): Promise<void> {
+    const admin = policy.isAdmin(caller);
+    if (!admin && caller.userId !== userId) throw forbidden();
+    if (!admin && !policy.hasRole(caller, need === 'write' ? 'member' : 'reader')) throw forbidden();
+    const user = await this.identity.getUser(userId);
+    if (!user || !(await this.assignments.effectiveRoles(userId, { project: tenantId })).length) {
+      throw new SodaError(404, `user ${userId} not found`);
+    }
+  }
+
+  private render(c: Credential) {
+    const blob = JSON.parse(c.blob) as { access: string; secret?: string };
+    return { project_id: c.projectId, user_id: c.userId, type: c.type, blob: { access_key: blob.access, secret_key: blob.secret } };
+  }
+}

@@ -1,0 +1,275 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { ec2CredentialId } from '@lintel/credentials';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { CredentialEntity, UserEntity, type CredentialState } from '../entities/index.js';
+import { ConflictError, DomainError, InvalidInputError, isUniqueViolation, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { CredentialCipher } from './credential-cipher.js';
+
+/** A credential as the core hands it out: the blob opened, everything else as stored. */
+export interface Credential {
+  id: string;
+  userId: string;
+  projectId: string | null;
+  type: string;
+  /** JSON text; for access keys `{"access", "secret", ...}`. */
+  blob: string;
+  accessKey: string | null;
+  state: CredentialState;
+  issuer: string;
+  expiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
+  lastUsedService: string | null;
+  extra: Record<string, unknown>;
+}
+
+export interface NewCredential {
+  id?: string;
+  userId: string;
+  projectId: string | null;
+  type: string;
+  blob: string;
+  /** Which dialect issued it: keystone, os-ec2, soda, edgio, outscale, alibaba. */
+  issuer: string;
+  state?: CredentialState;
+  expiresAt?: Date | null;
+  extra?: Record<string, unknown>;
+}
+
+export type CredentialPatch = Partial<Pick<NewCredential, 'userId' | 'projectId' | 'type' | 'blob' | 'state' | 'expiresAt' | 'extra'>>;
+
+export interface CredentialFilter {
+  userId?: string;
+  projectId?: string;
+  type?: string;
+}
+
+/** Keystone's CredentialLimitExceeded (403). */
+export class CredentialLimitError extends DomainError {
+  constructor(readonly limit: number) {
+    super('Forbidden', `Unable to create additional credentials, maximum of ${limit} already exceeded for user.`);
+  }
+}
+
+/** Access keys the issue calls "ec2": Keystone compares the type case-insensitively. */
+export const isEc2 = (type: string): boolean => type.toLowerCase() === 'ec2';
+
+/** The `access` of an ec2 blob, checked as Keystone checks it (§4.2). */
+export function ec2Access(blob: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(blob);
+  } catch {
+    throw new InvalidInputError('Invalid blob in credential');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.keys(parsed).length) {
+    throw InvalidInputError.missing('blob', 'credential');
+  }
+  const access = (parsed as { access?: unknown }).access;
+  if (access === undefined || access === null) throw InvalidInputError.missing('access', 'credential');
+  if (typeof access !== 'string' || !access || access.length > 255) throw new InvalidInputError('Invalid blob in credential');
+  return access;
+}
+
+const USE_FLUSH_MS = 1000;
+
+/**
+ * The one credential store (Keystone's credential manager): every dialect's keys are rows here,
+ * secrets sealed at rest, with the per-user limit, lifecycle (state, expiry, last use) and
+ * transactions the issue asks for.
+ */
+@Injectable()
+export class CredentialService implements OnModuleDestroy {
+  private readonly logger = new Logger(CredentialService.name);
+  private readonly pendingUse = new Map<string, { at: Date; service: string }>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly cipher: CredentialCipher,
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+  ) {}
+
+  private get mysql(): boolean {
+    return this.ds.options.type !== 'better-sqlite3';
+  }
+
+  /**
+   * Creates a credential. The user row is locked while the user's credentials are counted and the
+   * new one inserted, so concurrent creates can never pass the limit.
+   */
+  async create(c: NewCredential, tx?: EntityManager): Promise<Credential> {
+    const ec2 = isEc2(c.type);
+    const accessKey = ec2 ? ec2Access(c.blob) : null;
+    const id = ec2 ? ec2CredentialId(accessKey!) : (c.id ?? newId());
+    const run = async (m: EntityManager) => {
+      await this.lockUser(m, c.userId);
+      const limit = this.cfg.credential.userLimit;
+      if (limit !== undefined && (await m.countBy(CredentialEntity, { userId: c.userId })) >= limit) throw new CredentialLimitError(limit);
+      const now = new Date();
+      const sealed = this.cipher.seal(c.blob);
+      const row: CredentialEntity = {
+        id, userId: c.userId, projectId: c.projectId, type: c.type, accessKey, encryptedBlob: sealed.ciphertext,
+        keyHash: sealed.keyHash, state: c.state ?? 'active', issuer: c.issuer, expiresAt: c.expiresAt ?? null,
+        createdAt: now, updatedAt: now, lastUsedAt: null, lastUsedService: null, extra: c.extra ?? {},
+      };
+      try {
+        await m.insert(CredentialEntity, row as never);
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new ConflictError('credential', `Duplicate entry found with ID ${id}`);
+        throw e;
+      }
+      return this.toCredential(row);
+    };
+    return tx ? run(tx) : this.ds.transaction(run);
+  }
+
+  /** Locks the user's row for the rest of the transaction; the user must exist. */
+  private async lockUser(m: EntityManager, userId: string): Promise<void> {
+    const q = m.createQueryBuilder(UserEntity, 'u').select('u.id').where('u.id = :id', { id: userId });
+    const user = await (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
+    if (!user) throw new NotFoundError('user', userId);
+  }
+
+  async get(id: string): Promise<Credential | null> {
+    const row = await this.ds.getRepository(CredentialEntity).findOneBy({ id });
+    return row ? this.toCredential(row) : null;
+  }
+
+  /** An access-key credential by its public key id (looked up through its sha256 id). */
+  findByAccessKey(access: string): Promise<Credential | null> {
+    return this.get(ec2CredentialId(access));
+  }
+
+  async list(f: CredentialFilter = {}): Promise<Credential[]> {
+    const where: FindOptionsWhere<CredentialEntity> = {};
+    if (f.userId !== undefined) where.userId = f.userId;
+    if (f.projectId !== undefined) where.projectId = f.projectId;
+    if (f.type !== undefined) where.type = f.type;
+    const rows = await this.ds.getRepository(CredentialEntity).find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
+    return rows.map((r) => this.toCredential(r));
+  }
+
+  /** Applies a patch in one transaction; an ec2 blob must keep its access key (the id derives from it). */
+  async update(id: string, patch: CredentialPatch): Promise<Credential> {
+    return this.ds.transaction(async (m) => {
+      const q = m.createQueryBuilder(CredentialEntity, 'c').where('c.id = :id', { id });
+      const row = await (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
+      if (!row) throw new NotFoundError('credential', id);
+      const next = { ...row, updatedAt: new Date() };
+      if (patch.userId !== undefined) next.userId = patch.userId;
+      if (patch.projectId !== undefined) next.projectId = patch.projectId;
+      if (patch.type !== undefined) next.type = patch.type;
+      if (patch.state !== undefined) next.state = patch.state;
+      if (patch.expiresAt !== undefined) next.expiresAt = patch.expiresAt;
+      if (patch.extra !== undefined) next.extra = patch.extra;
+      if (patch.blob !== undefined || patch.type !== undefined) {
+        const blob = patch.blob ?? this.cipher.open({ ciphertext: row.encryptedBlob, keyHash: row.keyHash });
+        if (isEc2(next.type)) {
+          const access = ec2Access(blob);
+          if (ec2CredentialId(access) !== id) throw new InvalidInputError('access can not be updated for credential');
+          next.accessKey = access;
+        }
+        const sealed = this.cipher.seal(blob);
+        next.encryptedBlob = sealed.ciphertext;
+        next.keyHash = sealed.keyHash;
+      }
+      if (patch.userId !== undefined && patch.userId !== row.userId) await this.lockUser(m, patch.userId);
+      await m.save(CredentialEntity, next);
+      return this.toCredential(next);
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    const r = await this.ds.getRepository(CredentialEntity).delete({ id });
+    if (!r.affected) throw new NotFoundError('credential', id);
+    this.pendingUse.delete(id);
+  }
+
+  /** Deletes every credential matching the filter in one transaction; returns how many. */
+  async deleteWhere(f: CredentialFilter & { userId: string }): Promise<number> {
+    return this.ds.transaction(async (m) => {
+      const rows = await m.find(CredentialEntity, { where: { userId: f.userId, ...(f.projectId ? { projectId: f.projectId } : {}), ...(f.type ? { type: f.type } : {}) }, select: { id: true } });
+      if (!rows.length) return 0;
+      await m.delete(CredentialEntity, { id: In(rows.map((r) => r.id)) });
+      for (const r of rows) this.pendingUse.delete(r.id);
+      return rows.length;
+    });
+  }
+
+  /**
+   * Notes a successful signature check. Writes are batched once a second, so signature checks
+   * never wait for the database; `lastUsedAt` is at most that much behind.
+   */
+  recordUse(id: string, service: string): void {
+    this.pendingUse.set(id, { at: new Date(), service });
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flushUse(), USE_FLUSH_MS);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Writes pending last-use records now (tests and shutdown call this). */
+  async flushUse(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = [...this.pendingUse];
+    this.pendingUse.clear();
+    for (const [id, u] of batch) {
+      try {
+        await this.ds.getRepository(CredentialEntity).update({ id }, { lastUsedAt: u.at, lastUsedService: u.service });
+      } catch (e) {
+        this.logger.warn(`could not record last use of a credential: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.ds.isInitialized) await this.flushUse();
+  }
+
+  /**
+   * Re-seals every row not sealed by the primary key, a batch per transaction, so the old key can
+   * be pruned afterwards (`manage credential-keys migrate`). Safe while the service runs.
+   */
+  async resealAll(batchSize = 200): Promise<number> {
+    this.cipher.reload();
+    let total = 0;
+    for (;;) {
+      const n = await this.ds.transaction(async (m) => {
+        const primary = this.cipher.primaryHash;
+        const rows = await m.createQueryBuilder(CredentialEntity, 'c').where('c.key_hash <> :primary', { primary }).limit(batchSize).getMany();
+        for (const row of rows) {
+          const sealed = this.cipher.seal(this.cipher.open({ ciphertext: row.encryptedBlob, keyHash: row.keyHash }));
+          await m.update(CredentialEntity, { id: row.id, keyHash: row.keyHash }, { encryptedBlob: sealed.ciphertext, keyHash: sealed.keyHash });
+        }
+        return rows.length;
+      });
+      total += n;
+      if (n < batchSize) return total;
+    }
+  }
+
+  /** The key hashes that seal at least one row (a rotation must not prune those). */
+  async keyHashesInUse(): Promise<Set<string>> {
+    const rows = await this.ds.getRepository(CredentialEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').getRawMany<{ hash: string }>();
+    return new Set(rows.map((r) => r.hash));
+  }
+
+  private toCredential(r: CredentialEntity): Credential {
+    return {
+      id: r.id, userId: r.userId, projectId: r.projectId, type: r.type,
+      blob: this.cipher.open({ ciphertext: r.encryptedBlob, keyHash: r.keyHash }),
+      accessKey: r.accessKey, state: r.state, issuer: r.issuer, expiresAt: r.expiresAt, createdAt: r.createdAt,
+      updatedAt: r.updatedAt, lastUsedAt: r.lastUsedAt, lastUsedService: r.lastUsedService, extra: r.extra ?? {},
+    };
+  }
+}
+
+/** True when the credential may sign requests right now. */
+export function isUsable(c: Credential, now = Date.now()): boolean {
+  return c.state === 'active' && (c.expiresAt === null || c.expiresAt.getTime() > now);
+}
