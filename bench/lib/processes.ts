@@ -79,6 +79,11 @@ export function spawnNode(name: string, o: SpawnOptions): Child {
   };
 }
 
+/** Pids of the children still running. */
+export function livePids(): number[] {
+  return [...children].map((c) => c.pid).filter((p): p is number => p !== undefined);
+}
+
 /** Kills every child still running, synchronously (safe inside an 'exit' handler). */
 export function killAll(): void {
   for (const c of children) {

@@ -59,6 +59,9 @@ export function warnings(ms: Measurement[]): string[] {
     } else if (m.maxWait !== undefined && m.p99 !== undefined && m.maxWait > Math.max(10 * m.p99, 1000)) {
       out.push(`${m.label}: a request waited ${fmtMs(m.maxWait)} ms (p99 ${fmtMs(m.p99)} ms): unfair queueing?`);
     }
+    if (m.otherCpu !== undefined && m.otherCpu > 0.15) {
+      out.push(`${m.label}: other processes on this machine used ${(m.otherCpu * 100).toFixed(0)}% of a CPU meanwhile; numbers disturbed`);
+    }
     if (m.failures) out.push(`${m.label}: ${m.failures} failed requests (${m.failureDetail})`);
   }
   return out;

@@ -1,4 +1,6 @@
+import { markCpu, otherCores } from './cpu.js';
 import type { LoadResult } from './load.js';
+import { livePids } from './processes.js';
 import { RssSampler } from './rss.js';
 
 /** One row of the results table. */
@@ -21,6 +23,8 @@ export interface Measurement {
   failureDetail?: string;
   /** Peak RSS (MB) of the processes the scenario watched; filled in by `runScenario`. */
   rssMb?: number;
+  /** CPU other processes on the machine used meanwhile (cores); high values mean disturbed numbers. */
+  otherCpu?: number;
   /** Id of the measurement the ratio column compares this one's rate with. */
   compareTo?: string;
   /** Set when the scenario failed before it could measure. */
@@ -56,10 +60,15 @@ export async function runScenario(s: Scenario): Promise<Measurement[]> {
   const started = Date.now();
   process.stdout.write(`• ${s.name} … `);
   const rss = new RssSampler();
+  const cpuStart = markCpu(livePids());
   try {
     const ms = await s.run({ watch: (pid) => rss.watch(pid) });
     const peak = rss.stop();
-    for (const m of ms) m.rssMb ??= peak;
+    const other = otherCores(cpuStart, markCpu(livePids()));
+    for (const m of ms) {
+      m.rssMb ??= peak;
+      m.otherCpu ??= other;
+    }
     process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return ms;
   } catch (e) {

@@ -10,6 +10,7 @@ import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
 import { createManageContext } from '../../apps/manage/src/manage.module.js';
 import { bootstrap, credentialKeys, tokenKeys } from '../../apps/manage/src/tasks.js';
 import type { TestDatabase } from './databases.js';
+import { freePort } from './processes.js';
 
 /** The bootstrap admin password every test instance uses (test-only, never a real secret). */
 export const ADMIN_PASSWORD = 'test-admin-password';
@@ -48,7 +49,9 @@ export function testEnv(db: TestDatabase, overrides: Record<string, string> = {}
  * bootstrap, then the same app factories), identity and multicloud each on a free loopback port.
  */
 export async function startIdentity(db: TestDatabase, overrides: Record<string, string> = {}): Promise<Harness> {
-  const config = loadConfig(testEnv(db, overrides));
+  // Real ports up front, so the catalog that bootstrap writes points at this instance.
+  const ports = { LINTEL_IDENTITY_PORT: String(await freePort()), LINTEL_MULTICLOUD_PORT: String(await freePort()) };
+  const config = loadConfig(testEnv(db, { ...ports, ...overrides }));
   const logger = createLogger(config.logLevel);
   const ds = await createDataSource(config.database).initialize();
   await ds.runMigrations({ transaction: 'each' });
@@ -58,9 +61,9 @@ export async function startIdentity(db: TestDatabase, overrides: Record<string, 
   const boot = (await bootstrap(ctx, config, logger))!;
   await ctx.close();
   const app = await createIdentityApp(config, logger, ds);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.identityPort, '127.0.0.1');
   const multicloud = await createMulticloudApp(config, logger, ds);
-  await multicloud.listen(0, '127.0.0.1');
+  await multicloud.listen(config.multicloudPort, '127.0.0.1');
   return {
     url: await app.getUrl(),
     multicloudUrl: await multicloud.getUrl(),

@@ -39,6 +39,17 @@ function cliEnv(authUrl: string | undefined): NodeJS.ProcessEnv {
 
 /** Runs `openstack <args>` and parses its JSON output; failures report exit status and stderr only. */
 function openstack(args: string[], env: NodeJS.ProcessEnv): Promise<any> {
+  return openstackText(args, env).then((stdout) => {
+    try {
+      return JSON.parse(stdout);
+    } catch {
+      throw new Error(`openstack ${args.join(' ')}: output is not JSON: ${redact(stdout).slice(0, 500)}`);
+    }
+  });
+}
+
+/** Runs `openstack <args>` and returns what it printed. */
+function openstackText(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     if (!OPENSTACK) return reject(new Error(`${MISSING}; it is required when CI=true`));
     execFile(OPENSTACK, args, { env, timeout: CLI_TIMEOUT_MS, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
@@ -46,11 +57,7 @@ function openstack(args: string[], env: NodeJS.ProcessEnv): Promise<any> {
         const why = err.killed ? `killed after ${CLI_TIMEOUT_MS} ms` : `exit status ${err.code}`;
         return reject(new Error(`openstack ${args.join(' ')}: ${why}\nstderr: ${redact(stderr.trim()).slice(-2000)}`));
       }
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`openstack ${args.join(' ')}: output is not JSON: ${redact(stdout).slice(0, 500)}`));
-      }
+      resolve(stdout);
     });
   });
 }
@@ -126,6 +133,37 @@ for (const kind of databaseKinds()) {
           assert.ok(ep.url.endsWith(urlEnd), `catalog list: ${name} ${ep.interface} url ${ep.url} should end with ${urlEnd}`);
         }
       }
+    });
+    it('ec2 credentials create / list / show / delete', async () => {
+      const env = cliEnv(`${h.url}/v3`);
+      const c = await openstack(['ec2', 'credentials', 'create', '-f', 'json'], env);
+      assert.deepEqual(Object.keys(c).sort(), ['access', 'links', 'project_id', 'secret', 'trust_id', 'user_id'], 'ec2 credentials create: fields');
+      assert.match(c.access, /^[0-9a-f]{32}$/);
+      assert.equal(c.project_id, h.adminProjectId);
+      assert.equal(c.user_id, h.adminUserId);
+      const list = await openstack(['ec2', 'credentials', 'list', '-f', 'json'], env);
+      assert.ok(list.some((x: any) => x.Access === c.access && x['Project ID'] === h.adminProjectId), 'ec2 credentials list shows the new key');
+      const shown = await openstack(['ec2', 'credentials', 'show', c.access, '-f', 'json'], env);
+      assert.equal(shown.access, c.access);
+      assert.equal(await openstackText(['ec2', 'credentials', 'delete', c.access], env), '');
+      const after_ = await openstack(['ec2', 'credentials', 'list', '-f', 'json'], env);
+      assert.ok(!after_.some((x: any) => x.Access === c.access), 'deleted key still listed');
+    });
+
+    it('credential create / list / delete (an ec2 blob, seen by OS-EC2 too)', async () => {
+      const env = cliEnv(`${h.url}/v3`);
+      const blob = JSON.stringify({ access: 'cli-access-key-1', secret: 'cli-secret-key-1' });
+      const c = await openstack(['credential', 'create', h.adminUserId, blob, '--type', 'ec2', '--project', h.adminProjectId, '-f', 'json'], env);
+      assert.equal(c.type, 'ec2');
+      assert.equal(c.user_id, h.adminUserId);
+      assert.equal(c.project_id, h.adminProjectId);
+      const list = await openstack(['credential', 'list', '-f', 'json'], env);
+      assert.ok(list.some((x: any) => x.ID === c.id), 'credential list shows it');
+      const ec2 = await openstack(['ec2', 'credentials', 'list', '-f', 'json'], env);
+      assert.ok(ec2.some((x: any) => x.Access === 'cli-access-key-1'), 'the same key through OS-EC2');
+      assert.equal(await openstackText(['credential', 'delete', c.id], env), '');
+      const after_ = await openstack(['credential', 'list', '-f', 'json'], env);
+      assert.ok(!after_.some((x: any) => x.ID === c.id));
     });
   });
 }
