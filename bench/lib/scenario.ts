@@ -53,8 +53,8 @@ export function fromLoad(id: string, label: string, connections: number, r: Load
 }
 
 /**
- * Runs one scenario with an RSS sampler around it. A scenario that throws gives an error row
- * instead of stopping the whole benchmark.
+ * Runs one scenario with an RSS sampler and CPU accounting around it (how much CPU the rest of the
+ * machine took meanwhile). A scenario that throws gives an error row instead of stopping the run.
  */
 export async function runScenario(s: Scenario): Promise<Measurement[]> {
   const started = Date.now();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { Sha256 } from '@aws-crypto/sha256-js';
+import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AssignmentService, CredentialEntity, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
 import { credentialKeys, rotateCredentialKeys } from '../../apps/manage/src/tasks.js';
@@ -15,7 +15,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Signs an EC2 API call with the genuine AWS signer and returns the body ec2tokens expects. */
 async function signedEc2Request(access: string, secret: string, o: { at?: Date; action?: string } = {}) {
-  const signer = new SignatureV4({ credentials: { accessKeyId: access, secretAccessKey: secret }, region: 'RegionOne', service: 'ec2', sha256: Sha256 });
+  const signer = new SignatureV4({ credentials: { accessKeyId: access, secretAccessKey: secret }, region: 'RegionOne', service: 'ec2', sha256: Hash.bind(null, 'sha256') });
   const query = { Action: o.action ?? 'DescribeInstances', Version: '2016-11-15' };
   const signed = await signer.sign(
     { method: 'GET', protocol: 'http:', hostname: 'ec2.example.com', port: 8788, path: '/', query, headers: { host: 'ec2.example.com:8788' } },
@@ -30,7 +30,8 @@ async function signedEc2Request(access: string, secret: string, o: { at?: Date; 
       verb: 'GET',
       path: '/',
       params: query,
-      headers: { Host: 'ec2.example.com:8788', 'X-Amz-Date': String(signed.headers['x-amz-date']), Authorization: auth },
+      // what an EC2 API service relays: every header of the request it received
+      headers: Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k === 'authorization' ? 'Authorization' : k, String(v)])),
       body_hash: sha256(''),
     },
   };

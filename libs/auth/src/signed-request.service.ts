@@ -87,7 +87,8 @@ export class SignedRequestService {
       throw new UnauthenticatedError('user, project or domain disabled');
     }
     const ttl = this.cfg.credential.authTtl * 1000;
-    if (at && Math.abs(Date.now() - at.getTime()) > ttl) throw new UnauthenticatedError('signed request outside the freshness window');
+    // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
+    if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');
     const issued = await this.tokens.issueFor(cred.userId, { project: project.id }, ['ec2credential']);
     this.credentials.recordUse(cred.id, service);
     return issued;

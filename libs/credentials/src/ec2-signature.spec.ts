@@ -347,6 +347,10 @@ test('cross-check: requests signed by @smithy/signature-v4 verify via the ec2tok
   );
   const preBody: Ec2Credentials = {
     access: RT.accessKey, signature: pre.query['X-Amz-Signature'], host: 'ec2.example.com', verb: 'GET', path: '/', params: pre.query, headers: { Host: 'ec2.example.com' },
+    body_hash: sha256Hex(''),
   };
+  // Outside S3, AWS presigns the hash of the (empty) body, not UNSIGNED-PAYLOAD: the relay's
+  // body_hash is what makes it verify.
   assert.equal(verifyEc2Signature(RT.secret, preBody), true);
+  assert.equal(verifyEc2Signature(RT.secret, { ...preBody, body_hash: undefined }), false);
 });
