@@ -254,6 +254,38 @@ for (const kind of databaseKinds()) {
       });
     });
 
+    describe('bad input on every credential route', () => {
+      test('malformed JSON 400, oversized 413, a foreign content type 400, unknown ids 404 — Keystone bodies, nothing written', async () => {
+        const posts = ['/v3/credentials', `/v3/users/${users.alice}/credentials/OS-EC2`, '/v3/ec2tokens', '/v3/s3tokens'];
+        const count = async () => (await call(base, 'GET', '/v3/credentials', { token: admin })).body.credentials.length;
+        const before_ = await count();
+        for (const path of posts) {
+          keystoneError(await call(base, 'POST', path, { token: admin, raw: '{"credential": {', headers: { 'Content-Type': 'application/json' } }), 400);
+          keystoneError(await call(base, 'POST', path, { token: admin, raw: 'x=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 400);
+          keystoneError(await call(base, 'POST', path, { token: admin, body: { credential: { blob: 'x'.repeat(70 * 1024) } } }), 413);
+        }
+        keystoneError(await call(base, 'PATCH', '/v3/credentials/nope', { token: admin, body: { credential: { type: 'x' } } }), 404);
+        keystoneError(await call(base, 'DELETE', '/v3/credentials/nope', { token: admin }), 404);
+        keystoneError(await call(base, 'GET', '/v3/users/nope/credentials/OS-EC2', { token: admin }), 404);
+        keystoneError(await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: { credentials: { access: 5 } } }), 400);
+        keystoneError(await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: { credentials: { access: 'a', params: { a: 1 } } } }), 400);
+        assert.equal(await count(), before_);
+      });
+
+      test('an EC2 key never yields roles its owner no longer holds', async () => {
+        const assignments = h.get(AssignmentService);
+        const identity = h.get(IdentityService);
+        const u = await identity.createUser({ name: 'fleeting', domainId: DEFAULT_DOMAIN_ID, password: PW });
+        const member = (await assignments.findGlobalRole('member'))!.id;
+        await assignments.grant({ type: 'UserProject', actorId: u.id, targetId: project, roleId: member });
+        const c = await h.get(CredentialService).create({ userId: u.id, projectId: project, type: 'ec2', issuer: 'test', blob: JSON.stringify({ access: 'fleeting-ak', secret: 'fleeting-sk' }) });
+        assert.equal(c.id, sha256('fleeting-ak'));
+        assert.equal((await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request('fleeting-ak', 'fleeting-sk') })).status, 200);
+        await assignments.removeGrant({ type: 'UserProject', actorId: u.id, targetId: project, roleId: member });
+        keystoneError(await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request('fleeting-ak', 'fleeting-sk') }), 401);
+      });
+    });
+
     describe('at rest, limits, concurrency, key rotation', () => {
       test('no issued secret appears anywhere in the database', async () => {
         assert.ok(secrets.length >= 5);

@@ -19,6 +19,16 @@ export interface AppOptions {
 }
 
 
+/** JSON only; an empty body is no body, a broken one a MalformedBodyError for the dialect to word. */
+function parseJson(text: string, done: (err: Error | null, body?: unknown) => void): void {
+  if (!text.trim()) return done(null, undefined);
+  try {
+    done(null, JSON.parse(text));
+  } catch {
+    done(new MalformedBodyError(), undefined);
+  }
+}
+
 /**
  * Builds one Lintel HTTP app: config + core + dialect on the shared Fastify adapter, with the
  * content-type rule of the Keystone contract (a body without Content-Type is read as JSON; a
@@ -32,25 +42,20 @@ export async function createLintelApp(o: AppOptions): Promise<NestFastifyApplica
   const app = await NestFactory.create<NestFastifyApplication>(RootModule, createAdapter(o), {
     logger: new PinoNestLogger(o.logger),
     abortOnError: false,
-    bodyParser: true,
+    // Body parsing is ours (below), so every dialect sees the same rules.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Only JSON is spoken: text/plain must reach the catch-all below and be refused.
-  fastify.removeContentTypeParser('text/plain');
-  // Only JSON is spoken; an empty body of any type is no body (curl --data-raw '' sends a form type).
-  if (fastify.hasContentTypeParser('application/x-www-form-urlencoded')) fastify.removeContentTypeParser('application/x-www-form-urlencoded');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => parseJson(String(body), done));
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     const text = String(body ?? '');
+    // An empty body of any type is no body (curl --data-raw '' sends a form content type).
     if (!text.trim()) return done(null, undefined);
     if (req.headers['content-type'] !== undefined) {
-      done(new DomainError('UnsupportedMediaType', 'Expecting to find application/json in Content-Type header'), undefined);
-      return;
+      return done(new DomainError('UnsupportedMediaType', 'Expecting to find application/json in Content-Type header'), undefined);
     }
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new MalformedBodyError(), undefined);
-    }
+    parseJson(text, done);
   });
   return app;
 }
