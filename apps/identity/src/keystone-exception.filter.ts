@@ -52,8 +52,8 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
     if (err instanceof MalformedBodyError) return { status: 400, message: INVALID_JSON };
     if (err instanceof DomainError) {
       const status = STATUS[err.code];
-      if (status === 401) this.logger.warn({ reason: err.reason, remote: req.ip }, 'authentication failed');
-      if (status === 503) this.logger.error({ reason: err.reason }, 'service unavailable');
+      if (status === 401) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication failed');
+      if (status === 503) this.logger.error({ request_id: req.id, dialect: 'keystone', reason: err.reason }, 'service unavailable');
       const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : undefined;
       return { status, message: err.message, extra };
     }
@@ -70,10 +70,10 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
       return { status: fastifyStatus === 415 ? 400 : fastifyStatus, message: fastifyStatus === 413 ? 'The request is too large.' : INVALID_JSON };
     }
     if (isDatabaseUnavailable(err)) {
-      this.logger.error({ reason: (err as Error).message }, 'database unavailable');
+      this.logger.error({ request_id: req.id, dialect: 'keystone', reason: (err as Error).message }, 'database unavailable');
       return { status: 503, message: 'The service is temporarily unavailable. Please try again later.' };
     }
-    this.logger.error({ stack: (err as Error)?.stack }, 'unexpected error');
+    this.logger.error({ request_id: req.id, dialect: 'keystone', stack: (err as Error)?.stack }, 'unexpected error');
     return { status: 500, message: UNEXPECTED };
   }
 }

@@ -63,6 +63,12 @@ export class TokenService {
   private readonly verified = new Map<string, TokenClaims>();
   private readonly derived = new Map<string, Derived>();
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
+  /**
+   * Changes whenever something cached from earlier validations may no longer hold (signing keys
+   * changed, caches dropped); together with the revocation list's version it tells a dialect
+   * whether a validation it rendered earlier is still good.
+   */
+  epoch = 0;
 
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
@@ -73,7 +79,10 @@ export class TokenService {
     private readonly assignments: AssignmentService,
     private readonly catalog: CatalogService,
   ) {
-    provider.onKeysChanged = () => this.verified.clear();
+    provider.onKeysChanged = () => {
+      this.verified.clear();
+      this.epoch++;
+    };
   }
 
   // ---------------------------------------------------------------- issue
@@ -304,6 +313,7 @@ export class TokenService {
 
   /** Drops derived data so the next check reads the database (after local writes, in tests). */
   forget(): void {
+    this.epoch++;
     this.derived.clear();
     this.catalogCache = undefined;
   }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Logger as Pino } from 'pino';
-import { requestContext } from './logger.js';
 
 /** Bodies above this get 413 in every dialect. */
 export const BODY_LIMIT = 64 * 1024;
@@ -38,10 +37,10 @@ export function createAdapter(o: AdapterOptions): FastifyAdapter {
     reply.header('x-openstack-request-id', req.id);
     // Keystone sets Vary on every response, errors included: caches must key on the caller's token.
     reply.header('Vary', 'X-Auth-Token');
-    requestContext.run({ requestId: req.id, dialect: o.dialect }, done);
+    done();
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const line = { method: req.method, route: req.routeOptions?.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    const line = { request_id: req.id, dialect: o.dialect, method: req.method, route: req.routeOptions?.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) o.logger.error(line, 'request failed');
     else o.logger.info(line, 'request');
     done();

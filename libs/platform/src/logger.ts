@@ -1,13 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger as Pino } from 'pino';
-
-/** Per-request context; every log line made while serving a request carries its id. */
-export interface RequestContext {
-  requestId: string;
-  dialect: string;
-}
-export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 /** Headers and fields that must never reach a log line. */
 const REDACT = [
@@ -15,7 +7,11 @@ const REDACT = [
   'res.headers["x-subject-token"]', 'password', '*.password', 'token', '*.token', 'secret', '*.secret',
 ];
 
-/** The one JSON logger of a process. */
+/**
+ * The one JSON logger of a process. Lines about a request carry its `request_id` and `dialect`,
+ * passed explicitly by the hooks and error filters that write them (an AsyncLocalStorage would
+ * cost every request its promise hooks).
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Pino {
   return pino(
     {
@@ -24,10 +20,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT, censor: '***' },
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => {
-        const ctx = requestContext.getStore();
-        return ctx ? { request_id: ctx.requestId, dialect: ctx.dialect } : {};
-      },
     },
     destination as never,
   );

@@ -10,6 +10,18 @@ import { parseAuthRequest } from './auth-request.parser.js';
 
 type Req_ = FastifyRequest & { principal: Principal };
 
+interface RenderedValidation {
+  at: number;
+  /** Revocation list version and token-service epoch when rendered. */
+  version: string;
+  userId: string;
+  expiresAt: number;
+  body: string;
+}
+
+const RENDERED_TTL_MS = 1000;
+const MAX_RENDERED = 10_000;
+
 /** Keystone's truthy query strings (§0.5); `?flag` alone is true. */
 export function queryFlag(q: unknown, name: string): boolean {
   const v = (q as Record<string, unknown> | undefined)?.[name];
@@ -25,6 +37,8 @@ function subjectHeader(req: FastifyRequest): string | undefined {
 /** `/v3/auth/*`: issue, validate, check and revoke tokens; scope discovery (contract §2-3). */
 @Controller('v3/auth')
 export class TokensController {
+  private readonly rendered = new Map<string, RenderedValidation>();
+
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly tokens: TokenService,
@@ -44,7 +58,7 @@ export class TokensController {
 
   /** GET validates (`identity:validate_token`); Fastify's HEAD twin checks (`identity:check_token`). */
   @Get('tokens')
-  async validateToken(@Req() req: Req_, @Res({ passthrough: true }) reply: FastifyReply) {
+  async validateToken(@Req() req: Req_, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const caller = keystoneCaller(req);
     const head = req.method === 'HEAD';
     const action = head ? 'identity:check_token' : 'identity:validate_token';
@@ -53,13 +67,38 @@ export class TokensController {
       if (policy.isAdmin(caller)) throw new DomainError('NotFound', 'No token in the request');
       throw new ForbiddenError(action);
     }
-    const view = await this.tokens.validate(subject, queryFlag(req.query, 'allow_expired'));
-    const allowed = policy.isAdmin(caller) || policy.isSystemReader(caller) || caller.userId === view.claims.userId
+    // The subject is validated before the policy decision, as Keystone does (§3.1).
+    const v = await this.validated(subject, req);
+    const allowed = policy.isAdmin(caller) || policy.isSystemReader(caller) || caller.userId === v.userId
       || (!head && policy.hasRole(caller, 'service'));
     if (!allowed) throw new ForbiddenError(action);
-    const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries() : undefined;
-    reply.status(200).header('X-Subject-Token', subject);
-    return renderToken(view, catalog);
+    reply.status(200).header('X-Subject-Token', subject).header('Content-Type', 'application/json; charset=utf-8');
+    return v.body;
+  }
+
+  /**
+   * The rendered validation of a subject token, reused for up to a second while no revocation
+   * event has arrived and the revocation list is fresh: services validate the same tokens over
+   * and over, and rendering the body (catalog included) is most of the work.
+   */
+  private async validated(subject: string, req: FastifyRequest): Promise<RenderedValidation> {
+    const allowExpired = queryFlag(req.query, 'allow_expired');
+    const nocatalog = queryFlag(req.query, 'nocatalog');
+    const base = baseUrl(req, this.cfg.publicUrl);
+    const key = `${subject}|${allowExpired ? 1 : 0}${nocatalog ? 1 : 0}|${base}`;
+    const now = Date.now();
+    const hit = this.rendered.get(key);
+    const version = `${this.revocationCache.version}:${this.tokens.epoch}`;
+    if (hit && now - hit.at < RENDERED_TTL_MS && hit.version === version && this.revocationCache.fresh
+      && (allowExpired || hit.expiresAt > now)) {
+      return hit;
+    }
+    const view = await this.tokens.validate(subject, allowExpired);
+    const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries() : undefined;
+    const entry = { at: now, version, userId: view.claims.userId, expiresAt: view.claims.expiresAt, body: JSON.stringify(renderToken(view, catalog)) };
+    if (this.rendered.size >= MAX_RENDERED) this.rendered.clear();
+    this.rendered.set(key, entry);
+    return entry;
   }
 
   @Delete('tokens')

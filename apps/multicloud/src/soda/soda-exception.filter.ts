@@ -34,20 +34,20 @@ export class SodaExceptionFilter implements ExceptionFilter {
 
   private describe(err: unknown, req: FastifyRequest): [number, string] {
     if (err instanceof SodaError) {
-      if (err.status === 401) this.logger.warn({ reason: err.message, remote: req.ip }, 'authentication failed');
+      if (err.status === 401) this.logger.warn({ request_id: req.id, dialect: 'soda', reason: err.message, remote: req.ip }, 'authentication failed');
       return [err.status, err.message];
     }
     if (err instanceof MalformedBodyError) return [400, 'failed to read request body: invalid JSON'];
     if (err instanceof DomainError) {
       const status = STATUS[err.code] ?? 500;
       if (status === 401) {
-        this.logger.warn({ reason: err.reason, remote: req.ip }, 'authentication failed');
+        this.logger.warn({ request_id: req.id, dialect: 'soda', reason: err.reason, remote: req.ip }, 'authentication failed');
         return [401, 'get token failed,Resource not found'];
       }
       if (status === 403) return [403, 'Operation is not permitted'];
       if (status === 415) return [415, '415: Unsupported Media Type'];
       if (status === 503) return [503, 'service unavailable: please try again later'];
-      if (status === 500) this.logger.error({ stack: err.stack }, 'unexpected error');
+      if (status === 500) this.logger.error({ request_id: req.id, dialect: 'soda', stack: err.stack }, 'unexpected error');
       return [status, status === 500 ? 'internal error: unexpected failure' : err.message];
     }
     if (err instanceof HttpException || typeof (err as { statusCode?: unknown })?.statusCode === 'number') {
@@ -58,10 +58,10 @@ export class SodaExceptionFilter implements ExceptionFilter {
       if (status < 500) return [400, `failed to read request body: ${(err as Error).message}`];
     }
     if (isDatabaseUnavailable(err)) {
-      this.logger.error({ reason: (err as Error).message }, 'database unavailable');
+      this.logger.error({ request_id: req.id, dialect: 'soda', reason: (err as Error).message }, 'database unavailable');
       return [503, 'service unavailable: please try again later'];
     }
-    this.logger.error({ stack: (err as Error)?.stack }, 'unexpected error');
+    this.logger.error({ request_id: req.id, dialect: 'soda', stack: (err as Error)?.stack }, 'unexpected error');
     return [500, 'internal error: unexpected failure'];
   }
 }
