@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../libs/config/src/config.js';
+import { signV4 } from '../libs/credentials/src/index.js';
 import type { HashRateResult } from './hash-rate.js';
 import { load, stopAllLoad, type LoadSpec } from './lib/load.js';
 import { installCleanup, onCleanup, spawnNode } from './lib/processes.js';
@@ -43,8 +44,8 @@ const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PR
 const keep = process.env.BENCH_KEEP === '1';
 const adminPassword = 'bench-admin-password';
 
-// The run is bounded: six measured loads, two warm-ups, server starts and drains.
-const watchdogMs = (duration * 6 + warmup * 2 + 120) * 1000;
+// The run is bounded: eight measured loads, three warm-ups, server starts and drains.
+const watchdogMs = (duration * 8 + warmup * 3 + 150) * 1000;
 
 installCleanup(stopAllLoad);
 const workDir = mkdtempSync(join(tmpdir(), 'lintel-bench-'));
@@ -217,11 +218,72 @@ const scenarios: Scenario[] = [
   },
 ];
 
+/** An OS-EC2 key of the admin and a request signed with it by SigV4, in ec2tokens' body shape. */
+async function signedEc2Body(l: Lintel): Promise<string> {
+  const userId = JSON.parse(Buffer.from(l.token.split('.')[1]!, 'base64url').toString()).sub as string;
+  const projectId = await (await fetch(`${l.server.url}/v3/auth/tokens`, { headers: { 'x-auth-token': l.token, 'x-subject-token': l.token } })).json() as { token: { project: { id: string } } };
+  const made = await fetch(`${l.server.url}/v3/users/${userId}/credentials/OS-EC2`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': l.token }, body: JSON.stringify({ tenant_id: projectId.token.project.id }),
+  });
+  const { credential } = await made.json() as { credential: { access: string; secret: string } };
+  const query = { Action: 'DescribeInstances', Version: '2016-11-15' };
+  const signed = signV4({
+    method: 'GET', host: 'ec2.example.com:8788', path: '/', query, body: '', accessKey: credential.access, secret: credential.secret,
+    region: 'RegionOne', service: 'ec2', date: new Date(),
+  });
+  return JSON.stringify({
+    credentials: {
+      access: credential.access, signature: signed.signature, host: 'ec2.example.com:8788', verb: 'GET', path: '/', params: query,
+      headers: { ...signed.headers, host: 'ec2.example.com:8788' }, body_hash: signed.bodyHash,
+    },
+  });
+}
+
+scenarios.push(
+  {
+    name: 'ec2tokens: SigV4-signed request -> token',
+    async run(ctx) {
+      const l = await lintel();
+      const body = await signedEc2Body(l);
+      const spec: LoadSpec = {
+        url: `${l.server.url}/v3/ec2tokens`, connections: validateConnections, duration, method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-auth-token': l.token }, body,
+      };
+      const first = await fetch(spec.url, { method: 'POST', headers: spec.headers, body });
+      if (first.status !== 200) throw new Error(`POST /v3/ec2tokens answered ${first.status}: ${(await first.text()).slice(0, 300)}`);
+      if (warmup) await load({ ...spec, duration: warmup });
+      ctx.watch(l.server.child.pid);
+      return [fromLoad('ec2tokens', 'lintel POST /v3/ec2tokens (SigV4)', validateConnections, await load(spec), 'baseline')];
+    },
+  },
+  {
+    name: 'SODA aksks: create then delete',
+    async run(ctx) {
+      const l = await lintel();
+      const { token } = l;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; openstack_project_id: string };
+      const headers = { 'content-type': 'application/json', 'x-auth-token': token };
+      const base = `/v1/${claims.openstack_project_id}/aksks`;
+      const spec: LoadSpec = {
+        url: l.server.multicloudUrl, connections: validateConnections, duration,
+        requests: [
+          { method: 'POST', path: base, headers, body: JSON.stringify({ credential: { project_id: claims.openstack_project_id, user_id: claims.sub } }) },
+          { method: 'DELETE', path: `${base}/${claims.sub}`, headers: { 'x-auth-token': token } },
+        ],
+      };
+      ctx.watch(l.server.child.pid);
+      return [fromLoad('aksks', 'multicloud POST+DELETE /v1/{p}/aksks', validateConnections, await load(spec), 'baseline')];
+    },
+  },
+);
+
 const targets: Target[] = [
   rateAtLeast('validate', 'baseline', 0.4, 'validation req/s >= 40% of baseline'),
   p99Below('validate', 10, 'validation p99 < 10 ms'),
   rateAtLeast('issue', 'hash', 0.95, 'password issuance >= 95% of raw hash rate'),
   p99Below('mixed-validate', 20, 'mixed: validation p99 < 20 ms'),
+  rateAtLeast('ec2tokens', 'baseline', 0.3, 'ec2tokens req/s >= 30% of baseline'),
+  p99Below('ec2tokens', 15, 'ec2tokens p99 < 15 ms'),
 ];
 
 // ------------------------------------------------------------------ run

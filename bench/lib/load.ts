@@ -11,6 +11,8 @@ export interface LoadSpec {
   body?: string;
   /** Seconds before a request is given up as a timeout (autocannon's default is 10). */
   timeout?: number;
+  /** A sequence each connection cycles through (autocannon's `requests`), e.g. create then delete. */
+  requests?: Array<{ method: 'GET' | 'POST' | 'DELETE'; path: string; headers?: Record<string, string>; body?: string }>;
 }
 
 /** What a load run measured. Rates count 2xx responses only; latencies are of 2xx responses. */
@@ -64,6 +66,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     method: spec.method ?? 'GET',
     headers: spec.headers,
     body: spec.body,
+    requests: spec.requests,
   });
   running.add(instance);
   const start = performance.now();

@@ -85,6 +85,8 @@ export interface LintelOptions {
 }
 
 export interface LintelServer extends Server {
+  /** Base URL of the multicloud app (SODA aksks). */
+  readonly multicloudUrl: string;
   /** The complete LINTEL_* environment the server was given. */
   readonly lintelEnv: Record<string, string>;
 }
@@ -121,5 +123,5 @@ export async function startLintel(o: LintelOptions): Promise<LintelServer> {
     await child.stop();
     throw e;
   }
-  return { child, url, lintelEnv, stop: () => child.stop(10_000) };
+  return { child, url, multicloudUrl: `http://127.0.0.1:${multicloudPort}`, lintelEnv, stop: () => child.stop(10_000) };
 }

@@ -16,6 +16,8 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** A sequence of requests each connection cycles through. */
+    requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>;
     title?: string;
   }
 

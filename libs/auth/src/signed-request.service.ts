@@ -4,8 +4,7 @@ import {
   ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
 } from '@lintel/credentials';
 import {
-  CredentialService, DomainError, IdentityService, isEc2, isUsable, NotFoundError, ResourceService, UnauthenticatedError,
-  type Credential,
+  CredentialService, DomainError, isEc2, isUsable, NotFoundError, UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { TokenService, type TokenView } from './token.service.js';
 
@@ -30,8 +29,6 @@ export class SignedRequestService {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly credentials: CredentialService,
-    private readonly identity: IdentityService,
-    private readonly resources: ResourceService,
     private readonly tokens: TokenService,
   ) {}
 
@@ -65,7 +62,7 @@ export class SignedRequestService {
 
   private async lookup(access: string | undefined): Promise<Credential> {
     if (!access) throw new UnauthenticatedError('EC2 signature not supplied');
-    const cred = await this.credentials.findByAccessKey(access);
+    const cred = await this.credentials.findByAccessKeyCached(access);
     if (!cred || !isEc2(cred.type)) throw keyNotFound();
     return cred;
   }
@@ -78,18 +75,12 @@ export class SignedRequestService {
 
   private async finish(cred: Credential, at: Date | undefined, service: string): Promise<{ id: string; view: TokenView }> {
     if (!isUsable(cred)) throw new UnauthenticatedError(`credential ${cred.id.slice(0, 8)}… is ${cred.state === 'active' ? 'expired' : 'inactive'}`);
-    const project = cred.projectId ? await this.resources.getProject(cred.projectId) : null;
-    if (!project) throw new NotFoundError('project', cred.projectId ?? 'None');
-    const user = await this.identity.getUser(cred.userId);
-    if (!user) throw new NotFoundError('user', cred.userId);
-    const [userDomain, projectDomain] = await Promise.all([this.resources.getDomain(user.domainId), this.resources.getDomain(project.domainId)]);
-    if (!user.enabled || !project.enabled || !userDomain?.enabled || !projectDomain?.enabled) {
-      throw new UnauthenticatedError('user, project or domain disabled');
-    }
+    if (!cred.projectId) throw new NotFoundError('project', 'None');
     const ttl = this.cfg.credential.authTtl * 1000;
     // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
     if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');
-    const issued = await this.tokens.issueFor(cred.userId, { project: project.id }, ['ec2credential']);
+    // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
+    const issued = await this.tokens.issueFor(cred.userId, { project: cred.projectId }, ['ec2credential']);
     this.credentials.recordUse(cred.id, service);
     return issued;
   }

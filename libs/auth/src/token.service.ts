@@ -41,6 +41,7 @@ export interface TokenView {
 
 interface Derived {
   at: number;
+  version: number;
   value: Promise<Omit<TokenView, 'claims'>>;
 }
 
@@ -139,8 +140,11 @@ export class TokenService {
       userId, methods, auditIds: [newAuditId()], issuedAt: Date.now(),
       expiresAt: (Math.floor(Date.now() / 1000) + this.cfg.token.expiration) * 1000, scope,
     };
-    const derived = await this.derive(claims, false);
-    if (!derived.roles.length) throw new UnauthenticatedError(`user ${userId} has no role on ${scopeKey(scope)}`);
+    // The same checks as validation (user, domains and scope enabled, a role held now), on the
+    // same short-lived cache, so signed-request logins do not query the database every time.
+    const derived = await this.derivedFor(claims).catch((e) => {
+      throw e instanceof DomainError && e.code === 'NotFound' ? new UnauthenticatedError(`user ${userId} cannot use ${scopeKey(scope)}: ${e.message}`) : e;
+    });
     return { id: await this.provider.mint(claims), view: { claims, ...derived } };
   }
 
@@ -260,10 +264,11 @@ export class TokenService {
   private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
     const key = `${claims.userId}|${scopeKey(claims.scope)}`;
     const hit = this.derived.get(key);
-    if (hit && Date.now() - hit.at < DERIVED_TTL_MS) return hit.value;
+    // A revocation event (a role removed, a user or project disabled) invalidates it at once.
+    if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
     if (this.derived.size >= MAX_CACHED) this.derived.clear();
     const value = this.derive(claims, true);
-    const entry = { at: Date.now(), value };
+    const entry = { at: Date.now(), version: this.revocations.version, value };
     this.derived.set(key, entry);
     value.catch(() => {
       if (this.derived.get(key) === entry) this.derived.delete(key);

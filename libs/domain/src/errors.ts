@@ -105,3 +105,14 @@ export function isUniqueViolation(err: unknown): boolean {
   const e: any = (err as any)?.driverError ?? err;
   return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/** Runs an insert; a unique-constraint violation (a concurrent create of the same name) becomes `conflict`. */
+export async function insertOrConflict<T>(insert: () => Promise<unknown>, value: T, conflict: () => DomainError): Promise<T> {
+  try {
+    await insert();
+    return value;
+  } catch (e) {
+    if (isUniqueViolation(e)) throw conflict();
+    throw e;
+  }
+}

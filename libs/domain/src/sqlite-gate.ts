@@ -29,19 +29,21 @@ export function installSqliteGate(ds: DataSource): void {
     }
   };
   const inside = () => als.getStore()?.active === true;
+  /** Runs `fn` holding the gate, in an async context whose statements pass through. */
+  const held = <T>(fn: () => Promise<T>): Promise<T> => exclusive(async () => {
+    const holder: Holder = { active: true };
+    try {
+      return await als.run(holder, fn);
+    } finally {
+      holder.active = false;
+    }
+  });
 
-  const transaction = ds.transaction.bind(ds) as (...args: unknown[]) => Promise<unknown>;
-  (ds as { transaction: unknown }).transaction = (...args: unknown[]) => {
-    if (inside()) return transaction(...args);
-    return exclusive(async () => {
-      const holder: Holder = { active: true };
-      try {
-        return await als.run(holder, () => transaction(...args));
-      } finally {
-        holder.active = false;
-      }
-    });
-  };
+  // Transactions, and migrations (which open their own), hold the gate for their whole run.
+  for (const name of ['transaction', 'runMigrations', 'undoLastMigration'] as const) {
+    const original = (ds[name] as (...a: unknown[]) => Promise<unknown>).bind(ds);
+    (ds as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => (inside() ? original(...args) : held(() => original(...args)));
+  }
 
   const driver = ds.driver as unknown as { createQueryRunner: (mode?: string) => QueryRunner };
   const create = driver.createQueryRunner.bind(driver);
@@ -52,6 +54,13 @@ export function installSqliteGate(ds: DataSource): void {
       gated.add(runner);
       const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
       (runner as { query: unknown }).query = (...args: unknown[]) => (inside() ? query(...args) : exclusive(() => query(...args)));
+      // A transaction opened outside the gate (Repository.save does that) would span several
+      // gated statements and swallow other requests' writes: refuse it loudly instead.
+      const start = runner.startTransaction.bind(runner);
+      runner.startTransaction = (...args: Parameters<QueryRunner['startTransaction']>) => {
+        if (!inside()) return Promise.reject(new Error('SQLite transactions must be opened with DataSource.transaction (the connection gate)'));
+        return start(...args);
+      };
     }
     return runner;
   };

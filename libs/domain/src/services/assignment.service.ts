@@ -3,7 +3,7 @@ import { DataSource, In } from 'typeorm';
 import {
   DomainEntity, ImpliedRoleEntity, ProjectEntity, RoleAssignmentEntity, RoleEntity, type AssignmentType,
 } from '../entities/index.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
 import { newId, NULL_DOMAIN_ID, SYSTEM_TARGET_ID } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
 
@@ -33,8 +33,10 @@ export class AssignmentService {
   async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null }): Promise<RoleEntity> {
     const repo = this.ds.getRepository(RoleEntity);
     const domainId = r.domainId ?? NULL_DOMAIN_ID;
-    if (await repo.findOneBy({ name: r.name, domainId })) throw new ConflictError('role', `Duplicate entry found with name ${r.name}`);
-    return repo.save(repo.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: {}, extra: {} }));
+    const conflict = () => new ConflictError('role', `Duplicate entry found with name ${r.name}`);
+    if (await repo.findOneBy({ name: r.name, domainId })) throw conflict();
+    const e = repo.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: {}, extra: {} });
+    return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
 
   /** Idempotent: an existing implication is left as it is. */

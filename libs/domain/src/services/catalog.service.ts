@@ -38,7 +38,9 @@ export class CatalogService {
 
   async createService(s: { type: string; name: string; description?: string | null }): Promise<ServiceEntity> {
     const repo = this.ds.getRepository(ServiceEntity);
-    return repo.save(repo.create({ id: newId(), type: s.type, name: s.name, description: s.description ?? null, enabled: true, extra: {} }));
+    const e = repo.create({ id: newId(), type: s.type, name: s.name, description: s.description ?? null, enabled: true, extra: {} });
+    await repo.insert(e as never);
+    return e;
   }
 
   /** Creates the endpoint unless one with the same service, interface and region exists; updates its URL then. */

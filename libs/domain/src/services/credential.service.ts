@@ -3,7 +3,7 @@ import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeo
 import { ec2CredentialId } from '@lintel/credentials';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { CredentialEntity, UserEntity, type CredentialState } from '../entities/index.js';
-import { ConflictError, DomainError, InvalidInputError, isUniqueViolation, NotFoundError } from '../errors.js';
+import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { CredentialCipher } from './credential-cipher.js';
 
@@ -75,6 +75,7 @@ export function ec2Access(blob: string): string {
 }
 
 const USE_FLUSH_MS = 1000;
+const ACCESS_CACHE_MS = 1000;
 
 /**
  * The one credential store (Keystone's credential manager): every dialect's keys are rows here,
@@ -85,6 +86,7 @@ const USE_FLUSH_MS = 1000;
 export class CredentialService implements OnModuleDestroy {
   private readonly logger = new Logger(CredentialService.name);
   private readonly pendingUse = new Map<string, { at: Date; service: string }>();
+  private readonly byAccess = new Map<string, { at: number; value: Promise<Credential | null> }>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -116,15 +118,10 @@ export class CredentialService implements OnModuleDestroy {
         keyHash: sealed.keyHash, state: c.state ?? 'active', issuer: c.issuer, expiresAt: c.expiresAt ?? null,
         createdAt: now, updatedAt: now, lastUsedAt: null, lastUsedService: null, extra: c.extra ?? {},
       };
-      try {
-        await m.insert(CredentialEntity, row as never);
-      } catch (e) {
-        if (isUniqueViolation(e)) throw new ConflictError('credential', `Duplicate entry found with ID ${id}`);
-        throw e;
-      }
+      await insertOrConflict(() => m.insert(CredentialEntity, row as never), row, () => new ConflictError('credential', `Duplicate entry found with ID ${id}`));
       return this.toCredential(row);
     };
-    return tx ? run(tx) : this.ds.transaction(run);
+    return this.invalidating(tx ? run(tx) : this.ds.transaction(run));
   }
 
   /** Locks the user's row for the rest of the transaction; the user must exist. */
@@ -144,6 +141,25 @@ export class CredentialService implements OnModuleDestroy {
     return this.get(ec2CredentialId(access));
   }
 
+  /**
+   * The same, from a cache of at most a second (signature checks arrive in bursts for the same
+   * keys). Every write through this process drops the cache at once; other replicas' writes are
+   * seen within the second.
+   */
+  findByAccessKeyCached(access: string): Promise<Credential | null> {
+    const now = Date.now();
+    const hit = this.byAccess.get(access);
+    if (hit && now - hit.at < ACCESS_CACHE_MS) return hit.value;
+    if (this.byAccess.size >= 10_000) this.byAccess.clear();
+    const value = this.findByAccessKey(access);
+    const entry = { at: now, value };
+    this.byAccess.set(access, entry);
+    value.catch(() => {
+      if (this.byAccess.get(access) === entry) this.byAccess.delete(access);
+    });
+    return value;
+  }
+
   async list(f: CredentialFilter = {}): Promise<Credential[]> {
     const where: FindOptionsWhere<CredentialEntity> = {};
     if (f.userId !== undefined) where.userId = f.userId;
@@ -155,7 +171,7 @@ export class CredentialService implements OnModuleDestroy {
 
   /** Applies a patch in one transaction; an ec2 blob must keep its access key (the id derives from it). */
   async update(id: string, patch: CredentialPatch): Promise<Credential> {
-    return this.ds.transaction(async (m) => {
+    return this.invalidating(this.ds.transaction(async (m) => {
       const q = m.createQueryBuilder(CredentialEntity, 'c').where('c.id = :id', { id });
       const row = await (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
       if (!row) throw new NotFoundError('credential', id);
@@ -178,26 +194,32 @@ export class CredentialService implements OnModuleDestroy {
         next.keyHash = sealed.keyHash;
       }
       if (patch.userId !== undefined && patch.userId !== row.userId) await this.lockUser(m, patch.userId);
-      await m.save(CredentialEntity, next);
+      await m.update(CredentialEntity, { id }, { ...next, extra: next.extra as never });
       return this.toCredential(next);
-    });
+    }));
   }
 
   async delete(id: string): Promise<void> {
-    const r = await this.ds.getRepository(CredentialEntity).delete({ id });
+    const r = await this.invalidating(this.ds.getRepository(CredentialEntity).delete({ id }));
     if (!r.affected) throw new NotFoundError('credential', id);
     this.pendingUse.delete(id);
   }
 
   /** Deletes every credential matching the filter in one transaction; returns how many. */
   async deleteWhere(f: CredentialFilter & { userId: string }): Promise<number> {
-    return this.ds.transaction(async (m) => {
+    return this.invalidating(this.ds.transaction(async (m) => {
       const rows = await m.find(CredentialEntity, { where: { userId: f.userId, ...(f.projectId ? { projectId: f.projectId } : {}), ...(f.type ? { type: f.type } : {}) }, select: { id: true } });
       if (!rows.length) return 0;
       await m.delete(CredentialEntity, { id: In(rows.map((r) => r.id)) });
       for (const r of rows) this.pendingUse.delete(r.id);
       return rows.length;
-    });
+    }));
+  }
+
+  /** Drops the access-key cache before a write and again once it has settled. */
+  private invalidating<T>(write: Promise<T>): Promise<T> {
+    this.byAccess.clear();
+    return write.finally(() => this.byAccess.clear());
   }
 
   /**

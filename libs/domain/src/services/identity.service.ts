@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
@@ -65,15 +65,14 @@ export class IdentityService {
   async createUser(u: NewUser): Promise<UserEntity> {
     const hash = u.password === undefined ? undefined : await this.hashChecked(u.password);
     return this.ds.transaction(async (tx) => {
-      if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) {
-        throw new ConflictError('user', `Duplicate entry found with name ${u.name} at domain ID ${u.domainId}`);
-      }
+      const conflict = () => new ConflictError('user', `Duplicate entry found with name ${u.name} at domain ID ${u.domainId}`);
+      if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) throw conflict();
       const user = tx.create(UserEntity, {
         id: u.id ?? newId(), name: u.name, domainId: u.domainId, enabled: u.enabled ?? true,
         defaultProjectId: u.defaultProjectId ?? null, options: {}, extra: u.extra ?? {}, createdAt: new Date(),
         lastActiveAt: null, failedAuthCount: 0, failedAuthAt: null,
       });
-      await tx.save(UserEntity, user);
+      await insertOrConflict(() => tx.insert(UserEntity, user as never), user, conflict);
       if (hash) await tx.insert(PasswordEntity, { userId: user.id, passwordHash: hash, createdAt: new Date(), expiresAt: null, selfService: false });
       return user;
     });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { DomainEntity, ProjectEntity } from '../entities/index.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
 
@@ -50,22 +50,22 @@ export class ResourceService {
 
   async createDomain(d: { id?: string; name: string; description?: string | null; enabled?: boolean }): Promise<DomainEntity> {
     const repo = this.ds.getRepository(DomainEntity);
-    if (await repo.findOneBy({ name: d.name })) throw new ConflictError('domain', `Duplicate entry found with name ${d.name}`);
+    const conflict = () => new ConflictError('domain', `Duplicate entry found with name ${d.name}`);
+    if (await repo.findOneBy({ name: d.name })) throw conflict();
     const e = repo.create({ id: d.id ?? newId(), name: d.name, description: d.description ?? null, enabled: d.enabled ?? true, tags: [], extra: {} });
-    return repo.save(e);
+    return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
 
   async createProject(p: NewProject): Promise<ProjectEntity> {
     const repo = this.ds.getRepository(ProjectEntity);
     if (!(await this.getDomain(p.domainId))) throw new NotFoundError('domain', p.domainId);
-    if (await repo.findOneBy({ domainId: p.domainId, name: p.name })) {
-      throw new ConflictError('project', `it is not permitted to have two projects with either the same name or same id in the same domain: ${p.name}`);
-    }
+    const conflict = () => new ConflictError('project', `it is not permitted to have two projects with either the same name or same id in the same domain: ${p.name}`);
+    if (await repo.findOneBy({ domainId: p.domainId, name: p.name })) throw conflict();
     const e = repo.create({
       id: p.id ?? newId(), name: p.name, domainId: p.domainId, parentId: p.parentId ?? p.domainId, isDomain: false,
       description: p.description ?? '', enabled: p.enabled ?? true, tags: [], extra: {},
     });
-    return repo.save(e);
+    return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
 
   /** Disabling a project revokes every token scoped to it, in the same transaction. */
