@@ -42,7 +42,9 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, message, extra } = this.describe(err, req);
     const body: Record<string, unknown> = { code: status, message, title: TITLES[status] ?? 'Error', ...extra };
-    if (status === 401) reply.header('WWW-Authenticate', `Keystone uri="${baseUrl(req, this.cfg.publicUrl)}/v3"`);
+    if (status === 401) reply.header('WWW-Authenticate', `Keystone uri="${baseUrl(req, this.cfg)}/v3"`);
+    // A failed request never hands out a token, even one minted before the failure.
+    reply.removeHeader('X-Subject-Token');
     reply.status(status).header('Content-Type', 'application/json');
     reply.send(req.method === 'HEAD' ? undefined : JSON.stringify({ error: body }));
   }

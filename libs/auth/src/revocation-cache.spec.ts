@@ -41,9 +41,10 @@ test('an event matches only when every non-null field matches and the token is n
   assert.equal(cache.isRevoked(subject({ issuedAt: Date.now() + 5000 })), false, 'issued after the event');
 });
 
-test('audit id matches either element; chain id only the root; domain the user\'s or the scope\'s', async () => {
-  const cache = await cacheWith([event({ auditId: 'root' }), event({ domainId: 'd9' }), event({ auditChainId: 'chainX' })]);
-  assert.equal(cache.isRevoked(subject()), true, 'audit id matched the chain element');
+test('audit id matches the token\'s own; chain id only the root; domain the user\'s or the scope\'s', async () => {
+  const cache = await cacheWith([event({ auditId: 'aud1' }), event({ domainId: 'd9' }), event({ auditChainId: 'chainX' })]);
+  assert.equal(cache.isRevoked(subject()), true, 'audit id matched the token\'s own');
+  assert.equal(cache.isRevoked(subject({ auditIds: ['x', 'aud1'] })), false, 'a rescoped child of a revoked token stays valid');
   assert.equal(cache.isRevoked(subject({ auditIds: ['x'] })), false);
   assert.equal(cache.isRevoked(subject({ auditIds: ['x'], scope: { domain: 'd9' } })), true);
   assert.equal(cache.isRevoked(subject({ auditIds: ['x'] }, { userDomainId: 'd9' })), true);

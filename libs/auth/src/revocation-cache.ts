@@ -14,7 +14,9 @@ export interface RevocationSubject {
 }
 
 /** Events re-read on every refresh, so a row committed late with a lower id is not missed. */
-const OVERLAP_MS = 10_000;
+const OVERLAP_MS = 60_000;
+/** And every few minutes the whole list is read again, whatever the clocks and commit delays did. */
+const FULL_RELOAD_MS = 5 * 60_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
@@ -34,6 +36,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private lastPrune = 0;
+  private lastFullLoad = 0;
   /** Bumped whenever new events arrive; caches of derived token data compare it. */
   version = 0;
 
@@ -70,7 +73,9 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private async doRefresh(): Promise<void> {
     const started = Date.now();
     try {
-      const rows = await this.store.eventsSince(this.lastId, new Date(started - OVERLAP_MS));
+      const full = started - this.lastFullLoad > FULL_RELOAD_MS;
+      const rows = await this.store.eventsSince(full ? 0 : this.lastId, new Date(started - OVERLAP_MS));
+      if (full) this.lastFullLoad = started;
       let added = 0;
       for (const e of rows) {
         if (this.events.has(e.id)) continue;
@@ -134,7 +139,8 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
 function matches(e: RevocationEventEntity, s: RevocationSubject): boolean {
   const c = s.claims;
   if (c.issuedAt > e.issuedBefore.getTime()) return false;
-  if (e.auditId && !c.auditIds.includes(e.auditId)) return false;
+  // An audit id names one token (its own, the first element); a whole chain is an audit_chain_id.
+  if (e.auditId && c.auditIds[0] !== e.auditId) return false;
   if (e.auditChainId && c.auditIds[c.auditIds.length - 1] !== e.auditChainId) return false;
   if (e.userId && e.userId !== c.userId) return false;
   if (e.projectId && !(c.scope && 'project' in c.scope && c.scope.project === e.projectId)) return false;

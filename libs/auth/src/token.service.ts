@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
-  AssignmentService, CatalogService, DomainError, ForbiddenError, IdentityService, newAuditId, ResourceService,
+  AssignmentService, CatalogService, DomainError, ForbiddenError, IdentityService, newAuditId, ResourceService, RevocationService,
   UnauthenticatedError, type CatalogEntry, type DomainEntity, type ProjectEntity, type RoleEntity, type ScopeTarget,
   type UserEntity,
 } from '@lintel/domain';
@@ -79,6 +79,7 @@ export class TokenService {
     private readonly resources: ResourceService,
     private readonly assignments: AssignmentService,
     private readonly catalog: CatalogService,
+    private readonly revocationStore: RevocationService,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -102,6 +103,8 @@ export class TokenService {
       methods.add('password');
     }
     if (req.methods.includes('token')) {
+      // Exchanging a token must not outrun a revocation another replica just made.
+      await this.revocations.refresh();
       source = await this.checkSubject(req.token!.id, false, 'issue');
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
@@ -214,7 +217,7 @@ export class TokenService {
     try {
       claims = await this.checkSubject(token, false, 'authenticate');
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'NotFound') throw new UnauthenticatedError(`X-Auth-Token rejected: ${e.message.startsWith('Could not find token') ? 'user disabled or gone' : e.message}`);
+      if (e instanceof DomainError && e.code === 'NotFound') throw new UnauthenticatedError(`X-Auth-Token rejected: ${e.message}`);
       throw e;
     }
     const d = await this.derivedFor(claims).catch((e) => {
@@ -284,7 +287,7 @@ export class TokenService {
     const user = await this.identity.getUser(claims.userId);
     const userDomain = user ? await this.resources.getDomain(user.domainId) : null;
     if (!user || !userDomain || (strict && (!user.enabled || !userDomain.enabled))) {
-      throw tokenNotFound(`Could not find token: ${claims.userId}.`);
+      throw tokenNotFound();
     }
     const pw = await this.identity.currentPassword(user.id);
     const view: Omit<TokenView, 'claims'> = { user, userDomain, passwordExpiresAt: pw?.expiresAt ?? null, roles: [] };
@@ -303,6 +306,12 @@ export class TokenService {
       if (strict && !view.roles.length) throw tokenNotFound();
     }
     return view;
+  }
+
+  /** Revokes exactly this token (its own audit id), visible to this process at once. */
+  async revoke(claims: TokenClaims): Promise<void> {
+    await this.revocationStore.revoke({ auditId: claims.auditIds[0], expiresAt: new Date(claims.expiresAt) });
+    await this.revocations.refresh();
   }
 
   /** The service catalog, shared by every token for a couple of seconds. */

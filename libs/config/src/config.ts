@@ -23,6 +23,8 @@ export interface LintelConfig {
   readonly adminPassword: string | undefined;
   /** Public base URL of the identity app (`{BASE}`); derived from each request when unset. */
   readonly publicUrl: string | undefined;
+  /** Believe `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy that sets them). */
+  readonly trustForwarded: boolean;
   /** Public base URL of the multicloud app, for the service catalog. */
   readonly multicloudPublicUrl: string;
   readonly token: {
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     dataDir,
     adminPassword: e.LINTEL_ADMIN_PASSWORD,
     publicUrl: e.LINTEL_PUBLIC_URL,
+    trustForwarded: e.LINTEL_TRUST_FORWARDED === 'true' || e.LINTEL_TRUST_FORWARDED === '1',
     multicloudPublicUrl: e.LINTEL_MULTICLOUD_PUBLIC_URL ?? `http://${reachable(e.LINTEL_BIND ?? '127.0.0.1')}:${e.LINTEL_MULTICLOUD_PORT ?? 8089}`,
     token: {
       expiration: e.LINTEL_TOKEN_EXPIRATION ?? 3600,

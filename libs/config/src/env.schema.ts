@@ -23,13 +23,14 @@ export class EnvSchema {
   LINTEL_PUBLIC_URL?: string;
   @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s]+[^/]$/, { message: 'must be an absolute http(s) URL without a trailing slash' })
   LINTEL_MULTICLOUD_PUBLIC_URL?: string;
+  @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_TRUST_FORWARDED?: string;
 
   @IsOptional() @int() @IsInt() @Min(60) @Max(31 * 24 * 3600) LINTEL_TOKEN_EXPIRATION?: number;
   @IsOptional() @int() @IsInt() @Min(0) @Max(31 * 24 * 3600) LINTEL_TOKEN_ALLOW_EXPIRED_WINDOW?: number;
   @IsOptional() @int() @IsInt() @Min(2) @Max(100) LINTEL_TOKEN_MAX_ACTIVE_KEYS?: number;
   @IsOptional() @int() @IsInt() @Min(50) @Max(2000) LINTEL_REVOCATION_REFRESH_MS?: number;
 
-  @IsOptional() @int() @IsInt() @Min(2) @Max(100) LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS?: number;
+  @IsOptional() @int() @IsInt() @Min(3) @Max(100) LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_CREDENTIAL_USER_LIMIT?: number;
   @IsOptional() @int() @IsInt() @Min(60) @Max(24 * 3600) LINTEL_CREDENTIAL_AUTH_TTL?: number;
 

@@ -1,5 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { UnavailableError } from './errors.js';
+
+const GATE_WAIT_MS = 30_000;
 
 /** Marks the async context of the transaction that holds the gate. */
 interface Holder {
@@ -21,7 +24,18 @@ export function installSqliteGate(ds: DataSource): void {
     const prev = tail;
     let release!: () => void;
     tail = new Promise<void>((r) => (release = r));
-    await prev;
+    // A transaction stuck for this long (or one awaiting something that needs the gate) must not
+    // hang every request behind it: the waiter gives up with a 503 and the queue moves on.
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      prev.then(() => true),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), GATE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!waited) {
+      void prev.then(release);
+      throw new UnavailableError(`SQLite connection busy for more than ${GATE_WAIT_MS / 1000} s`);
+    }
     try {
       return await fn();
     } finally {

@@ -2,3 +2,4 @@ export * from './http.js';
 export * from './logger.js';
 export * from './nest-app.js';
 export * from './run-main.js';
+export * from './wire.js';

@@ -27,20 +27,31 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 
 const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
 
-/** Nest's LoggerService on top of pino, so framework and application lines share one format. */
+/**
+ * Nest's LoggerService on top of pino, so framework and application lines share one format.
+ * Nest calls `(message, ...params, context)`; an object message with a string after it becomes
+ * pino's `(fields, msg)`.
+ */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Pino) {}
-  /** Nest's own start-up chatter (module and route listings) is debug detail, not news. */
-  log(message: unknown, context?: string) { this.write(context && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info', message, context); }
-  error(message: unknown, trace?: string, context?: string) {
-    this.pino.error({ context, ...(trace ? { stack: trace } : {}) }, String(message));
+  log(message: unknown, ...params: unknown[]) {
+    this.write(FRAMEWORK_CONTEXTS.has(String(params.at(-1))) ? 'debug' : 'info', message, params);
   }
-  warn(message: unknown, context?: string) { this.write('warn', message, context); }
-  debug(message: unknown, context?: string) { this.write('debug', message, context); }
-  verbose(message: unknown, context?: string) { this.write('trace', message, context); }
-  fatal(message: unknown, context?: string) { this.write('fatal', message, context); }
-  private write(level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string) {
-    if (typeof message === 'object' && message !== null) this.pino[level]({ context, ...message });
-    else this.pino[level]({ context }, String(message));
+  error(message: unknown, ...params: unknown[]) { this.write('error', message, params); }
+  warn(message: unknown, ...params: unknown[]) { this.write('warn', message, params); }
+  debug(message: unknown, ...params: unknown[]) { this.write('debug', message, params); }
+  verbose(message: unknown, ...params: unknown[]) { this.write('trace', message, params); }
+  fatal(message: unknown, ...params: unknown[]) { this.write('fatal', message, params); }
+
+  private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]) {
+    const strings = params.filter((p): p is string => typeof p === 'string');
+    const context = strings.length ? strings[strings.length - 1] : undefined;
+    if (typeof message === 'object' && message !== null) {
+      this.pino[level]({ context, ...message }, strings.length > 1 ? strings[0] : undefined);
+    } else {
+      // Nest passes a stack trace as the string before the context on error().
+      const stack = level === 'error' && strings.length > 1 ? strings[0] : undefined;
+      this.pino[level]({ context, ...(stack ? { stack } : {}) }, String(message));
+    }
   }
 }

@@ -1,17 +1,18 @@
 import { InvalidInputError } from '@lintel/domain';
+import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 import type { AuthRequest, DomainRef, ScopeRequest, UserRef } from '@lintel/auth';
 import { AuthMethodNotSupportedError } from '../keystone-exception.filter.js';
 
 /** Methods Lintel authenticates with (Keystone's `[auth] methods` subset). */
 export const AUTH_METHODS = ['password', 'token'];
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 const MAX_FIELD = 255;
 
 function str(v: unknown, path: string, max = MAX_FIELD): string {
-  if (typeof v !== 'string') throw InvalidInputError.field(path, `${JSON.stringify(v)} is not of type 'string'`);
-  if (v.length > max) throw InvalidInputError.field(path, `'${v.slice(0, 16)}…' is too long`);
+  if (typeof v !== 'string') throw InvalidInputError.field(path, `${describeValue(path, v)} is not of type 'string'`);
+  if (v.length > max) throw InvalidInputError.field(path, `the value is longer than ${max} characters`);
   return v;
 }
 
@@ -21,7 +22,8 @@ function optStr(o: Obj, key: string, path: string): string | undefined {
 
 function obj(v: unknown, attribute: string, target: string): Obj {
   if (v === undefined || v === null) throw InvalidInputError.missing(attribute, target);
-  if (!isObj(v)) throw InvalidInputError.field(target === 'request body' ? attribute : `${target}/${attribute}`, `${JSON.stringify(v)} is not of type 'object'`);
+  const path = target === 'request body' ? attribute : `${target}/${attribute}`;
+  if (!isObj(v)) throw InvalidInputError.field(path, `${describeValue(path, v)} is not of type 'object'`);
   return v;
 }
 
@@ -43,7 +45,7 @@ export function parseAuthRequest(body: unknown): AuthRequest {
   const identity = obj(auth.identity, 'identity', 'auth');
   if (identity.methods === undefined) throw InvalidInputError.field('identity', "'methods' is a required property");
   if (!Array.isArray(identity.methods) || !identity.methods.every((m) => typeof m === 'string')) {
-    throw InvalidInputError.field('identity/methods', `${JSON.stringify(identity.methods)} is not of type 'array' of strings`);
+    throw InvalidInputError.field('identity/methods', `${describeValue('identity/methods', identity.methods)} is not of type 'array' of strings`);
   }
   const methods = [...new Set(identity.methods as string[])];
   if (!methods.length) throw InvalidInputError.field('identity/methods', '[] is too short');
@@ -76,7 +78,7 @@ const SCOPE_KEYS = ['project', 'domain', 'system', 'unscoped', 'OS-TRUST:trust']
 
 function parseScope(v: unknown): ScopeRequest {
   if (v === 'unscoped') return 'unscoped';
-  if (!isObj(v)) throw InvalidInputError.field('scope', `${JSON.stringify(v)} is not valid under any of the given schemas`);
+  if (!isObj(v)) throw InvalidInputError.field('scope', `${describeValue('scope', v)} is not valid under any of the given schemas`);
   const present = SCOPE_KEYS.filter((k) => v[k] !== undefined);
   if (present.length !== 1) throw InvalidInputError.missing('system, project, domain, OS-TRUST:trust or unscoped', 'scope');
   const key = present[0]!;

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy, Public, RevocationCache, TokenService, type Principal } from '@lintel/auth';
-import { AssignmentService, DomainError, ForbiddenError, RevocationService } from '@lintel/domain';
+import { AssignmentService, DomainError, ForbiddenError } from '@lintel/domain';
+import { queryFlag } from '@lintel/platform';
 import { baseUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
@@ -22,12 +23,6 @@ interface RenderedValidation {
 const RENDERED_TTL_MS = 1000;
 const MAX_RENDERED = 10_000;
 
-/** Keystone's truthy query strings (§0.5); `?flag` alone is true. */
-export function queryFlag(q: unknown, name: string): boolean {
-  const v = (q as Record<string, unknown> | undefined)?.[name];
-  if (v === undefined) return false;
-  return !/^(0|false|no|off|n|f)$/i.test(String(v));
-}
 
 function subjectHeader(req: FastifyRequest): string | undefined {
   const v = req.headers['x-subject-token'];
@@ -43,7 +38,6 @@ export class TokensController {
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly tokens: TokenService,
     private readonly revocationCache: RevocationCache,
-    private readonly revocations: RevocationService,
     private readonly assignments: AssignmentService,
   ) {}
 
@@ -52,8 +46,9 @@ export class TokensController {
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { id, view } = await this.tokens.issue(parseAuthRequest(body));
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries() : undefined;
+    const rendered = renderToken(view, catalog);
     reply.status(201).header('X-Subject-Token', id);
-    return renderToken(view, catalog);
+    return rendered;
   }
 
   /** GET validates (`identity:validate_token`); Fastify's HEAD twin checks (`identity:check_token`). */
@@ -84,7 +79,7 @@ export class TokensController {
   private async validated(subject: string, req: FastifyRequest): Promise<RenderedValidation> {
     const allowExpired = queryFlag(req.query, 'allow_expired');
     const nocatalog = queryFlag(req.query, 'nocatalog');
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const key = `${subject}|${allowExpired ? 1 : 0}${nocatalog ? 1 : 0}|${base}`;
     const now = Date.now();
     const hit = this.rendered.get(key);
@@ -112,14 +107,13 @@ export class TokensController {
     }
     const view = await this.tokens.validate(subject);
     if (!policy.isAdmin(caller) && caller.userId !== view.claims.userId) throw new ForbiddenError('identity:revoke_token');
-    await this.revocations.revoke({ auditId: view.claims.auditIds[0], expiresAt: new Date(view.claims.expiresAt) });
-    await this.revocationCache.refresh();
+    await this.tokens.revoke(view.claims);
   }
 
   @Get('projects')
   async projects(@Req() req: Req_) {
     const caller = keystoneCaller(req);
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const projects = await this.assignments.projectsOfUser(caller.userId);
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: `${base}/v3/auth/projects`, previous: null, next: null } };
   }
@@ -127,7 +121,7 @@ export class TokensController {
   @Get('domains')
   async domains(@Req() req: Req_) {
     const caller = keystoneCaller(req);
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const domains = await this.assignments.domainsOfUser(caller.userId);
     return { domains: domains.map((d) => renderDomain(d, base)), links: { self: `${base}/v3/auth/domains`, previous: null, next: null } };
   }
@@ -137,14 +131,14 @@ export class TokensController {
     const caller = keystoneCaller(req);
     const projectId = policy.projectId(caller);
     if (!projectId) throw new ForbiddenError();
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     return { catalog: renderCatalog(await this.tokens.catalogEntries(), projectId, caller.userId), links: { self: `${base}/v3/auth/catalog` } };
   }
 
   @Get('system')
   async system(@Req() req: Req_) {
     const caller = keystoneCaller(req);
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const has = await this.assignments.hasSystemRole(caller.userId);
     return { system: has ? [{ all: true }] : [], links: { self: `${base}/v3/auth/system` } };
   }

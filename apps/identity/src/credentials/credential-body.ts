@@ -1,21 +1,22 @@
 import { InvalidInputError, type CredentialPatch, type NewCredential } from '@lintel/domain';
+import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 const KNOWN = new Set(['id', 'user_id', 'project_id', 'type', 'blob', 'links']);
 const MAX_BLOB = 16 * 1024;
 
 function member(body: unknown): Obj {
   if (!isObj(body) || body.credential === undefined) throw InvalidInputError.missing('credential', 'request body');
-  if (!isObj(body.credential)) throw InvalidInputError.field('credential', `${JSON.stringify(body.credential)} is not of type 'object'`);
+  if (!isObj(body.credential)) throw InvalidInputError.field('credential', `${describeValue('credential', body.credential)} is not of type 'object'`);
   return body.credential;
 }
 
 function str(o: Obj, key: string, max = 255, nullable = false): string | null | undefined {
   const v = o[key];
   if (v === undefined || (nullable && v === null)) return v as undefined | null;
-  if (typeof v !== 'string') throw InvalidInputError.field(`credential/${key}`, `${JSON.stringify(v)} is not of type 'string'`);
-  if (!v.length || v.length > max) throw InvalidInputError.field(`credential/${key}`, `'${v.slice(0, 16)}' must be 1 to ${max} characters long`);
+  if (typeof v !== 'string') throw InvalidInputError.field(`credential/${key}`, `${describeValue(`credential/${key}`, v)} is not of type 'string'`);
+  if (!v.length || v.length > max) throw InvalidInputError.field(`credential/${key}`, `the value must be 1 to ${max} characters long`);
   return v;
 }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy, type Principal } from '@lintel/auth';
-import { CredentialService, ForbiddenError, InvalidInputError, isEc2, NotFoundError, type Credential } from '@lintel/domain';
+import { CredentialService, ForbiddenError, NotFoundError, type Credential } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { parseCreateCredential, parsePatchCredential } from './credential-body.js';
@@ -28,7 +28,7 @@ export class CredentialsController {
     const input = parseCreateCredential(body);
     if (!mayWrite(caller, input)) throw new ForbiddenError('identity:create_credential');
     const c = await this.credentials.create({ ...input, issuer: 'keystone' });
-    return { credential: renderCredential(c, baseUrl(req, this.cfg.publicUrl)) };
+    return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
   /** Filtered per item, never refused (CVE-2019-19687): non-admins see only their own. */
@@ -37,10 +37,10 @@ export class CredentialsController {
     const caller = keystoneCaller(req);
     const filter = { userId: typeof q.user_id === 'string' ? q.user_id : undefined, type: typeof q.type === 'string' ? q.type : undefined };
     const all = await this.credentials.list(filter);
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     return {
       credentials: all.filter((c) => mayRead(caller, c)).map((c) => renderCredential(c, base)),
-      links: { self: selfUrl(req, this.cfg.publicUrl), previous: null, next: null },
+      links: { self: selfUrl(req, this.cfg), previous: null, next: null },
     };
   }
 
@@ -49,7 +49,7 @@ export class CredentialsController {
     const caller = keystoneCaller(req);
     const c = await this.load(id);
     if (!mayRead(caller, c)) throw new ForbiddenError('identity:get_credential');
-    return { credential: renderCredential(c, baseUrl(req, this.cfg.publicUrl)) };
+    return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
   /** Authorised against the stored and the merged credential, so nobody re-owns one (CVE-2020-12691). */
@@ -57,13 +57,10 @@ export class CredentialsController {
   async updateCredential(@Param('id') id: string, @Body() body: unknown, @Req() req: Req_) {
     const caller = keystoneCaller(req);
     const patch = parsePatchCredential(body, id);
-    const current = await this.load(id);
-    const merged = { ...current, ...patch };
-    if (!mayWrite(caller, current) || !mayWrite(caller, merged)) throw new ForbiddenError('identity:update_credential');
-    if (isEc2(merged.type) && !merged.projectId) throw InvalidInputError.missing('project_id', 'credential');
-    if (patch.extra) patch.extra = { ...current.extra, ...patch.extra };
-    const c = await this.credentials.update(id, patch);
-    return { credential: renderCredential(c, baseUrl(req, this.cfg.publicUrl)) };
+    const c = await this.credentials.update(id, patch, (current, merged) => {
+      if (!mayWrite(caller, current) || !mayWrite(caller, merged)) throw new ForbiddenError('identity:update_credential');
+    });
+    return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
   @Delete(':id')

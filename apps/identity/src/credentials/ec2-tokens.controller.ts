@@ -1,14 +1,14 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { policy, SignedRequestService, TokenService } from '@lintel/auth';
+import { policy, Public, SignedRequestService, TokenService } from '@lintel/auth';
 import { DomainError, ForbiddenError, InvalidInputError } from '@lintel/domain';
 import type { Ec2Credentials } from '@lintel/credentials';
-import { queryFlag } from '../auth/tokens.controller.js';
+import { describeValue, isJsonObject, queryFlag, type JsonObject } from '@lintel/platform';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderToken } from '../render.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 
 /** The signed-request body: `credentials`, else `credential`, else `ec2Credentials` (§6.2). */
 function signedRequestBody(body: unknown): Obj {
@@ -16,7 +16,7 @@ function signedRequestBody(body: unknown): Obj {
   for (const key of ['credentials', 'credential', 'ec2Credentials']) {
     const v = root[key];
     if (v === undefined || v === null || (isObj(v) && !Object.keys(v).length)) continue;
-    if (!isObj(v)) throw InvalidInputError.field(key, `${JSON.stringify(v).slice(0, 32)} is not of type 'object'`);
+    if (!isObj(v)) throw InvalidInputError.field(key, `${describeValue(key, v)} is not of type 'object'`);
     for (const f of ['access', 'signature', 'host', 'verb', 'path', 'body_hash', 'token']) {
       if (v[f] !== undefined && typeof v[f] !== 'string') throw InvalidInputError.field(`${key}/${f}`, "is not of type 'string'");
     }
@@ -49,8 +49,9 @@ export class Ec2TokensController {
   async ec2Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorise(req, 'identity:ec2tokens_validate');
     const { id, view } = await this.signed.ec2(signedRequestBody(body) as unknown as Ec2Credentials);
+    const rendered = renderToken(view, queryFlag(q, 'nocatalog') ? undefined : await this.tokens.catalogEntries());
     reply.status(200).header('X-Subject-Token', id);
-    return renderToken(view, queryFlag(q, 'nocatalog') ? undefined : await this.tokens.catalogEntries());
+    return rendered;
   }
 
   @Post('s3tokens')
@@ -61,12 +62,14 @@ export class Ec2TokensController {
     return renderToken(view, queryFlag(q, 'nocatalog') ? undefined : await this.tokens.catalogEntries());
   }
 
+  @Public()
   @Get('ec2tokens')
   ec2TokensGet(@Res() reply: FastifyReply): never {
     reply.header('Allow', 'POST');
     throw notAllowed();
   }
 
+  @Public()
   @Get('s3tokens')
   s3TokensGet(@Res() reply: FastifyReply): never {
     reply.header('Allow', 'POST');

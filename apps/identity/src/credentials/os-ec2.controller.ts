@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy, type Principal } from '@lintel/auth';
 import {
-  AssignmentService, CredentialService, ForbiddenError, IdentityService, isEc2, NotFoundError, ResourceService,
+  AssignmentService, CredentialService, ForbiddenError, IdentityService, isEc2, newId, NotFoundError, ResourceService,
   UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { ec2CredentialId } from '@lintel/credentials';
@@ -12,7 +11,6 @@ import { baseUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderEc2 } from './credential.render.js';
 
-const hex = () => randomUUID().replaceAll('-', '');
 
 /** `/v3/users/{user_id}/credentials/OS-EC2` (contract §5): the legacy view of ec2 credentials. */
 @Controller('v3/users/:userId/credentials/OS-EC2')
@@ -39,12 +37,12 @@ export class OsEc2Controller {
     if (!(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
       throw new ForbiddenError('identity:ec2_create_credential');
     }
-    const access = hex();
+    const access = newId();
     const c = await this.credentials.create({
       userId, projectId: project.id, type: 'ec2', issuer: 'os-ec2',
-      blob: JSON.stringify({ access, secret: hex(), trust_id: null }),
+      blob: JSON.stringify({ access, secret: newId(), trust_id: null }),
     });
-    return { credential: renderEc2(c, baseUrl(req, this.cfg.publicUrl)) };
+    return { credential: renderEc2(c, baseUrl(req, this.cfg)) };
   }
 
   @Get()
@@ -52,7 +50,7 @@ export class OsEc2Controller {
     const caller = keystoneCaller(req);
     if (!this.mayRead(caller, userId)) throw new ForbiddenError('identity:ec2_list_credentials');
     await this.requireUser(userId);
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type));
     return {
       credentials: all.map((c) => renderEc2(c, base)),
@@ -65,7 +63,7 @@ export class OsEc2Controller {
     const caller = keystoneCaller(req);
     const c = await this.load(userId, access);
     if (!this.mayRead(caller, c.userId)) throw new ForbiddenError('identity:ec2_get_credential');
-    return { credential: renderEc2(c, baseUrl(req, this.cfg.publicUrl)) };
+    return { credential: renderEc2(c, baseUrl(req, this.cfg)) };
   }
 
   @Delete(':access')

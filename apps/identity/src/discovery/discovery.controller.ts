@@ -22,12 +22,12 @@ export class DiscoveryController {
 
   @Get()
   versions(@Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     reply.status(300).header('Location', `${base}/v3/`).send({ versions: { values: [version(base)] } });
   }
 
   @Get('v3')
   v3(@Req() req: FastifyRequest) {
-    return { version: version(baseUrl(req, this.cfg.publicUrl)) };
+    return { version: version(baseUrl(req, this.cfg)) };
   }
 }

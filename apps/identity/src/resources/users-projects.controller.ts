@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy, type Principal } from '@lintel/auth';
 import { AssignmentService, ForbiddenError, IdentityService, NotFoundError, ResourceService } from '@lintel/domain';
-import { queryFlag } from '../auth/tokens.controller.js';
+import { queryFlag } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderProject, renderUser } from '../render.js';
@@ -29,10 +29,10 @@ export class UsersProjectsController {
   @Get('users')
   async listUsers(@Query() q: Q, @Req() req: FastifyRequest) {
     if (!reader(keystoneCaller(req))) throw new ForbiddenError('identity:list_users');
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const users = await this.identity.listUsers({ name: text(q, 'name'), domainId: text(q, 'domain_id'), enabled: flag(q, 'enabled') });
     const rendered = await Promise.all(users.map(async (u) => renderUser(u, (await this.identity.currentPassword(u.id))?.expiresAt ?? null, base)));
-    return { users: rendered, links: { self: selfUrl(req, this.cfg.publicUrl), previous: null, next: null } };
+    return { users: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
   @Get('users/:id')
@@ -41,7 +41,7 @@ export class UsersProjectsController {
     if (!reader(caller) && caller.userId !== id) throw new ForbiddenError('identity:get_user');
     const u = await this.identity.getUser(id);
     if (!u) throw new NotFoundError('user', id);
-    return { user: renderUser(u, (await this.identity.currentPassword(u.id))?.expiresAt ?? null, baseUrl(req, this.cfg.publicUrl)) };
+    return { user: renderUser(u, (await this.identity.currentPassword(u.id))?.expiresAt ?? null, baseUrl(req, this.cfg)) };
   }
 
   @Get('users/:id/projects')
@@ -49,17 +49,17 @@ export class UsersProjectsController {
     const caller = keystoneCaller(req);
     if (!reader(caller) && caller.userId !== id) throw new ForbiddenError('identity:list_user_projects');
     if (!(await this.identity.getUser(id))) throw new NotFoundError('user', id);
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const projects = await this.assignments.projectsOfUser(id);
-    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg.publicUrl), previous: null, next: null } };
+    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
   @Get('projects')
   async listProjects(@Query() q: Q, @Req() req: FastifyRequest) {
     if (!reader(keystoneCaller(req))) throw new ForbiddenError('identity:list_projects');
-    const base = baseUrl(req, this.cfg.publicUrl);
+    const base = baseUrl(req, this.cfg);
     const projects = await this.resources.listProjects({ name: text(q, 'name'), domainId: text(q, 'domain_id'), enabled: flag(q, 'enabled'), parentId: text(q, 'parent_id') });
-    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg.publicUrl), previous: null, next: null } };
+    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
   @Get('projects/:id')
@@ -68,6 +68,6 @@ export class UsersProjectsController {
     if (!reader(caller) && policy.projectId(caller) !== id) throw new ForbiddenError('identity:get_project');
     const p = await this.resources.getProject(id);
     if (!p) throw new NotFoundError('project', id);
-    return { project: renderProject(p, baseUrl(req, this.cfg.publicUrl)) };
+    return { project: renderProject(p, baseUrl(req, this.cfg)) };
   }
 }

@@ -3,14 +3,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { policy, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
-  AssignmentService, ConflictError, CredentialService, IdentityService, isEc2, type Credential,
+  AssignmentService, ConflictError, CredentialService, IdentityService, type Credential,
 } from '@lintel/domain';
+import { isJsonObject } from '@lintel/platform';
 import { SodaAuthGuard } from './soda-auth.guard.js';
 import { SodaError, SodaExceptionFilter } from './soda-exception.filter.js';
 
 type Req_ = FastifyRequest & { principal: Principal; body?: unknown };
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = isJsonObject;
 
 const forbidden = () => new SodaError(403, 'Operation is not permitted');
 /** go-restful pretty-prints with a one-space indent. */
@@ -83,8 +83,8 @@ export class AksksController {
   private async listFor(req: Req_, tenantId: string, userId: string) {
     const caller = this.callerOn(req, tenantId);
     await this.authorise(caller, tenantId, userId, 'read');
-    const keys = await this.credentials.list({ userId, projectId: tenantId });
-    return keys.filter((c) => isEc2(c.type)).map((c) => this.render(c));
+    const keys = await this.credentials.list({ userId, projectId: tenantId, type: 'ec2' });
+    return keys.map((c) => this.render(c));
   }
 
   /** The token must be scoped to the path's project, or be a system-scoped admin token. */

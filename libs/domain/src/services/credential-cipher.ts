@@ -4,6 +4,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { UnavailableError } from '../errors.js';
 
 const RELOAD_MS = 10_000;
+const MIN_RELOAD_GAP_MS = 5_000;
 
 /**
  * The credential key ring as a provider: loaded at start, re-read every 10 s so that a rotation
@@ -16,6 +17,7 @@ export class CredentialCipher implements OnModuleInit, OnModuleDestroy {
   private readonly ring: CredentialKeyRing;
   private timer: NodeJS.Timeout | undefined;
   private loaded = false;
+  private lastReload = 0;
 
   constructor(@Inject(LINTEL_CONFIG) cfg: LintelConfig) {
     this.ring = new CredentialKeyRing(CredentialKeyRing.repository(cfg.credential.keysDir, cfg.credential.maxActiveKeys));
@@ -70,13 +72,27 @@ export class CredentialCipher implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * Opens a sealed blob. A key this process has not loaded yet (rotated in elsewhere) triggers one
+   * re-read, at most every few seconds; a row no key opens is a server-side fault (503), logged,
+   * never a 500.
+   */
   open(s: Sealed): string {
     this.ensureLoaded();
     try {
       return this.ring.open(s);
     } catch (e) {
-      this.ring.load();
-      return this.ring.open(s);
+      if (Date.now() - this.lastReload > MIN_RELOAD_GAP_MS) {
+        this.lastReload = Date.now();
+        try {
+          this.ring.load();
+          return this.ring.open(s);
+        } catch {
+          // fall through to the report below
+        }
+      }
+      this.logger.error(`a credential cannot be opened: ${(e as Error).message}`);
+      throw new UnavailableError(`credential cannot be opened: ${(e as Error).message}`);
     }
   }
 }

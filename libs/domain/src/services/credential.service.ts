@@ -169,31 +169,46 @@ export class CredentialService implements OnModuleDestroy {
     return rows.map((r) => this.toCredential(r));
   }
 
-  /** Applies a patch in one transaction; an ec2 blob must keep its access key (the id derives from it). */
-  async update(id: string, patch: CredentialPatch): Promise<Credential> {
+  /**
+   * Applies a patch in one transaction, on the locked row. `authorize` sees the stored and the
+   * merged credential before anything is written (Keystone checks both, CVE-2020-12691). An ec2
+   * blob keeps its access key (the id derives from it) and its delegation keys (§4.5); moving a
+   * credential to another user counts against that user's limit.
+   */
+  async update(id: string, patch: CredentialPatch, authorize?: (current: Credential, merged: Credential) => void): Promise<Credential> {
     return this.invalidating(this.ds.transaction(async (m) => {
       const q = m.createQueryBuilder(CredentialEntity, 'c').where('c.id = :id', { id });
       const row = await (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
       if (!row) throw new NotFoundError('credential', id);
+      const current = this.toCredential(row);
+      const merged: Credential = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+      if (patch.extra) merged.extra = { ...current.extra, ...patch.extra };
+      authorize?.(current, merged);
+      if (isEc2(merged.type) && !merged.projectId) throw InvalidInputError.missing('project_id', 'credential');
       const next = { ...row, updatedAt: new Date() };
       if (patch.userId !== undefined) next.userId = patch.userId;
       if (patch.projectId !== undefined) next.projectId = patch.projectId;
       if (patch.type !== undefined) next.type = patch.type;
       if (patch.state !== undefined) next.state = patch.state;
       if (patch.expiresAt !== undefined) next.expiresAt = patch.expiresAt;
-      if (patch.extra !== undefined) next.extra = patch.extra;
+      if (patch.extra !== undefined) next.extra = merged.extra;
       if (patch.blob !== undefined || patch.type !== undefined) {
-        const blob = patch.blob ?? this.cipher.open({ ciphertext: row.encryptedBlob, keyHash: row.keyHash });
+        const blob = merged.blob;
         if (isEc2(next.type)) {
           const access = ec2Access(blob);
           if (ec2CredentialId(access) !== id) throw new InvalidInputError('access can not be updated for credential');
+          if (isEc2(current.type)) keepDelegationKeys(current.blob, blob);
           next.accessKey = access;
         }
         const sealed = this.cipher.seal(blob);
         next.encryptedBlob = sealed.ciphertext;
         next.keyHash = sealed.keyHash;
       }
-      if (patch.userId !== undefined && patch.userId !== row.userId) await this.lockUser(m, patch.userId);
+      if (patch.userId !== undefined && patch.userId !== row.userId) {
+        await this.lockUser(m, patch.userId);
+        const limit = this.cfg.credential.userLimit;
+        if (limit !== undefined && (await m.countBy(CredentialEntity, { userId: patch.userId })) >= limit) throw new CredentialLimitError(limit);
+      }
       await m.update(CredentialEntity, { id }, { ...next, extra: next.extra as never });
       return this.toCredential(next);
     }));
@@ -288,6 +303,17 @@ export class CredentialService implements OnModuleDestroy {
       accessKey: r.accessKey, state: r.state, issuer: r.issuer, expiresAt: r.expiresAt, createdAt: r.createdAt,
       updatedAt: r.updatedAt, lastUsedAt: r.lastUsedAt, lastUsedService: r.lastUsedService, extra: r.extra ?? {},
     };
+  }
+}
+
+/** Blob keys of an ec2 credential that tie it to a delegation and may never change (§4.5). */
+const DELEGATION_KEYS = ['trust_id', 'app_cred_id', 'access_token_id', 'access_id'];
+
+function keepDelegationKeys(before: string, after: string): void {
+  const a = JSON.parse(before) as Record<string, unknown>;
+  const b = JSON.parse(after) as Record<string, unknown>;
+  for (const k of DELEGATION_KEYS) {
+    if ((a[k] ?? null) !== (b[k] ?? null)) throw new InvalidInputError(`${k} can not be updated for credential`);
   }
 }
 

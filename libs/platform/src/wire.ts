@@ -1,0 +1,23 @@
+/** Small helpers for reading untyped request bodies and query strings, shared by the dialects. */
+
+export type JsonObject = Record<string, unknown>;
+
+/** A JSON object (not null, not an array). */
+export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Keystone's truthy query strings (contract §0.5): `?flag` alone is true; 0/false/no/off/n/f are false. */
+export function queryFlag(q: unknown, name: string): boolean {
+  const v = (q as Record<string, unknown> | undefined)?.[name];
+  if (v === undefined) return false;
+  return !/^(0|false|no|off|n|f)$/i.test(String(v));
+}
+
+/** Field names whose values are secrets: validation messages name their type, never echo them. */
+const SECRET_FIELDS = /(^|\/)(password|original_password|blob|secret|token|signature|id)$/;
+
+/** How a validation message may describe a value: its JSON for ordinary fields, its type for secrets. */
+export function describeValue(path: string, v: unknown): string {
+  if (SECRET_FIELDS.test(path)) return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a value of type ${typeof v}`;
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
