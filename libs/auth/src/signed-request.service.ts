@@ -15,6 +15,8 @@ export interface S3Credentials {
   signature?: string;
 }
 
+const REUSE_MS = 1000;
+
 /** Unknown key and non-ec2 credential answer alike, so keys cannot be enumerated (bug 2077541). */
 const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.');
 
@@ -26,6 +28,8 @@ const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.
  */
 @Injectable()
 export class SignedRequestService {
+  private readonly recent = new Map<string, { at: number; version: string; value: Promise<{ id: string; view: TokenView }> }>();
+
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly credentials: CredentialService,
@@ -79,9 +83,31 @@ export class SignedRequestService {
     const ttl = this.cfg.credential.authTtl * 1000;
     // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
     if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');
-    // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
-    const issued = await this.tokens.issueFor(cred.userId, { project: cred.projectId }, ['ec2credential']);
+    const issued = await this.tokenFor(cred);
     this.credentials.recordUse(cred.id, service);
     return issued;
+  }
+
+  /**
+   * The token for a verified request: the one minted for the same key during the last second,
+   * while nothing was revoked meanwhile, else a new one. Services like Swift's s3token exchange
+   * every request, and the answer would be the same token for the same user, project and roles;
+   * minting (an ES256 signature) is most of the cost. The signature, freshness and key state are
+   * still checked on every request.
+   */
+  private tokenFor(cred: Credential): Promise<{ id: string; view: TokenView }> {
+    const now = Date.now();
+    const version = this.tokens.validityVersion();
+    const hit = this.recent.get(cred.id);
+    if (hit && now - hit.at < REUSE_MS && hit.version === version) return hit.value;
+    if (this.recent.size >= 10_000) this.recent.clear();
+    // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
+    const value = this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential']);
+    const entry = { at: now, version, value };
+    this.recent.set(cred.id, entry);
+    value.catch(() => {
+      if (this.recent.get(cred.id) === entry) this.recent.delete(cred.id);
+    });
+    return value;
   }
 }

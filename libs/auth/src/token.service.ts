@@ -308,6 +308,14 @@ export class TokenService {
     return view;
   }
 
+  /**
+   * Changes whenever a result derived from earlier validations may no longer hold: a revocation
+   * event arrived, signing keys changed, or caches were dropped.
+   */
+  validityVersion(): string {
+    return `${this.revocations.version}:${this.epoch}`;
+  }
+
   /** Revokes exactly this token (its own audit id), visible to this process at once. */
   async revoke(claims: TokenClaims): Promise<void> {
     await this.revocationStore.revoke({ auditId: claims.auditIds[0], expiresAt: new Date(claims.expiresAt) });

@@ -45,13 +45,18 @@ export interface Ec2Credentials {
  * @throws SignatureFormatError for an absent or unknown version or malformed SigV4 fields.
  */
 export function ec2ExpectedSignatures(secret: string, c: Ec2Credentials): string[] {
+  return candidates(secret, c).map((compute) => compute());
+}
+
+/** The candidates of {@link ec2ExpectedSignatures}, each computed only when asked for. */
+function candidates(secret: string, c: Ec2Credentials): Array<() => string> {
   const params = c.params ?? {};
   // Strict string comparison, as upstream: SignatureVersion 2 sent as a JSON number is unknown.
   switch (params.SignatureVersion) {
     case '0':
-      return [signatureV0(secret, params)];
+      return [() => signatureV0(secret, params)];
     case '1':
-      return [signatureV1(secret, params)];
+      return [() => signatureV1(secret, params)];
     case '2':
       return signaturesV2(secret, c, params);
   }
@@ -68,17 +73,15 @@ export function ec2ExpectedSignatures(secret: string, c: Ec2Credentials): string
  */
 export function verifyEc2Signature(secret: string, c: Ec2Credentials): boolean {
   if (typeof c.signature !== 'string' || c.signature === '') return false;
-  let expected: string[];
   try {
-    expected = ec2ExpectedSignatures(secret, c);
+    // The port-less retry is computed only when the signature did not match as sent: which
+    // candidate matched says nothing about the secret.
+    for (const compute of candidates(secret, c)) if (constantTimeEqual(c.signature, compute())) return true;
+    return false;
   } catch (e) {
     if (e instanceof SignatureFormatError) return false;
     throw e;
   }
-  let ok = false;
-  // No early exit: every candidate is compared whatever the outcome of the previous one.
-  for (const candidate of expected) ok = constantTimeEqual(c.signature, candidate) || ok;
-  return ok;
 }
 
 /**
@@ -136,7 +139,7 @@ function signatureV1(secret: string, params: Record<string, string>): string {
  * SignatureMethod to HmacSHA256 whatever the client sent, so an HmacSHA1 signature never matches.
  * Names are sorted raw, in byte order, then encoded (AWS's SigV2 rule, and `Ec2Signer`'s).
  */
-function signaturesV2(secret: string, c: Ec2Credentials, params: Record<string, string>): string[] {
+function signaturesV2(secret: string, c: Ec2Credentials, params: Record<string, string>): Array<() => string> {
   const verb = required(c.verb, 'verb');
   const host = required(c.host, 'host');
   const path = required(c.path, 'path');
@@ -146,7 +149,7 @@ function signaturesV2(secret: string, c: Ec2Credentials, params: Record<string, 
     .join('&');
   const sign = (h: string): string => hmacBase64('sha256', secret, `${verb}\n${h}\n${path}\n${qs}`);
   const bare = stripPort(host);
-  return bare === undefined ? [sign(host)] : [sign(host), sign(bare)];
+  return bare === undefined ? [() => sign(host)] : [() => sign(host), () => sign(bare)];
 }
 
 function isSigV4(c: Ec2Credentials): boolean {
@@ -157,7 +160,7 @@ function isSigV4(c: Ec2Credentials): boolean {
  * SigV4 per keystone-v3.md 6.4. Credential and SignedHeaders come from the Authorization header
  * when it is a SigV4 one, else from the presigned-URL parameters.
  */
-function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, string>): string[] {
+function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, string>): Array<() => string> {
   const authorization = header(c.headers, 'authorization');
   const presigned = !authorization?.startsWith(SIGV4_ALGORITHM);
   const fields = presigned
@@ -199,7 +202,7 @@ function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, 
   const bare = host === undefined || !names.includes('host') ? undefined : stripPort(host);
   // Old boto (< 2.9.3) signed the Host header without its port; keystoneclient special-cases
   // it by User-Agent, we simply also try the bare host.
-  return bare === undefined ? [sign(headers)] : [sign(headers), sign(new Map(headers).set('host', bare))];
+  return bare === undefined ? [() => sign(headers)] : [() => sign(headers), () => sign(new Map(headers).set('host', bare))];
 }
 
 /** Case-insensitive header lookup (relays forward headers in whatever case they received them). */

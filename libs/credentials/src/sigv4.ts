@@ -46,11 +46,22 @@ export function hmacSha256(key: string | Uint8Array, data: string | Uint8Array):
  * `aws4_request`.
  */
 export function signingKey(secret: string, scope: CredentialScope): Buffer {
+  // Derived keys change once a day per key and scope, as AWS's own SDKs cache them; four HMACs
+  // per request are most of a signature check.
+  const cacheKey = `${scope.date}/${scope.region}/${scope.service}\0${secret}`;
+  const hit = derivedKeys.get(cacheKey);
+  if (hit) return hit;
   const kDate = hmacSha256(`AWS4${secret}`, scope.date);
   const kRegion = hmacSha256(kDate, scope.region);
   const kService = hmacSha256(kRegion, scope.service);
-  return hmacSha256(kService, 'aws4_request');
+  const key = hmacSha256(kService, 'aws4_request');
+  if (derivedKeys.size >= MAX_DERIVED_KEYS) derivedKeys.clear();
+  derivedKeys.set(cacheKey, key);
+  return key;
 }
+
+const derivedKeys = new Map<string, Buffer>();
+const MAX_DERIVED_KEYS = 4096;
 
 /** A date in SigV4's basic ISO 8601 form, `yyyymmddThhmmssZ` (what X-Amz-Date carries). */
 export function amzDate(date: Date): string {

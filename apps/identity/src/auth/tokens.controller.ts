@@ -83,7 +83,7 @@ export class TokensController {
     const key = `${subject}|${allowExpired ? 1 : 0}${nocatalog ? 1 : 0}|${base}`;
     const now = Date.now();
     const hit = this.rendered.get(key);
-    const version = `${this.revocationCache.version}:${this.tokens.epoch}`;
+    const version = this.tokens.validityVersion();
     if (hit && now - hit.at < RENDERED_TTL_MS && hit.version === version && this.revocationCache.fresh
       && (allowExpired || hit.expiresAt > now)) {
       return hit;
