@@ -63,6 +63,7 @@ export class TokenService {
   private readonly logger = new Logger(TokenService.name);
   private readonly verified = new Map<string, TokenClaims>();
   private readonly derived = new Map<string, Derived>();
+  private readonly principals = new Map<string, { at: number; version: string; principal: Principal }>();
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
   /**
    * Changes whenever something cached from earlier validations may no longer hold (signing keys
@@ -213,6 +214,21 @@ export class TokenService {
 
   /** Turns an `X-Auth-Token` into a Principal; any failure is a generic 401. */
   async authenticate(token: string): Promise<Principal> {
+    // The same token again within a second, with no revocation event or key change since and a
+    // fresh revocation list: the answer cannot have changed.
+    const now = Date.now();
+    const version = this.validityVersion();
+    const hit = this.principals.get(token);
+    if (hit && now - hit.at < DERIVED_TTL_MS && hit.version === version && hit.principal.claims.expiresAt > now && this.revocations.fresh) {
+      return hit.principal;
+    }
+    const principal = await this.authenticateUncached(token);
+    if (this.principals.size >= MAX_CACHED) this.principals.clear();
+    this.principals.set(token, { at: now, version, principal });
+    return principal;
+  }
+
+  private async authenticateUncached(token: string): Promise<Principal> {
     let claims: TokenClaims;
     try {
       claims = await this.checkSubject(token, false, 'authenticate');
@@ -337,6 +353,7 @@ export class TokenService {
   forget(): void {
     this.epoch++;
     this.derived.clear();
+    this.principals.clear();
     this.catalogCache = undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { policy, Public, SignedRequestService, TokenService } from '@lintel/auth';
+import { policy, Public, SignedRequestService, TokenService, type TokenView } from '@lintel/auth';
 import { DomainError, ForbiddenError, InvalidInputError } from '@lintel/domain';
 import type { Ec2Credentials } from '@lintel/credentials';
 import { describeValue, isJsonObject, queryFlag, type JsonObject } from '@lintel/platform';
@@ -40,6 +40,8 @@ const notAllowed = () => new DomainError('MethodNotAllowed', 'The method is not 
  */
 @Controller('v3')
 export class Ec2TokensController {
+  private readonly rendered = new Map<string, string>();
+
   constructor(
     private readonly signed: SignedRequestService,
     private readonly tokens: TokenService,
@@ -49,17 +51,18 @@ export class Ec2TokensController {
   async ec2Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorise(req, 'identity:ec2tokens_validate');
     const { id, view } = await this.signed.ec2(signedRequestBody(body) as unknown as Ec2Credentials);
-    const rendered = renderToken(view, queryFlag(q, 'nocatalog') ? undefined : await this.tokens.catalogEntries());
-    reply.status(200).header('X-Subject-Token', id);
+    const rendered = await this.render(id, view, queryFlag(q, 'nocatalog'));
+    reply.status(200).header('X-Subject-Token', id).header('Content-Type', 'application/json; charset=utf-8');
     return rendered;
   }
 
   @Post('s3tokens')
   async s3Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorise(req, 'identity:s3tokens_validate');
-    const { view } = await this.signed.s3(signedRequestBody(body));
-    reply.status(200);
-    return renderToken(view, queryFlag(q, 'nocatalog') ? undefined : await this.tokens.catalogEntries());
+    const { id, view } = await this.signed.s3(signedRequestBody(body));
+    const rendered = await this.render(id, view, queryFlag(q, 'nocatalog'));
+    reply.status(200).header('Content-Type', 'application/json; charset=utf-8');
+    return rendered;
   }
 
   @Public()
@@ -74,6 +77,17 @@ export class Ec2TokensController {
   s3TokensGet(@Res() reply: FastifyReply): never {
     reply.header('Allow', 'POST');
     throw notAllowed();
+  }
+
+  /** The token body as JSON text; a token handed out again within its reuse second renders once. */
+  private async render(id: string, view: TokenView, nocatalog: boolean): Promise<string> {
+    const key = `${nocatalog ? 'n' : 'c'}${id}`;
+    const hit = this.rendered.get(key);
+    if (hit) return hit;
+    const text = JSON.stringify(renderToken(view, nocatalog ? undefined : await this.tokens.catalogEntries()));
+    if (this.rendered.size >= 1000) this.rendered.clear();
+    this.rendered.set(key, text);
+    return text;
   }
 
   /** Since the fix for bug 2119646 only admin or service callers may exchange signatures. */
