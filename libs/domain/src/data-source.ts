@@ -14,7 +14,8 @@ import { installSqliteGate } from './sqlite-gate.js';
 export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   const common = { entities: [...ENTITIES], migrations: [...MIGRATIONS], synchronize: false, migrationsRun: false, logging: false };
   if (db.kind === 'sqlite') {
-    if (db.url !== ':memory:') mkdirSync(dirname(db.url), { recursive: true });
+    // The database holds password hashes and sealed secrets: its directory is the owner's only.
+    if (db.url !== ':memory:') mkdirSync(dirname(db.url), { recursive: true, mode: 0o700 });
     return {
       ...common,
       type: 'better-sqlite3',
