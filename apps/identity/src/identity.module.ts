@@ -5,14 +5,16 @@ import { TokensController } from './auth/tokens.controller.js';
 import { CredentialsController } from './credentials/credentials.controller.js';
 import { Ec2TokensController } from './credentials/ec2-tokens.controller.js';
 import { OsEc2Controller } from './credentials/os-ec2.controller.js';
-import { UsersProjectsController } from './resources/users-projects.controller.js';
+import { DomainsController } from './resources/domains.controller.js';
+import { ProjectsController } from './resources/projects.controller.js';
+import { UsersController } from './resources/users.controller.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 
 /** The Keystone v3 dialect. Needs LintelConfigModule and DomainModule from the composing root. */
 @Module({
   imports: [AuthModule],
-  controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersProjectsController],
+  controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },

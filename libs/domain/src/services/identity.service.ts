@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
-import { ConflictError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
@@ -87,6 +88,53 @@ export class IdentityService {
       await tx.update(UserEntity, { id: userId }, { failedAuthCount: 0, failedAuthAt: null });
       await this.revocations.revoke({ userId }, tx);
     });
+  }
+
+  /**
+   * Changes a user. A new password (set by an administrator) clears lockout; disabling the user
+   * or changing the password revokes the user's tokens; all in one transaction.
+   */
+  async updateUser(id: string, patch: { name?: string; enabled?: boolean; defaultProjectId?: string | null; password?: string; extra?: Record<string, unknown> }): Promise<UserEntity> {
+    const hash = patch.password === undefined ? undefined : await this.hashChecked(patch.password);
+    return this.ds.transaction(async (tx) => {
+      const u = await tx.findOneBy(UserEntity, { id });
+      if (!u) throw new NotFoundError('user', id);
+      if (patch.name !== undefined && patch.name !== u.name && (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: patch.name }))) {
+        throw new ConflictError('user', `Duplicate entry found with name ${patch.name} at domain ID ${u.domainId}`);
+      }
+      const next: UserEntity = {
+        ...u,
+        name: patch.name ?? u.name,
+        enabled: patch.enabled ?? u.enabled,
+        defaultProjectId: patch.defaultProjectId !== undefined ? patch.defaultProjectId : u.defaultProjectId,
+        extra: patch.extra ? { ...(u.extra ?? {}), ...patch.extra } : u.extra,
+      };
+      await tx.update(UserEntity, { id }, { name: next.name, enabled: next.enabled, defaultProjectId: next.defaultProjectId, extra: next.extra as never });
+      if (hash) {
+        await tx.insert(PasswordEntity, { userId: id, passwordHash: hash, createdAt: new Date(), expiresAt: null, selfService: false });
+        await tx.update(UserEntity, { id }, { failedAuthCount: 0, failedAuthAt: null });
+      }
+      if ((u.enabled && !next.enabled) || hash) await this.revocations.revoke({ userId: id }, tx);
+      return next;
+    });
+  }
+
+  /** Deletes a user with their grants, credentials and passwords, revoking their tokens, in one transaction. */
+  async deleteUser(id: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      if (!(await tx.findOneBy(UserEntity, { id }))) throw new NotFoundError('user', id);
+      await removeOwned(tx, { projectIds: [], userIds: [id], targetIds: [] });
+      await tx.delete(UserEntity, { id });
+      await this.revocations.revoke({ userId: id }, tx);
+    });
+  }
+
+  /** Self-service change (`POST /v3/users/{id}/password`): the original password must verify. */
+  async changePassword(id: string, original: string, password: string, lockout: LockoutPolicy): Promise<void> {
+    const user = await this.getUser(id);
+    const check = await this.checkPassword(user && user.enabled ? user : null, original, lockout);
+    if (check !== 'ok' && check !== 'expired') throw new UnauthenticatedError(`password change for ${id}: original password ${check}`);
+    await this.setPassword(id, password, true);
   }
 
   /** Disabling a user revokes all of their tokens. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type FindOptionsWhere } from 'typeorm';
-import { DomainEntity, ProjectEntity } from '../entities/index.js';
-import { ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
+import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { DomainEntity, ProjectEntity, UserEntity } from '../entities/index.js';
+import { ConflictError, DomainError, insertOrConflict, NotFoundError } from '../errors.js';
+import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
 
@@ -11,6 +12,8 @@ export interface NewProject {
   parentId?: string | null;
   description?: string | null;
   enabled?: boolean;
+  tags?: string[];
+  extra?: Record<string, unknown>;
   id?: string;
 }
 
@@ -38,6 +41,14 @@ export class ResourceService {
     return this.ds.getRepository(ProjectEntity).findOneBy({ domainId, name });
   }
 
+  /** Domains matching exact-value filters, by name. */
+  listDomains(f: { name?: string; enabled?: boolean } = {}): Promise<DomainEntity[]> {
+    const where: FindOptionsWhere<DomainEntity> = {};
+    if (f.name !== undefined) where.name = f.name;
+    if (f.enabled !== undefined) where.enabled = f.enabled;
+    return this.ds.getRepository(DomainEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
+  }
+
   /** Projects matching exact-value filters, by name. */
   listProjects(f: { name?: string; domainId?: string; enabled?: boolean; parentId?: string } = {}): Promise<ProjectEntity[]> {
     const where: FindOptionsWhere<ProjectEntity> = {};
@@ -63,9 +74,71 @@ export class ResourceService {
     if (await repo.findOneBy({ domainId: p.domainId, name: p.name })) throw conflict();
     const e = repo.create({
       id: p.id ?? newId(), name: p.name, domainId: p.domainId, parentId: p.parentId ?? p.domainId, isDomain: false,
-      description: p.description ?? '', enabled: p.enabled ?? true, tags: [], extra: {},
+      description: p.description ?? '', enabled: p.enabled ?? true, tags: p.tags ?? [], extra: p.extra ?? {},
     });
     return insertOrConflict(() => repo.insert(e as never), e, conflict);
+  }
+
+  /** Changes a domain; disabling it revokes its tokens (same transaction). */
+  async updateDomain(id: string, patch: { name?: string; description?: string | null; enabled?: boolean }): Promise<DomainEntity> {
+    return this.ds.transaction(async (tx) => {
+      const d = await tx.findOneBy(DomainEntity, { id });
+      if (!d) throw new NotFoundError('domain', id);
+      if (patch.name !== undefined && patch.name !== d.name && (await tx.findOneBy(DomainEntity, { name: patch.name }))) {
+        throw new ConflictError('domain', `Duplicate entry found with name ${patch.name}`);
+      }
+      const next = { ...d, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as DomainEntity;
+      await tx.update(DomainEntity, { id }, { name: next.name, description: next.description, enabled: next.enabled });
+      if (d.enabled && !next.enabled) await this.revocations.revoke({ domainId: id }, tx);
+      return next;
+    });
+  }
+
+  /**
+   * Deletes a disabled domain and everything in it (projects, users, their grants, credentials
+   * and passwords) in one transaction. An enabled domain cannot be deleted (Keystone's 403).
+   */
+  async deleteDomain(id: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const d = await tx.findOneBy(DomainEntity, { id });
+      if (!d) throw new NotFoundError('domain', id);
+      if (d.enabled) throw new DomainError('Forbidden', 'Cannot delete a domain that is enabled, please disable it first.');
+      const projects = (await tx.findBy(ProjectEntity, { domainId: id })).map((p) => p.id);
+      const users = (await tx.findBy(UserEntity, { domainId: id })).map((u) => u.id);
+      await removeOwned(tx, { projectIds: projects, userIds: users, targetIds: [...projects, id] });
+      if (projects.length) await tx.delete(ProjectEntity, { id: In(projects) });
+      if (users.length) await tx.delete(UserEntity, { id: In(users) });
+      await tx.delete(DomainEntity, { id });
+      await this.revocations.revoke({ domainId: id }, tx);
+    });
+  }
+
+  /** Changes a project; disabling it revokes its tokens (same transaction). */
+  async updateProject(id: string, patch: { name?: string; description?: string | null; enabled?: boolean; tags?: string[] }): Promise<ProjectEntity> {
+    return this.ds.transaction(async (tx) => {
+      const p = await tx.findOneBy(ProjectEntity, { id });
+      if (!p) throw new NotFoundError('project', id);
+      if (patch.name !== undefined && patch.name !== p.name && (await tx.findOneBy(ProjectEntity, { domainId: p.domainId, name: patch.name }))) {
+        throw new ConflictError('project', `it is not permitted to have two projects with either the same name or same id in the same domain: ${patch.name}`);
+      }
+      const next = { ...p, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as ProjectEntity;
+      await tx.update(ProjectEntity, { id }, { name: next.name, description: next.description, enabled: next.enabled, tags: next.tags as never });
+      if (p.enabled && !next.enabled) await this.revocations.revoke({ projectId: id }, tx);
+      return next;
+    });
+  }
+
+  /** Deletes a leaf project with its grants and credentials, revoking its tokens, in one transaction. */
+  async deleteProject(id: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      if (!(await tx.findOneBy(ProjectEntity, { id }))) throw new NotFoundError('project', id);
+      if (await tx.findOneBy(ProjectEntity, { parentId: id })) {
+        throw new DomainError('Forbidden', `Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.`);
+      }
+      await removeOwned(tx, { projectIds: [id], userIds: [], targetIds: [id] });
+      await tx.delete(ProjectEntity, { id });
+      await this.revocations.revoke({ projectId: id }, tx);
+    });
   }
 
   /** Disabling a project revokes every token scoped to it, in the same transaction. */

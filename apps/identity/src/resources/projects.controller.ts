@@ -1,0 +1,85 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { policy } from '@lintel/auth';
+import { DEFAULT_DOMAIN_ID, ForbiddenError, InvalidInputError, NotFoundError, ResourceService } from '@lintel/domain';
+import { queryFlag } from '@lintel/platform';
+import { baseUrl, selfUrl } from '../base-url.js';
+import { keystoneCaller } from '../keystone-caller.js';
+import { renderProject } from '../render.js';
+import { ResourceBody } from './resource-body.js';
+import { isReader } from './users.controller.js';
+
+type Q = Record<string, unknown>;
+const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
+const PROJECT_FIELDS = ['name', 'domain_id', 'parent_id', 'description', 'enabled', 'is_domain', 'tags', 'options'];
+
+/** `/v3/projects` (contract §7.3). Writes need admin; a project-scoped token reads its project. */
+@Controller('v3/projects')
+export class ProjectsController {
+  constructor(
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly resources: ResourceService,
+  ) {}
+
+  @Get()
+  async listProjects(@Query() q: Q, @Req() req: FastifyRequest) {
+    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_projects');
+    const base = baseUrl(req, this.cfg);
+    const projects = await this.resources.listProjects({
+      name: text(q, 'name'), domainId: text(q, 'domain_id'), parentId: text(q, 'parent_id'),
+      enabled: q.enabled === undefined ? undefined : queryFlag(q, 'enabled'),
+    });
+    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+  }
+
+  @Post()
+  async createProject(@Body() body: unknown, @Req() req: FastifyRequest) {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_project');
+    const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
+    b.required('name');
+    if (b.bool('is_domain')) throw new InvalidInputError('Projects acting as domains are not supported by this server.');
+    let domainId = b.str('domain_id', { max: 64 }) ?? undefined;
+    const parentId = b.str('parent_id', { max: 64, nullable: true }) ?? undefined;
+    if (parentId) {
+      const parent = await this.resources.getProject(parentId);
+      if (!parent) throw new NotFoundError('project', parentId);
+      if (domainId && domainId !== parent.domainId) throw new InvalidInputError('The project and its parent must be in the same domain.');
+      domainId = parent.domainId;
+    }
+    const p = await this.resources.createProject({
+      name: b.str('name')!, domainId: domainId ?? DEFAULT_DOMAIN_ID, parentId, description: b.str('description', { max: 65535, nullable: true }),
+      enabled: b.bool('enabled'), tags: b.strings('tags'), extra: b.extras(),
+    });
+    return { project: renderProject(p, baseUrl(req, this.cfg)) };
+  }
+
+  @Get(':id')
+  async getProject(@Param('id') id: string, @Req() req: FastifyRequest) {
+    const caller = keystoneCaller(req);
+    if (!isReader(caller) && policy.projectId(caller) !== id) throw new ForbiddenError('identity:get_project');
+    const p = await this.resources.getProject(id);
+    if (!p) throw new NotFoundError('project', id);
+    return { project: renderProject(p, baseUrl(req, this.cfg)) };
+  }
+
+  @Patch(':id')
+  async updateProject(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_project');
+    const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
+    b.nonEmpty();
+    b.sameId(id);
+    const p = await this.resources.updateProject(id, {
+      name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
+      enabled: b.bool('enabled'), tags: b.strings('tags'),
+    });
+    return { project: renderProject(p, baseUrl(req, this.cfg)) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async deleteProject(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_project');
+    await this.resources.deleteProject(id);
+  }
+}

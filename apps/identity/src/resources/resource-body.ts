@@ -1,0 +1,69 @@
+import { InvalidInputError } from '@lintel/domain';
+import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
+
+/**
+ * Reads the `{"<member>": {...}}` body of Keystone's resource routes with Keystone's messages:
+ * typed accessors for the known attributes, everything else kept as extras (echoed back).
+ */
+export class ResourceBody {
+  private constructor(
+    readonly member: string,
+    readonly o: JsonObject,
+    private readonly known: Set<string>,
+  ) {}
+
+  static of(body: unknown, member: string, known: string[]): ResourceBody {
+    if (!isJsonObject(body) || body[member] === undefined) throw InvalidInputError.missing(member, 'request body');
+    const o = body[member];
+    if (!isJsonObject(o)) throw InvalidInputError.field(member, `${describeValue(member, o)} is not of type 'object'`);
+    return new ResourceBody(member, o, new Set([...known, 'id', 'links']));
+  }
+
+  has(key: string): boolean {
+    return this.o[key] !== undefined;
+  }
+
+  required(key: string): void {
+    if (!this.has(key)) throw InvalidInputError.field(this.member, `'${key}' is a required property`);
+  }
+
+  str(key: string, o: { max?: number; nullable?: boolean } = {}): string | null | undefined {
+    const v = this.o[key];
+    if (v === undefined || (o.nullable && v === null)) return v as undefined | null;
+    const path = `${this.member}/${key}`;
+    if (typeof v !== 'string') throw InvalidInputError.field(path, `${describeValue(path, v)} is not of type 'string'`);
+    const max = o.max ?? 255;
+    if (key === 'name' && !v.trim()) throw InvalidInputError.field(path, "'' is too short");
+    if (v.length > max) throw InvalidInputError.field(path, `the value is longer than ${max} characters`);
+    return v;
+  }
+
+  bool(key: string): boolean | undefined {
+    const v = this.o[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') throw InvalidInputError.field(`${this.member}/${key}`, `${describeValue(key, v)} is not of type 'boolean'`);
+    return v;
+  }
+
+  strings(key: string): string[] | undefined {
+    const v = this.o[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x.length <= 255)) {
+      throw InvalidInputError.field(`${this.member}/${key}`, "is not an array of strings");
+    }
+    return v as string[];
+  }
+
+  /** A body `id`, when given, must be the path's (Keystone refuses to change ids). */
+  sameId(id: string): void {
+    if (this.o.id !== undefined && this.o.id !== id) throw new InvalidInputError(`Cannot change the ${this.member} ID`);
+  }
+
+  nonEmpty(): void {
+    if (!Object.keys(this.o).length) throw InvalidInputError.field(this.member, '{} does not have enough properties');
+  }
+
+  extras(): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(this.o).filter(([k]) => !this.known.has(k)));
+  }
+}

@@ -1,0 +1,111 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { policy, type Principal } from '@lintel/auth';
+import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, IdentityService, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
+import { queryFlag } from '@lintel/platform';
+import { baseUrl, selfUrl } from '../base-url.js';
+import { keystoneCaller } from '../keystone-caller.js';
+import { renderProject, renderUser } from '../render.js';
+import { ResourceBody } from './resource-body.js';
+
+type Q = Record<string, unknown>;
+const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
+const flag = (q: Q, k: string) => (q[k] === undefined ? undefined : queryFlag(q, k));
+/** Readers of identity data under Keystone's default policy (§0.7): admin or a system reader. */
+export const isReader = (p: Principal) => policy.isAdmin(p) || policy.isSystemReader(p);
+const USER_FIELDS = ['name', 'domain_id', 'password', 'enabled', 'default_project_id', 'options'];
+
+/** `/v3/users` (contract §7.1). Writes need admin; a user may read themself and change their own password. */
+@Controller('v3/users')
+export class UsersController {
+  constructor(
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly identity: IdentityService,
+    private readonly resources: ResourceService,
+    private readonly assignments: AssignmentService,
+  ) {}
+
+  @Get()
+  async listUsers(@Query() q: Q, @Req() req: FastifyRequest) {
+    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_users');
+    const users = await this.identity.listUsers({ name: text(q, 'name'), domainId: text(q, 'domain_id'), enabled: flag(q, 'enabled') });
+    return { users: await Promise.all(users.map((u) => this.render(u, req))), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+  }
+
+  @Post()
+  async createUser(@Body() body: unknown, @Req() req: FastifyRequest) {
+    const caller = keystoneCaller(req);
+    if (!policy.isAdmin(caller)) throw new ForbiddenError('identity:create_user');
+    const b = ResourceBody.of(body, 'user', USER_FIELDS);
+    b.required('name');
+    const scopedDomain = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
+    const domainId = b.str('domain_id', { max: 64 }) ?? scopedDomain ?? DEFAULT_DOMAIN_ID;
+    if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
+    const u = await this.identity.createUser({
+      name: b.str('name')!, domainId, password: b.str('password', { max: 4096 }) ?? undefined, enabled: b.bool('enabled'),
+      defaultProjectId: b.str('default_project_id', { max: 64, nullable: true }) ?? null, extra: b.extras(),
+    });
+    return { user: await this.render(u, req) };
+  }
+
+  @Get(':id')
+  async getUser(@Param('id') id: string, @Req() req: FastifyRequest) {
+    const caller = keystoneCaller(req);
+    if (!isReader(caller) && caller.userId !== id) throw new ForbiddenError('identity:get_user');
+    return { user: await this.render(await this.load(id), req) };
+  }
+
+  @Patch(':id')
+  async updateUser(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_user');
+    const b = ResourceBody.of(body, 'user', USER_FIELDS);
+    b.nonEmpty();
+    b.sameId(id);
+    const u = await this.identity.updateUser(id, {
+      name: b.str('name') ?? undefined, enabled: b.bool('enabled'), password: b.str('password', { max: 4096 }) ?? undefined,
+      defaultProjectId: b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined,
+      extra: b.extras(),
+    });
+    return { user: await this.render(u, req) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async deleteUser(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_user');
+    await this.identity.deleteUser(id);
+  }
+
+  /** Self-service password change (§7.1): the original password must verify; 204. */
+  @Post(':id/password')
+  @HttpCode(204)
+  async changePassword(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest): Promise<void> {
+    const caller = keystoneCaller(req);
+    if (caller.userId !== id) throw new ForbiddenError('identity:change_password');
+    const b = ResourceBody.of(body, 'user', ['original_password', 'password']);
+    b.required('original_password');
+    b.required('password');
+    await this.identity.changePassword(id, b.str('original_password', { max: 4096 })!, b.str('password', { max: 4096 })!, this.cfg.lockout);
+  }
+
+  @Get(':id/projects')
+  async listUserProjects(@Param('id') id: string, @Req() req: FastifyRequest) {
+    const caller = keystoneCaller(req);
+    if (!isReader(caller) && caller.userId !== id) throw new ForbiddenError('identity:list_user_projects');
+    await this.load(id);
+    const base = baseUrl(req, this.cfg);
+    const projects = await this.assignments.projectsOfUser(id);
+    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+  }
+
+  private async load(id: string): Promise<UserEntity> {
+    const u = await this.identity.getUser(id);
+    if (!u) throw new NotFoundError('user', id);
+    return u;
+  }
+
+  private async render(u: UserEntity, req: FastifyRequest) {
+    return renderUser(u, (await this.identity.currentPassword(u.id))?.expiresAt ?? null, baseUrl(req, this.cfg));
+  }
+}
