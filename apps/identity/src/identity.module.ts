@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthModule, XAuthTokenGuard } from '@lintel/auth';
 import { TokensController } from './auth/tokens.controller.js';
+import { CatalogAdminModule } from './catalog/catalog-admin.module.js';
 import { CredentialsController } from './credentials/credentials.controller.js';
 import { Ec2TokensController } from './credentials/ec2-tokens.controller.js';
 import { OsEc2Controller } from './credentials/os-ec2.controller.js';
@@ -13,7 +14,7 @@ import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 
 /** The Keystone v3 dialect. Needs LintelConfigModule and DomainModule from the composing root. */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, CatalogAdminModule],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
