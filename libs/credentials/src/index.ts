@@ -5,3 +5,5 @@ export * from './key-repository.js';
 export * from './request-time.js';
 export * from './s3-signature.js';
 export * from './sigv4.js';
+export * from './edgio-signature.js';
+export * from './random-keys.js';

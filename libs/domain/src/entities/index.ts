@@ -1,6 +1,8 @@
 import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js';
 import { CredentialEntity } from './credential.entity.js';
 import { DomainEntity } from './domain.entity.js';
+import { EdgioSessionEntity } from './edgio-session.entity.js';
+import { GroupEntity, GroupMembershipEntity } from './group.entity.js';
 import { PasswordEntity } from './password.entity.js';
 import { ProjectEntity } from './project.entity.js';
 import { RevocationEventEntity } from './revocation-event.entity.js';
@@ -11,6 +13,8 @@ import { UserEntity } from './user.entity.js';
 export * from './catalog.entity.js';
 export * from './credential.entity.js';
 export * from './domain.entity.js';
+export * from './group.entity.js';
+export * from './edgio-session.entity.js';
 export * from './password.entity.js';
 export * from './project.entity.js';
 export * from './revocation-event.entity.js';
@@ -21,4 +25,5 @@ export * from './user.entity.js';
 export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
+  EdgioSessionEntity, GroupEntity, GroupMembershipEntity,
 ];

@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { ProjectEntity, UserEntity } from '../entities/index.js';
+import { DomainError, NotFoundError } from '../errors.js';
+import { DEFAULT_DOMAIN_ID } from '../ids.js';
+import { AssignmentService } from './assignment.service.js';
+import { IdentityService } from './identity.service.js';
+import { ResourceService } from './resource.service.js';
+
+/** The outcome of a password login through a cloud dialect; `reason` is for the log only. */
+export type CloudLogin = { user: UserEntity } | { user?: undefined; reason: string };
+
+/** The user holds no role on a project that could own their access keys. */
+export class NoHomeProjectError extends DomainError {
+  constructor(userId: string) {
+    super('Conflict', 'The user holds no role on a project that could own access keys; set the user\'s default project.', `user ${userId} has no home project`);
+  }
+}
+
+/**
+ * How the cloud dialects (Edgio, Outscale) see Lintel's users: a login name maps to a user, a
+ * user has a home project that owns the keys issued for them, and admins of a user's domain or
+ * home project manage that user's keys. See the README ("Edgio", "Outscale").
+ */
+@Injectable()
+export class CloudAccountService {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly identity: IdentityService,
+    private readonly resources: ResourceService,
+    private readonly assignments: AssignmentService,
+  ) {}
+
+  /**
+   * A login name as the clouds' tools send it: `name` is the user of that name in `domainId`
+   * (domain Default unless given); otherwise `name@domain` is user `name` of the domain called
+   * `domain` (split at the last `@`, so e-mail-like user names of domain Default win).
+   */
+  async findUserByLogin(login: string, domainId = DEFAULT_DOMAIN_ID): Promise<UserEntity | null> {
+    if (!login || login.length > 512) return null;
+    const direct = await this.identity.findUserByName(domainId, login);
+    if (direct) return direct;
+    const at = login.lastIndexOf('@');
+    if (at <= 0 || at === login.length - 1) return null;
+    const domain = await this.resources.findDomainByName(login.slice(at + 1));
+    return domain ? this.identity.findUserByName(domain.id, login.slice(0, at)) : null;
+  }
+
+  /**
+   * Checks a login and password exactly as Keystone's password method does (lockout, hash,
+   * expiry; disabled users and domains count as unknown); every failure looks the same.
+   */
+  async login(login: string, password: string): Promise<CloudLogin> {
+    let user = await this.findUserByLogin(login);
+    if (user && !(await this.isActive(user))) user = null;
+    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout);
+    if (outcome !== 'ok') return { reason: `password authentication failed (${outcome}) for ${user ? `user ${user.id}` : 'an unknown or disabled user'}` };
+    return { user: user! };
+  }
+
+  /** The user and their domain are enabled. */
+  async isActive(user: UserEntity): Promise<boolean> {
+    return user.enabled && !!(await this.resources.getDomain(user.domainId))?.enabled;
+  }
+
+  /**
+   * The project that owns keys issued to the user through a cloud dialect: the default project
+   * when the user holds a role there, else the only project the user holds a role on.
+   */
+  async homeProject(user: UserEntity): Promise<ProjectEntity | null> {
+    if (user.defaultProjectId) {
+      const p = await this.resources.getProject(user.defaultProjectId);
+      if (p?.enabled && (await this.assignments.effectiveRoles(user.id, { project: p.id })).length) return p;
+    }
+    const projects = (await this.assignments.projectsOfUser(user.id)).filter((p) => p.enabled);
+    return projects.length === 1 ? projects[0]! : null;
+  }
+
+  /** {@link homeProject}, or NoHomeProjectError. */
+  async requireHomeProject(user: UserEntity): Promise<ProjectEntity> {
+    const p = await this.homeProject(user);
+    if (!p) throw new NoHomeProjectError(user.id);
+    return p;
+  }
+
+  /**
+   * Whether `callerId` may manage `target`'s keys: always their own; another user's only with
+   * `admin` on the target's domain, on the target's home project (or the key's project), or on
+   * the system.
+   */
+  async mayManage(callerId: string, target: UserEntity, keyProjectId?: string | null): Promise<boolean> {
+    if (callerId === target.id) return true;
+    const isAdmin = (roles: { name: string }[]) => roles.some((r) => r.name === 'admin');
+    if (isAdmin(await this.assignments.effectiveRoles(callerId, { system: true }))) return true;
+    if (isAdmin(await this.assignments.effectiveRoles(callerId, { domain: target.domainId }))) return true;
+    const projects = new Set<string>();
+    if (keyProjectId) projects.add(keyProjectId);
+    const home = await this.homeProject(target);
+    if (home) projects.add(home.id);
+    for (const p of projects) if (isAdmin(await this.assignments.effectiveRoles(callerId, { project: p }))) return true;
+    return false;
+  }
+
+  /** Locks the user's row for the rest of the transaction (MySQL; SQLite's gate serialises anyway). */
+  async lockUser(m: EntityManager, userId: string): Promise<void> {
+    const q = m.createQueryBuilder(UserEntity, 'u').select('u.id').where('u.id = :id', { id: userId });
+    const row = await (this.ds.options.type !== 'better-sqlite3' ? q.setLock('pessimistic_write') : q).getOne();
+    if (!row) throw new NotFoundError('user', userId);
+  }
+}

@@ -1,0 +1,104 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, IsNull, LessThan, MoreThanOrEqual } from 'typeorm';
+import { randomLowerHex } from '@lintel/credentials';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { CredentialEntity, EdgioSessionEntity, RevocationEventEntity, type ProjectEntity, type UserEntity } from '../entities/index.js';
+import { ConflictError } from '../errors.js';
+import { CloudAccountService } from './cloud-account.service.js';
+import { CredentialService } from './credential.service.js';
+import { IdentityService } from './identity.service.js';
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/** Edgio keys: 36 lower-case hex characters each (cloud-key-apis.md A.5). */
+const EDGIO_KEY_LENGTH = 36;
+
+export interface EdgioSession {
+  token: string;
+  user: UserEntity;
+  project: ProjectEntity | null;
+  expiresAt: Date;
+}
+
+/**
+ * Edgio JSON-RPC sessions and key pairs (cloud-key-apis.md A.3-A.5). A session token is a UUID v4
+ * handed to the client once; only its sha256 is stored. A session dies at its expiry, at logout,
+ * and whenever Keystone would kill the user's tokens (user or domain disabled, password changed).
+ */
+@Injectable()
+export class EdgioSessionService {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly accounts: CloudAccountService,
+    private readonly identity: IdentityService,
+    private readonly credentials: CredentialService,
+  ) {}
+
+  /** Opens a session for a user who has just proved their password. Lifetime: LINTEL_TOKEN_EXPIRATION. */
+  async open(user: UserEntity): Promise<EdgioSession> {
+    const token = randomUUID();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.cfg.token.expiration * 1000);
+    const repo = this.ds.getRepository(EdgioSessionEntity);
+    await repo.insert({ id: sha256(token), userId: user.id, createdAt: now, expiresAt });
+    // Housekeeping: sessions past their expiry are useless; drop them as logins come in.
+    await repo.delete({ expiresAt: LessThan(now) });
+    return { token, user, project: await this.accounts.homeProject(user), expiresAt };
+  }
+
+  /** The live session of a token, or null (unknown, expired, logged out, or its user revoked). */
+  async find(token: string): Promise<{ id: string; user: UserEntity } | null> {
+    if (!token || token.length > 256) return null;
+    const id = sha256(token);
+    const row = await this.ds.getRepository(EdgioSessionEntity).findOneBy({ id });
+    if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+    const user = await this.identity.getUser(row.userId);
+    if (!user || !(await this.accounts.isActive(user))) return null;
+    // Keystone revokes every token of a user whose password changed or who was disabled with a
+    // user-wide revocation event; a session opened before such an event is dead too.
+    const revoked = await this.ds.getRepository(RevocationEventEntity).countBy({
+      userId: user.id, auditId: IsNull(), auditChainId: IsNull(), projectId: IsNull(), domainId: IsNull(), roleId: IsNull(),
+      issuedBefore: MoreThanOrEqual(row.createdAt),
+    });
+    return revoked ? null : { id, user };
+  }
+
+  /** Ends a session; false when the token names no live session. */
+  async close(token: string): Promise<boolean> {
+    const s = await this.find(token);
+    if (!s) return false;
+    const r = await this.ds.getRepository(EdgioSessionEntity).delete({ id: s.id });
+    return !!r.affected;
+  }
+
+  /**
+   * Replaces the user's Edgio key pair, in one transaction with the user's row locked: the
+   * previous pair (issuer `edgio`) is deleted and a new ec2 credential on the user's home project
+   * inserted, so there is never zero or two pairs and the old key stops verifying at commit.
+   *
+   * @returns null when the token names no live session.
+   * @throws NoHomeProjectError when no project can own the key.
+   */
+  async initKeyPair(token: string): Promise<{ access: string; secret: string } | null> {
+    const s = await this.find(token);
+    if (!s) return null;
+    const project = await this.accounts.requireHomeProject(s.user);
+    for (let attempt = 0; ; attempt++) {
+      const access = randomLowerHex(EDGIO_KEY_LENGTH);
+      const secret = randomLowerHex(EDGIO_KEY_LENGTH);
+      try {
+        await this.ds.transaction(async (m) => {
+          await this.accounts.lockUser(m, s.user.id);
+          await m.delete(CredentialEntity, { userId: s.user.id, issuer: 'edgio' });
+          await this.credentials.create({ userId: s.user.id, projectId: project.id, type: 'ec2', issuer: 'edgio', blob: JSON.stringify({ access, secret }) }, m);
+        });
+        return { access, secret };
+      } catch (e) {
+        // 144 random bits colliding is all but impossible; a retry costs nothing.
+        if (!(e instanceof ConflictError) || attempt >= 2) throw e;
+      }
+    }
+  }
+}
