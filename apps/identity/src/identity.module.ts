@@ -7,6 +7,10 @@ import { CredentialsController } from './credentials/credentials.controller.js';
 import { Ec2TokensController } from './credentials/ec2-tokens.controller.js';
 import { OsEc2Controller } from './credentials/os-ec2.controller.js';
 import { DomainsController } from './resources/domains.controller.js';
+import { GrantsController } from './resources/grants.controller.js';
+import { GroupsController } from './resources/groups.controller.js';
+import { RoleAssignmentsController } from './resources/role-assignments.controller.js';
+import { RolesController } from './resources/roles.controller.js';
 import { ProjectsController } from './resources/projects.controller.js';
 import { UsersController } from './resources/users.controller.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
@@ -15,7 +19,8 @@ import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 /** The Keystone v3 dialect. Needs LintelConfigModule and DomainModule from the composing root. */
 @Module({
   imports: [AuthModule, CatalogAdminModule],
-  controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController],
+  controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
+    RolesController, GroupsController, GrantsController, RoleAssignmentsController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },

@@ -1,14 +1,20 @@
 import { In, type EntityManager } from 'typeorm';
-import { CredentialEntity, PasswordEntity, RoleAssignmentEntity } from '../entities/index.js';
+import { CredentialEntity, GroupEntity, GroupMembershipEntity, PasswordEntity, RoleAssignmentEntity } from '../entities/index.js';
 
 /**
  * Removes what belongs to projects and users that are being deleted: role assignments on the
  * targets or held by the users, credentials of the users or scoped to the projects, and the
  * users' password history. Runs inside the caller's transaction.
  */
-export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; userIds: string[]; targetIds: string[] }): Promise<void> {
+export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; userIds: string[]; targetIds: string[]; groupIds?: string[] }): Promise<void> {
   if (o.targetIds.length) await tx.delete(RoleAssignmentEntity, { targetId: In(o.targetIds) });
+  if (o.groupIds?.length) {
+    await tx.delete(RoleAssignmentEntity, { actorId: In(o.groupIds) });
+    await tx.delete(GroupMembershipEntity, { groupId: In(o.groupIds) });
+    await tx.delete(GroupEntity, { id: In(o.groupIds) });
+  }
   if (o.userIds.length) {
+    await tx.delete(GroupMembershipEntity, { userId: In(o.userIds) });
     await tx.delete(RoleAssignmentEntity, { actorId: In(o.userIds) });
     await tx.delete(CredentialEntity, { userId: In(o.userIds) });
     await tx.delete(PasswordEntity, { userId: In(o.userIds) });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type FindOptionsWhere } from 'typeorm';
-import { DomainEntity, ProjectEntity, UserEntity } from '../entities/index.js';
+import { DomainEntity, GroupEntity, ProjectEntity, UserEntity } from '../entities/index.js';
 import { ConflictError, DomainError, insertOrConflict, NotFoundError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
@@ -105,7 +105,8 @@ export class ResourceService {
       if (d.enabled) throw new DomainError('Forbidden', 'Cannot delete a domain that is enabled, please disable it first.');
       const projects = (await tx.findBy(ProjectEntity, { domainId: id })).map((p) => p.id);
       const users = (await tx.findBy(UserEntity, { domainId: id })).map((u) => u.id);
-      await removeOwned(tx, { projectIds: projects, userIds: users, targetIds: [...projects, id] });
+      const groups = (await tx.findBy(GroupEntity, { domainId: id })).map((g) => g.id);
+      await removeOwned(tx, { projectIds: projects, userIds: users, targetIds: [...projects, id], groupIds: groups });
       if (projects.length) await tx.delete(ProjectEntity, { id: In(projects) });
       if (users.length) await tx.delete(UserEntity, { id: In(users) });
       await tx.delete(DomainEntity, { id });

@@ -1,0 +1,91 @@
+import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import {
+  AssignmentService, ForbiddenError, GroupService, IdentityService, InvalidInputError, NULL_DOMAIN_ID, ResourceService,
+  type AssignmentLine,
+} from '@lintel/domain';
+import { queryFlag } from '@lintel/platform';
+import { baseUrl, selfUrl } from '../base-url.js';
+import { keystoneCaller } from '../keystone-caller.js';
+import { isReader } from './users.controller.js';
+
+type Q = Record<string, unknown>;
+const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
+
+/** `GET /v3/role_assignments` (contract §7.6), with `effective`, `include_names` and `include_subtree`. */
+@Controller('v3/role_assignments')
+export class RoleAssignmentsController {
+  constructor(
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly assignments: AssignmentService,
+    private readonly identity: IdentityService,
+    private readonly groups: GroupService,
+    private readonly resources: ResourceService,
+  ) {}
+
+  @Get()
+  async listRoleAssignments(@Query() q: Q, @Req() req: FastifyRequest) {
+    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_role_assignments');
+    const f = {
+      userId: text(q, 'user.id'), groupId: text(q, 'group.id'), roleId: text(q, 'role.id'),
+      projectId: text(q, 'scope.project.id'), domainId: text(q, 'scope.domain.id'),
+      system: q['scope.system'] !== undefined, effective: queryFlag(q, 'effective'),
+      names: queryFlag(q, 'include_names'), subtree: queryFlag(q, 'include_subtree'),
+    };
+    const bad = (m: string) => new InvalidInputError(m);
+    if (f.projectId && f.domainId) throw bad('Specify a domain or project, not both');
+    if (f.system && (f.projectId || f.domainId)) throw bad('Specify system or domain, not both');
+    if (f.userId && f.groupId) throw bad('Specify a user or group, not both');
+    if (f.effective && f.groupId) throw bad('Combining effective and group filter will always result in an empty list.');
+    if (f.subtree && !f.projectId) throw bad('scope.project.id needs to be specified if include_subtree is also specified');
+
+    let projectIds = f.projectId ? [f.projectId] : undefined;
+    if (f.subtree && f.projectId) projectIds = await this.subtree(f.projectId);
+    const lines = await this.assignments.listAssignments({ ...f, projectIds });
+    const base = baseUrl(req, this.cfg);
+    const rendered = await Promise.all(lines.map((l) => this.render(l, base, f.names)));
+    return { role_assignments: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+  }
+
+  private async subtree(root: string): Promise<string[]> {
+    const ids = [root];
+    for (let i = 0; i < ids.length; i++) ids.push(...(await this.resources.listProjects({ parentId: ids[i] })).map((p) => p.id));
+    return ids;
+  }
+
+  private async render(l: AssignmentLine, base: string, names: boolean) {
+    const s = l.scope;
+    const target = 'project' in s ? `projects/${s.project}` : 'domain' in s ? `domains/${s.domain}` : 'system';
+    const grantActor = l.viaGroup ? `groups/${l.viaGroup}` : `${l.actor.type}s/${l.actor.id}`;
+    const links: Record<string, string> = { assignment: `${base}/v3/${target}/${grantActor}/roles/${l.priorRoleId ?? l.roleId}` };
+    if (l.viaGroup) links.membership = `${base}/v3/groups/${l.viaGroup}/users/${l.actor.id}`;
+    if (l.priorRoleId) links.prior_role = `${base}/v3/roles/${l.priorRoleId}`;
+    const entry: Record<string, unknown> = {
+      role: { id: l.roleId },
+      [l.actor.type]: { id: l.actor.id },
+      scope: 'project' in s ? { project: { id: s.project } } : 'domain' in s ? { domain: { id: s.domain } } : { system: { all: true } },
+      links,
+    };
+    if (names) await this.addNames(entry, l);
+    return entry;
+  }
+
+  /** `include_names`: names of the role, the actor (with its domain) and the scope. */
+  private async addNames(entry: Record<string, any>, l: AssignmentLine): Promise<void> {
+    const domainRef = async (id: string) => ({ id, name: (await this.resources.getDomain(id))?.name ?? null });
+    const role = await this.assignments.getRole(l.roleId);
+    if (role) {
+      entry.role.name = role.name;
+      if (role.domainId !== NULL_DOMAIN_ID) entry.role.domain = await domainRef(role.domainId);
+    }
+    const actor = l.actor.type === 'user' ? await this.identity.getUser(l.actor.id) : await this.groups.get(l.actor.id);
+    if (actor) Object.assign(entry[l.actor.type], { name: actor.name, domain: await domainRef(actor.domainId) });
+    if ('project' in l.scope) {
+      const p = await this.resources.getProject(l.scope.project);
+      if (p) Object.assign(entry.scope.project, { name: p.name, domain: await domainRef(p.domainId) });
+    } else if ('domain' in l.scope) {
+      entry.scope.domain.name = (await this.resources.getDomain(l.scope.domain))?.name ?? null;
+    }
+  }
+}

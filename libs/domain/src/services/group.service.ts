@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { GroupEntity, GroupMembershipEntity, RoleAssignmentEntity, UserEntity } from '../entities/index.js';
+import { ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { RevocationService } from './revocation.service.js';
+
+/** Groups and membership (Keystone's identity manager, groups half). */
+@Injectable()
+export class GroupService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly revocations: RevocationService,
+  ) {}
+
+  get(id: string): Promise<GroupEntity | null> {
+    return this.ds.getRepository(GroupEntity).findOneBy({ id });
+  }
+
+  list(f: { name?: string; domainId?: string } = {}): Promise<GroupEntity[]> {
+    const where: FindOptionsWhere<GroupEntity> = {};
+    if (f.name !== undefined) where.name = f.name;
+    if (f.domainId !== undefined) where.domainId = f.domainId;
+    return this.ds.getRepository(GroupEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
+  }
+
+  async create(g: { name: string; domainId: string; description?: string | null; extra?: Record<string, unknown> }): Promise<GroupEntity> {
+    const repo = this.ds.getRepository(GroupEntity);
+    const conflict = () => new ConflictError('group', `Duplicate entry found with name ${g.name} at domain ID ${g.domainId}`);
+    if (await repo.findOneBy({ domainId: g.domainId, name: g.name })) throw conflict();
+    const e = repo.create({ id: newId(), name: g.name, domainId: g.domainId, description: g.description ?? null, extra: g.extra ?? {} });
+    return insertOrConflict(() => repo.insert(e as never), e, conflict);
+  }
+
+  async update(id: string, patch: { name?: string; description?: string | null; extra?: Record<string, unknown> }): Promise<GroupEntity> {
+    return this.ds.transaction(async (tx) => {
+      const g = await tx.findOneBy(GroupEntity, { id });
+      if (!g) throw new NotFoundError('group', id);
+      if (patch.name !== undefined && patch.name !== g.name && (await tx.findOneBy(GroupEntity, { domainId: g.domainId, name: patch.name }))) {
+        throw new ConflictError('group', `Duplicate entry found with name ${patch.name} at domain ID ${g.domainId}`);
+      }
+      const next: GroupEntity = {
+        ...g, name: patch.name ?? g.name, description: patch.description !== undefined ? patch.description : g.description,
+        extra: patch.extra ? { ...(g.extra ?? {}), ...patch.extra } : g.extra,
+      };
+      await tx.update(GroupEntity, { id }, { name: next.name, description: next.description, extra: next.extra as never });
+      return next;
+    });
+  }
+
+  /** Deletes a group, its memberships and its grants; members' tokens are revoked (one transaction). */
+  async delete(id: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      if (!(await tx.findOneBy(GroupEntity, { id }))) throw new NotFoundError('group', id);
+      const members = await tx.findBy(GroupMembershipEntity, { groupId: id });
+      await tx.delete(RoleAssignmentEntity, { actorId: id, type: In(['GroupProject', 'GroupDomain', 'GroupSystem']) });
+      await tx.delete(GroupMembershipEntity, { groupId: id });
+      await tx.delete(GroupEntity, { id });
+      for (const m of members) await this.revocations.revoke({ userId: m.userId }, tx);
+    });
+  }
+
+  /** Idempotent, as Keystone's PUT. */
+  async addUser(groupId: string, userId: string): Promise<void> {
+    await this.require(groupId, userId);
+    await this.ds.createQueryBuilder().insert().into(GroupMembershipEntity).values({ groupId, userId }).orIgnore().execute();
+  }
+
+  /** Leaving a group revokes the user's tokens (they may have carried the group's roles). */
+  async removeUser(groupId: string, userId: string): Promise<void> {
+    await this.require(groupId, userId);
+    await this.ds.transaction(async (tx) => {
+      const r = await tx.delete(GroupMembershipEntity, { groupId, userId });
+      if (!r.affected) throw new NotFoundError('user', `${userId} in group ${groupId}`);
+      await this.revocations.revoke({ userId }, tx);
+    });
+  }
+
+  async isMember(groupId: string, userId: string): Promise<boolean> {
+    await this.require(groupId, userId);
+    return (await this.ds.getRepository(GroupMembershipEntity).countBy({ groupId, userId })) > 0;
+  }
+
+  async usersOf(groupId: string): Promise<UserEntity[]> {
+    if (!(await this.get(groupId))) throw new NotFoundError('group', groupId);
+    const rows = await this.ds.getRepository(GroupMembershipEntity).findBy({ groupId });
+    if (!rows.length) return [];
+    return this.ds.getRepository(UserEntity).find({ where: { id: In(rows.map((r) => r.userId)) }, order: { name: 'ASC' } });
+  }
+
+  async groupsOf(userId: string): Promise<GroupEntity[]> {
+    const ids = await this.groupIdsOf(userId);
+    if (!ids.length) return [];
+    return this.ds.getRepository(GroupEntity).find({ where: { id: In(ids) }, order: { name: 'ASC' } });
+  }
+
+  async groupIdsOf(userId: string): Promise<string[]> {
+    return (await this.ds.getRepository(GroupMembershipEntity).findBy({ userId })).map((r) => r.groupId);
+  }
+
+  private async require(groupId: string, userId: string): Promise<void> {
+    if (!(await this.get(groupId))) throw new NotFoundError('group', groupId);
+    if (!(await this.ds.getRepository(UserEntity).findOneBy({ id: userId }))) throw new NotFoundError('user', userId);
+  }
+}
