@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In, type EntityManager, type EntityTarget, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
 import { EndpointEntity, RegionEntity, ServiceEntity, type EndpointInterface } from '../entities/index.js';
+import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 
 
@@ -9,10 +10,88 @@ export interface CatalogEntry {
   endpoints: EndpointEntity[];
 }
 
+export interface NewService {
+  type: string;
+  name?: string | null;
+  description?: string | null;
+  enabled?: boolean;
+  extra?: Record<string, unknown>;
+}
+
+/** A change to a service; `undefined` leaves an attribute as it is, extras are merged. */
+export type ServicePatch = Partial<NewService>;
+
+export interface NewEndpoint {
+  serviceId: string;
+  interface: EndpointInterface;
+  url: string;
+  /** An existing region, or null for none. */
+  regionId?: string | null;
+  /**
+   * Keystone's legacy `region` attribute, used only when `regionId` is absent: the region is
+   * created if it does not exist (as Keystone does for v2-style clients).
+   */
+  legacyRegion?: string | null;
+  enabled?: boolean;
+  extra?: Record<string, unknown>;
+}
+
+export type EndpointPatch = Partial<NewEndpoint>;
+
+export interface NewRegion {
+  /** Caller-chosen id; generated when absent. */
+  id?: string;
+  description?: string | null;
+  parentRegionId?: string | null;
+  extra?: Record<string, unknown>;
+}
+
+export type RegionPatch = Omit<Partial<NewRegion>, 'id'>;
+
+/**
+ * Substitutions Keystone allows in endpoint URLs (`$(name)s` or `%(name)s`), from its
+ * `utils.WHITELISTED_PROPERTIES`.
+ */
+const URL_SUBSTITUTIONS = new Set([
+  'tenant_id', 'project_id', 'user_id', 'public_bind_host', 'admin_bind_host', 'compute_host', 'admin_port',
+  'public_port', 'public_endpoint', 'admin_endpoint',
+]);
+
+/**
+ * Keystone's `check_endpoint_url`: it formats the URL with Python's `%` operator (after turning
+ * `$(` into `%(`), so every `%` must start `%%` or a whitelisted `%(name)s`; anything else (an
+ * unknown name, a bare `%20`; also a lone `%s`, which Python would fill with the whole mapping) is
+ * refused rather than breaking the catalog of every token later.
+ */
+export function isValidEndpointUrl(url: string): boolean {
+  const s = url.replaceAll('$(', '%(');
+  for (let i = s.indexOf('%'); i !== -1; i = s.indexOf('%', i)) {
+    if (s[i + 1] === '%') {
+      i += 2;
+      continue;
+    }
+    const m = /^%\(([^)]*)\)[-#0 +]*\d*(?:\.\d*)?[sra]/.exec(s.slice(i));
+    if (!m || !URL_SUBSTITUTIONS.has(m[1]!)) return false;
+    i += m[0].length;
+  }
+  return true;
+}
+
+/** Keystone's RegionDeletionError: a 403 whose message is shown. */
+export class RegionDeletionError extends DomainError {
+  constructor(id: string) {
+    super('Forbidden', `Unable to delete region ${id} because it or its child regions have associated endpoints.`);
+  }
+}
+
 /** Services, endpoints and regions (Keystone's catalog manager, SQL driver). */
 @Injectable()
 export class CatalogService {
   constructor(private readonly ds: DataSource) {}
+
+  private get mysql(): boolean {
+    return this.ds.options.type !== 'better-sqlite3';
+  }
 
   /** Enabled services with their enabled endpoints, in a stable order. */
   async catalog(): Promise<CatalogEntry[]> {
@@ -36,13 +115,6 @@ export class CatalogService {
     return this.ds.getRepository(ServiceEntity).findOne({ where: { type }, order: { id: 'ASC' } });
   }
 
-  async createService(s: { type: string; name: string; description?: string | null }): Promise<ServiceEntity> {
-    const repo = this.ds.getRepository(ServiceEntity);
-    const e = repo.create({ id: newId(), type: s.type, name: s.name, description: s.description ?? null, enabled: true, extra: {} });
-    await repo.insert(e as never);
-    return e;
-  }
-
   /** Creates the endpoint unless one with the same service, interface and region exists; updates its URL then. */
   async ensureEndpoint(serviceId: string, iface: EndpointInterface, url: string, regionId: string): Promise<void> {
     const repo = this.ds.getRepository(EndpointEntity);
@@ -53,4 +125,201 @@ export class CatalogService {
     }
     await repo.insert({ id: newId(), serviceId, interface: iface, url, regionId, enabled: true, extra: {} });
   }
+
+  // Services
+
+  listServices(f: { type?: string; name?: string } = {}): Promise<ServiceEntity[]> {
+    const where: FindOptionsWhere<ServiceEntity> = {};
+    if (f.type !== undefined) where.type = f.type;
+    if (f.name !== undefined) where.name = f.name;
+    return this.ds.getRepository(ServiceEntity).find({ where, order: { type: 'ASC', id: 'ASC' } });
+  }
+
+  getService(id: string): Promise<ServiceEntity | null> {
+    return this.ds.getRepository(ServiceEntity).findOneBy({ id });
+  }
+
+  /** Creates a service (names are not unique in Keystone). */
+  async createService(s: NewService): Promise<ServiceEntity> {
+    const repo = this.ds.getRepository(ServiceEntity);
+    const e = repo.create({
+      id: newId(), type: s.type, name: s.name ?? null, description: s.description ?? null, enabled: s.enabled ?? true, extra: s.extra ?? {},
+    });
+    await repo.insert(e as never);
+    return e;
+  }
+
+  async updateService(id: string, patch: ServicePatch): Promise<ServiceEntity> {
+    return this.ds.transaction(async (tx) => {
+      const s = await this.locked(tx, ServiceEntity, id);
+      if (!s) throw new NotFoundError('service', id);
+      const next: ServiceEntity = {
+        ...s, ...defined({ type: patch.type, name: patch.name, description: patch.description, enabled: patch.enabled }),
+        extra: { ...(s.extra ?? {}), ...(patch.extra ?? {}) },
+      };
+      await tx.update(ServiceEntity, { id }, { type: next.type, name: next.name, description: next.description, enabled: next.enabled, extra: next.extra as never });
+      return next;
+    });
+  }
+
+  /** Deletes a service and its endpoints, in one transaction (Keystone's SQL driver does the same). */
+  async deleteService(id: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      if (!(await this.locked(tx, ServiceEntity, id))) throw new NotFoundError('service', id);
+      await tx.delete(EndpointEntity, { serviceId: id });
+      await tx.delete(ServiceEntity, { id });
+    });
+  }
+
+  // Endpoints
+
+  listEndpoints(f: { serviceId?: string; interface?: EndpointInterface; regionId?: string } = {}): Promise<EndpointEntity[]> {
+    const where: FindOptionsWhere<EndpointEntity> = {};
+    if (f.serviceId !== undefined) where.serviceId = f.serviceId;
+    if (f.interface !== undefined) where.interface = f.interface;
+    if (f.regionId !== undefined) where.regionId = f.regionId;
+    return this.ds.getRepository(EndpointEntity).find({ where, order: { id: 'ASC' } });
+  }
+
+  getEndpoint(id: string): Promise<EndpointEntity | null> {
+    return this.ds.getRepository(EndpointEntity).findOneBy({ id });
+  }
+
+  /**
+   * Creates an endpoint. Its region and service must exist (Keystone's 400s, region first); the
+   * rows are locked until the insert so a concurrent delete cannot leave the endpoint dangling.
+   */
+  async createEndpoint(n: NewEndpoint): Promise<EndpointEntity> {
+    assertEndpointUrl(n.url);
+    return this.ds.transaction(async (tx) => {
+      const regionId = await this.endpointRegion(tx, n);
+      await this.assertServiceExists(tx, n.serviceId);
+      const e: EndpointEntity = {
+        id: newId(), serviceId: n.serviceId, interface: n.interface, url: n.url, regionId: regionId ?? null, enabled: n.enabled ?? true, extra: n.extra ?? {},
+      };
+      await tx.insert(EndpointEntity, e as never);
+      return e;
+    });
+  }
+
+  async updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointEntity> {
+    if (patch.url !== undefined) assertEndpointUrl(patch.url);
+    return this.ds.transaction(async (tx) => {
+      const e = await this.locked(tx, EndpointEntity, id);
+      if (!e) throw new NotFoundError('endpoint', id);
+      const regionId = await this.endpointRegion(tx, patch);
+      if (patch.serviceId !== undefined) await this.assertServiceExists(tx, patch.serviceId);
+      const next: EndpointEntity = {
+        ...e, ...defined({ serviceId: patch.serviceId, interface: patch.interface, url: patch.url, regionId, enabled: patch.enabled }),
+        extra: { ...(e.extra ?? {}), ...(patch.extra ?? {}) },
+      };
+      await tx.update(EndpointEntity, { id }, {
+        serviceId: next.serviceId, interface: next.interface, url: next.url, regionId: next.regionId, enabled: next.enabled, extra: next.extra as never,
+      });
+      return next;
+    });
+  }
+
+  async deleteEndpoint(id: string): Promise<void> {
+    const r = await this.ds.getRepository(EndpointEntity).delete({ id });
+    if (!r.affected) throw new NotFoundError('endpoint', id);
+  }
+
+  /**
+   * The region an endpoint create/update names, checked and locked: `regionId` must exist (400);
+   * the legacy `region` alone is created when missing. `undefined` when neither is given.
+   */
+  private async endpointRegion(tx: EntityManager, n: EndpointPatch): Promise<string | null | undefined> {
+    if (n.regionId == null && n.legacyRegion != null) {
+      if (!(await this.locked(tx, RegionEntity, n.legacyRegion))) {
+        await tx.createQueryBuilder().insert().into(RegionEntity)
+          .values({ id: n.legacyRegion, description: '', parentRegionId: null, extra: {} }).orIgnore().execute();
+        if (!(await this.locked(tx, RegionEntity, n.legacyRegion))) throw InvalidInputError.missing('endpoint region_id', 'region table');
+      }
+      return n.legacyRegion;
+    }
+    if (n.regionId != null && !(await this.locked(tx, RegionEntity, n.regionId))) throw InvalidInputError.missing('endpoint region_id', 'region table');
+    return n.regionId;
+  }
+
+  private async assertServiceExists(tx: EntityManager, serviceId: string): Promise<void> {
+    if (!(await this.locked(tx, ServiceEntity, serviceId))) throw InvalidInputError.missing('endpoint service_id', 'service table');
+  }
+
+  // Regions
+
+  listRegions(f: { parentRegionId?: string } = {}): Promise<RegionEntity[]> {
+    const where: FindOptionsWhere<RegionEntity> = {};
+    if (f.parentRegionId !== undefined) where.parentRegionId = f.parentRegionId;
+    return this.ds.getRepository(RegionEntity).find({ where, order: { id: 'ASC' } });
+  }
+
+  getRegion(id: string): Promise<RegionEntity | null> {
+    return this.ds.getRepository(RegionEntity).findOneBy({ id });
+  }
+
+  /** Creates a region; an existing id is a 409, an unknown parent a 404 (Keystone's manager). */
+  async createRegion(n: NewRegion): Promise<RegionEntity> {
+    const id = n.id || newId();
+    const conflict = () => new ConflictError('region', `Duplicate ID, ${id}`);
+    return this.ds.transaction(async (tx) => {
+      if (await tx.findOneBy(RegionEntity, { id })) throw conflict();
+      if (n.parentRegionId != null && !(await this.locked(tx, RegionEntity, n.parentRegionId))) throw new NotFoundError('region', n.parentRegionId);
+      const e: RegionEntity = { id, description: n.description ?? '', parentRegionId: n.parentRegionId ?? null, extra: n.extra ?? {} };
+      return insertOrConflict(() => tx.insert(RegionEntity, e as never), e, conflict);
+    });
+  }
+
+  /** Changes a region; a new parent must exist and must not make the hierarchy circular. */
+  async updateRegion(id: string, patch: RegionPatch): Promise<RegionEntity> {
+    return this.ds.transaction(async (tx) => {
+      if (patch.parentRegionId != null && !(await this.locked(tx, RegionEntity, patch.parentRegionId))) throw new NotFoundError('region', patch.parentRegionId);
+      const r = await this.locked(tx, RegionEntity, id);
+      if (!r) throw new NotFoundError('region', id);
+      const next: RegionEntity = {
+        ...r, ...defined({ description: patch.description === null ? '' : patch.description, parentRegionId: patch.parentRegionId }),
+        extra: { ...(r.extra ?? {}), ...(patch.extra ?? {}) },
+      };
+      for (let p = next.parentRegionId, hops = 0; p; hops++) {
+        if (p === id || hops > 1000) throw new InvalidInputError(`The specified parent region ${next.parentRegionId} would create a circular region hierarchy.`);
+        p = (await tx.findOneBy(RegionEntity, { id: p }))?.parentRegionId ?? null;
+      }
+      await tx.update(RegionEntity, { id }, { description: next.description, parentRegionId: next.parentRegionId, extra: next.extra as never });
+      return next;
+    });
+  }
+
+  /**
+   * Deletes a region with its child regions, in one transaction, unless an endpoint is in any of
+   * them (Keystone's 403). The subtree is locked so no endpoint can be added to it meanwhile.
+   */
+  async deleteRegion(id: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      if (!(await this.locked(tx, RegionEntity, id))) throw new NotFoundError('region', id);
+      const subtree = [id];
+      for (let level = [id]; level.length; ) {
+        const q = tx.createQueryBuilder(RegionEntity, 'r').where('r.parentRegionId IN (:...ids)', { ids: level });
+        const children = (await (this.mysql ? q.setLock('pessimistic_write') : q).getMany()).map((r) => r.id).filter((c) => !subtree.includes(c));
+        subtree.push(...children);
+        level = children;
+      }
+      if (await tx.exists(EndpointEntity, { where: { regionId: In(subtree) } })) throw new RegionDeletionError(id);
+      await tx.delete(RegionEntity, { id: In(subtree) });
+    });
+  }
+
+  /** The row with this id, locked for the rest of the transaction on MariaDB (SQLite transactions are serial). */
+  private async locked<T extends ObjectLiteral>(tx: EntityManager, entity: EntityTarget<T>, id: string): Promise<T | null> {
+    const q = tx.createQueryBuilder(entity, 'x').where('x.id = :id', { id });
+    return (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
+  }
+}
+
+function assertEndpointUrl(url: string): void {
+  if (!isValidEndpointUrl(url)) throw new InvalidInputError(`Cannot create an endpoint with an invalid URL: ${url}.`);
+}
+
+/** The entries whose value is not `undefined`. */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,0 +1,90 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { policy } from '@lintel/auth';
+import { CatalogService, ForbiddenError, InvalidInputError, NotFoundError, type NewRegion } from '@lintel/domain';
+import { baseUrl, selfUrl } from '../base-url.js';
+import { keystoneCaller } from '../keystone-caller.js';
+import { ResourceBody } from '../resources/resource-body.js';
+import { filter, type Query as Q } from './catalog-query.js';
+import { renderRegion } from './catalog-render.js';
+
+const REGION_FIELDS = ['description', 'parent_region_id'];
+
+/** Attributes of a region create/update (Keystone's `_region_properties`; its column holds 255 characters). */
+function regionFields(b: ResourceBody): Omit<NewRegion, 'id'> {
+  return {
+    description: b.str('description', { nullable: true }),
+    parentRegionId: b.str('parent_region_id', { nullable: true }),
+    extra: b.extras(),
+  };
+}
+
+/**
+ * `/v3/regions` (contract §7.7). Any authenticated caller reads regions; writes need admin.
+ * Regions have caller-chosen ids: POST may carry one, `PUT /v3/regions/{id}` creates that id
+ * (409 if taken).
+ */
+@Controller('v3/regions')
+export class RegionsController {
+  constructor(
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  @Get()
+  async listRegions(@Query() q: Q, @Req() req: FastifyRequest) {
+    keystoneCaller(req);
+    const base = baseUrl(req, this.cfg);
+    const regions = await this.catalog.listRegions({ parentRegionId: filter(q, 'parent_region_id') });
+    return { regions: regions.map((r) => renderRegion(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+  }
+
+  @Post()
+  async createRegion(@Body() body: unknown, @Req() req: FastifyRequest) {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_region');
+    const b = ResourceBody.of(body, 'region', REGION_FIELDS);
+    // An empty id means "choose one", as in Keystone.
+    const id = b.str('id') || undefined;
+    const r = await this.catalog.createRegion({ id, ...regionFields(b) });
+    return { region: renderRegion(r, baseUrl(req, this.cfg)) };
+  }
+
+  @Put(':id')
+  @HttpCode(201)
+  async createRegionWithId(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_region');
+    const b = ResourceBody.of(body, 'region', REGION_FIELDS);
+    const bodyId = b.str('id');
+    if (bodyId != null && bodyId !== id) throw new InvalidInputError(`Conflicting region IDs specified: "${id}" != "${bodyId}"`);
+    if (id.length > 255) throw InvalidInputError.field('region/id', 'the value is longer than 255 characters');
+    const r = await this.catalog.createRegion({ id, ...regionFields(b) });
+    return { region: renderRegion(r, baseUrl(req, this.cfg)) };
+  }
+
+  @Get(':id')
+  async getRegion(@Param('id') id: string, @Req() req: FastifyRequest) {
+    keystoneCaller(req);
+    const r = await this.catalog.getRegion(id);
+    if (!r) throw new NotFoundError('region', id);
+    return { region: renderRegion(r, baseUrl(req, this.cfg)) };
+  }
+
+  @Patch(':id')
+  async updateRegion(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_region');
+    const b = ResourceBody.of(body, 'region', REGION_FIELDS);
+    b.nonEmpty();
+    b.sameId(id);
+    const r = await this.catalog.updateRegion(id, regionFields(b));
+    return { region: renderRegion(r, baseUrl(req, this.cfg)) };
+  }
+
+  /** Deletes the region and its child regions, unless any of them has endpoints (403). */
+  @Delete(':id')
+  @HttpCode(204)
+  async deleteRegion(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
+    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_region');
+    await this.catalog.deleteRegion(id);
+  }
+}
