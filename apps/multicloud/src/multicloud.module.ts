@@ -5,16 +5,22 @@ import { EdgioExceptionFilter } from './edgio/edgio-exception.filter.js';
 import { EdgioController } from './edgio/edgio.controller.js';
 import { HealthController } from './health.controller.js';
 import { MulticloudFallbackFilter } from './multicloud-fallback.filter.js';
+import { AccessKeysController } from './outscale/access-keys.controller.js';
+import { OutscaleAuthService } from './outscale/outscale-auth.service.js';
+import { OutscaleExceptionFilter } from './outscale/outscale-exception.filter.js';
+import { OutscaleRawBody } from './outscale/outscale-raw-body.js';
+import { OutscaleSettings } from './outscale/outscale-settings.js';
 import { AksksController } from './soda/aksks.controller.js';
 import { SodaAuthGuard } from './soda/soda-auth.guard.js';
 import { SodaExceptionFilter } from './soda/soda-exception.filter.js';
 
-/** SODA aksks and Edgio JSON-RPC; Outscale and Alibaba dialects arrive as their own folders. */
+/** SODA aksks, Edgio JSON-RPC and Outscale OAPI; the Alibaba dialect arrives as its own folder. */
 @Module({
   imports: [AuthModule],
-  controllers: [HealthController, AksksController, EdgioController],
+  controllers: [HealthController, AksksController, EdgioController, AccessKeysController],
   providers: [
     SodaAuthGuard, SodaExceptionFilter, EdgioExceptionFilter,
+    OutscaleSettings, OutscaleAuthService, OutscaleExceptionFilter, OutscaleRawBody,
     { provide: APP_FILTER, useClass: MulticloudFallbackFilter },
   ],
 })

@@ -7,3 +7,4 @@ export * from './s3-signature.js';
 export * from './sigv4.js';
 export * from './edgio-signature.js';
 export * from './random-keys.js';
+export * from './osc4-signature.js';

@@ -10,13 +10,14 @@ import { CloudAccountService } from './services/cloud-account.service.js';
 import { CredentialCipher } from './services/credential-cipher.js';
 import { CredentialService } from './services/credential.service.js';
 import { EdgioSessionService } from './services/edgio-session.service.js';
+import { OutscaleKeyService } from './services/outscale-key.service.js';
 import { GroupService } from './services/group.service.js';
 import { IdentityService } from './services/identity.service.js';
 import { ResourceService } from './services/resource.service.js';
 import { RevocationService } from './services/revocation.service.js';
 
 const SERVICES = [RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
-  CloudAccountService, EdgioSessionService];
+  CloudAccountService, EdgioSessionService, OutscaleKeyService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /** Closes the connection pool at shutdown, unless the DataSource was lent by the caller. */

@@ -1,0 +1,117 @@
+import { isJsonObject, type JsonObject } from '@lintel/platform';
+import { invalidParameter, invalidType, invalidValue, missingParameter } from './outscale-exception.filter.js';
+
+/**
+ * Wire requests of the AccessKey actions (cloud-key-apis.md B.4-B.8), checked as the OAPI schema
+ * does (`additionalProperties: false`): unknown member → 4045, wrong JSON type → 4108, bad value
+ * → 4047, missing required member → 7000.
+ */
+
+type Kind = 'boolean' | 'string' | 'filters';
+type Shape = Record<string, { kind: Kind; required?: boolean }>;
+
+export interface AccessKeyFilters {
+  AccessKeyIds?: string[];
+  States?: Array<'ACTIVE' | 'INACTIVE'>;
+}
+
+export interface AccessKeyRequest {
+  DryRun?: boolean;
+  UserName?: string;
+  AccessKeyId?: string;
+  ExpirationDate?: string;
+  ClearExpirationDate?: boolean;
+  Tag?: string;
+  ClearTag?: boolean;
+  State?: 'ACTIVE' | 'INACTIVE';
+  Filters?: AccessKeyFilters;
+}
+
+const b = { kind: 'boolean' } as const;
+const s = { kind: 'string' } as const;
+
+export const SHAPES: Record<string, Shape> = {
+  CreateAccessKey: { DryRun: b, ExpirationDate: s, Tag: s, UserName: s },
+  ReadAccessKeys: { DryRun: b, Filters: { kind: 'filters' }, Tag: s, UserName: s },
+  UpdateAccessKey: { AccessKeyId: { kind: 'string', required: true }, State: s, ExpirationDate: s, ClearExpirationDate: b, Tag: s, ClearTag: b, UserName: s, DryRun: b },
+  DeleteAccessKey: { AccessKeyId: { kind: 'string', required: true }, UserName: s, DryRun: b },
+  ReadSecretAccessKey: { AccessKeyId: { kind: 'string', required: true }, UserName: s, DryRun: b },
+};
+
+const MAX_STRING = 255;
+const STATES = ['ACTIVE', 'INACTIVE'];
+
+function stringList(v: unknown, name: string, max = 100): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalidType(`${name} must be an array of strings.`);
+  if (v.length > max) throw invalidValue(`${name} may hold at most ${max} values.`);
+  return v as string[];
+}
+
+function filters(v: unknown): AccessKeyFilters {
+  if (!isJsonObject(v)) throw invalidType('Filters must be an object.');
+  const out: AccessKeyFilters = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (k === 'AccessKeyIds') out.AccessKeyIds = stringList(val, 'Filters.AccessKeyIds');
+    else if (k === 'States') {
+      const states = stringList(val, 'Filters.States');
+      const bad = states.find((x) => !STATES.includes(x));
+      if (bad !== undefined) throw invalidValue(`Filters.States: '${bad.slice(0, 20)}' is not ACTIVE or INACTIVE.`);
+      out.States = states as AccessKeyFilters['States'];
+    } else throw invalidParameter(`Unknown parameter: Filters.${k.slice(0, 40)}.`);
+  }
+  return out;
+}
+
+/** Checks a body against an action's shape and returns it typed. */
+export function parseRequest(action: string, body: unknown): AccessKeyRequest {
+  const shape = SHAPES[action]!;
+  if (body === undefined || body === null) body = {};
+  if (!isJsonObject(body)) throw invalidType('The request body must be a JSON object.');
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(body)) {
+    const spec = shape[k];
+    if (!spec) throw invalidParameter(`Unknown parameter: ${k.slice(0, 40)}.`);
+    if (spec.kind === 'filters') out[k] = filters(v);
+    else if (typeof v !== spec.kind) throw invalidType(`${k} must be a ${spec.kind}.`);
+    else if (spec.kind === 'string' && ((v as string).length === 0 || (v as string).length > MAX_STRING)) throw invalidValue(`${k} must hold 1 to ${MAX_STRING} characters.`);
+    else out[k] = v;
+  }
+  for (const [k, spec] of Object.entries(shape)) if (spec.required && out[k] === undefined) throw missingParameter(k);
+  if (out.State !== undefined && !STATES.includes(out.State as string)) throw invalidValue('State must be ACTIVE or INACTIVE.');
+  if (out.ExpirationDate !== undefined && out.ClearExpirationDate === true) throw invalidValue('ExpirationDate and ClearExpirationDate cannot be used together.');
+  if (out.Tag !== undefined && out.ClearTag === true) throw invalidValue('Tag and ClearTag cannot be used together.');
+  return out as AccessKeyRequest;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * `ExpirationDate`: an ISO 8601 date (midnight UTC) or date-time (UTC unless an offset is given),
+ * which must lie in the future (B.3).
+ */
+export function parseExpiration(v: string, now = Date.now()): Date {
+  let at: Date | undefined;
+  const d = DATE.exec(v);
+  const t = d ? undefined : DATE_TIME.exec(v);
+  const m = d ?? t;
+  if (m) {
+    const [y, mo, day] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])];
+    const [hh, mi, ss] = t ? [Number(t[4]), Number(t[5]), Number(t[6] ?? 0)] : [0, 0, 0];
+    const ms = t?.[7] ? Math.floor(Number(`0.${t[7]}`) * 1000) : 0;
+    const utc = Date.UTC(y, mo, day, hh, mi, ss, ms);
+    const check = new Date(utc);
+    if (check.getUTCMonth() === mo && check.getUTCDate() === day && hh < 24 && mi < 60 && ss < 60) {
+      const zone = t?.[8];
+      let offset = 0;
+      if (zone && zone.toUpperCase() !== 'Z') {
+        const digits = zone.slice(1).replace(':', '');
+        offset = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+      }
+      at = new Date(utc - offset);
+    }
+  }
+  if (!at) throw invalidValue(`ExpirationDate '${v.slice(0, 40)}' is not an ISO 8601 date or date-time.`);
+  if (at.getTime() <= now) throw invalidValue('ExpirationDate must be in the future.');
+  return at;
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { parseIso8601, parseOscAuthorization, SignatureFormatError, verifyOscSignature } from '@lintel/credentials';
+import { CloudAccountService, CredentialService, IdentityService, isEc2, isUsable, type UserEntity } from '@lintel/domain';
+import { accessDenied } from './outscale-exception.filter.js';
+import { rawBodyOf } from './outscale-raw-body.js';
+import { OutscaleSettings } from './outscale-settings.js';
+
+/** Services a signature's scope may name: `api` as the SDKs sign, `oapi` accepted defensively (B.2). */
+const SERVICES = new Set(['api', 'oapi']);
+
+/**
+ * Who is calling (cloud-key-apis.md B.2): an access-key signature (OSC4 or AWS4 family) checked
+ * against the key's secret in the shared store (key active, unexpired, owner enabled, request
+ * within LINTEL_CREDENTIAL_AUTH_TTL of now), or Basic login/password checked as Keystone checks
+ * passwords. Every failure is the same 401; the reason goes to the log.
+ */
+@Injectable()
+export class OutscaleAuthService {
+  constructor(
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
+    private readonly settings: OutscaleSettings,
+    private readonly credentials: CredentialService,
+    private readonly identity: IdentityService,
+    private readonly accounts: CloudAccountService,
+  ) {}
+
+  async authenticate(req: FastifyRequest): Promise<UserEntity> {
+    const header = req.headers.authorization;
+    if (typeof header !== 'string' || !header.trim()) throw accessDenied('no Authorization header');
+    return /^basic\s/i.test(header.trim()) ? this.basic(req, header.trim()) : this.signature(req, header);
+  }
+
+  private fresh(at: Date): boolean {
+    return Math.abs(Date.now() - at.getTime()) <= this.cfg.credential.authTtl * 1000;
+  }
+
+  private async basic(req: FastifyRequest, header: string): Promise<UserEntity> {
+    const date = req.headers['x-osc-date'];
+    const at = typeof date === 'string' && /^\d{8}T\d{6}Z$/.test(date) ? parseIso8601(date) : undefined;
+    if (!at) throw accessDenied('Basic authentication without a valid X-Osc-Date');
+    if (!this.fresh(at)) throw accessDenied('X-Osc-Date outside the freshness window');
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw accessDenied('malformed Basic credentials');
+    const outcome = await this.accounts.login(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (!outcome.user) throw accessDenied(outcome.reason);
+    return outcome.user;
+  }
+
+  private async signature(req: FastifyRequest, header: string): Promise<UserEntity> {
+    let auth;
+    try {
+      auth = parseOscAuthorization(header, req.headers);
+    } catch (e) {
+      if (e instanceof SignatureFormatError) throw accessDenied(`signature format: ${e.message}`);
+      throw e;
+    }
+    if (!SERVICES.has(auth.scope.service)) throw accessDenied(`signature scope names service ${auth.scope.service}`);
+    if (this.settings.region !== undefined && auth.scope.region !== this.settings.region) throw accessDenied(`signature scope names region ${auth.scope.region}`);
+    if (!this.fresh(auth.at)) throw accessDenied('signed request outside the freshness window');
+    const cred = await this.credentials.findByAccessKeyCached(auth.accessKey);
+    if (!cred || !isEc2(cred.type)) throw accessDenied('unknown access key');
+    if (!isUsable(cred)) throw accessDenied(`access key ${cred.id.slice(0, 8)}… is ${cred.state === 'active' ? 'expired' : 'inactive'}`);
+    const secret = (JSON.parse(cred.blob) as { secret?: unknown }).secret;
+    if (typeof secret !== 'string') throw accessDenied('credential has no secret');
+    const url = req.raw.url ?? req.url;
+    const q = url.indexOf('?');
+    const query = q < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+    if (!verifyOscSignature(auth, { method: req.method, path: q < 0 ? url : url.slice(0, q), query, headers: req.headers, body: rawBodyOf(req) }, secret)) {
+      throw accessDenied('signature mismatch');
+    }
+    const user = await this.identity.getUser(cred.userId);
+    if (!user || !(await this.accounts.isActive(user))) throw accessDenied('key owner unknown or disabled');
+    this.credentials.recordUse(cred.id, 'outscale');
+    return user;
+  }
+}

@@ -1,0 +1,78 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, isDatabaseUnavailable, MalformedBodyError } from '@lintel/domain';
+
+/** Outscale's error body entry (cloud-key-apis.md B.10): `Code` is a string. */
+export class OutscaleError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly type: string,
+    readonly details: string,
+    /** For the log only (why authentication failed, ...). */
+    readonly reason?: string,
+  ) {
+    super(details);
+  }
+}
+
+/** The generic 401 every authentication failure gets; the real reason goes to the log. */
+export const accessDenied = (reason: string) => new OutscaleError(401, '1', 'AccessDenied', 'Authentication failed: the request signature or the credentials are not valid.', reason);
+export const invalidType = (details: string) => new OutscaleError(400, '4108', 'InvalidParameterValue', details);
+export const invalidParameter = (details: string) => new OutscaleError(400, '4045', 'InvalidParameter', details);
+export const invalidValue = (details: string) => new OutscaleError(400, '4047', 'InvalidParameterValue', details);
+export const missingParameter = (name: string) => new OutscaleError(400, '7000', 'MissingParameter', `Parameter ${name} is required.`);
+
+/** The request id of a response: Lintel's request id without its `req-` prefix (a UUID). */
+export const requestIdOf = (req: FastifyRequest) => String(req.id).replace(/^req-/, '');
+
+/** Paths of the Outscale API: `POST /api/v1/{Action}`. */
+export const OUTSCALE_PREFIX = '/api/';
+
+/**
+ * Every failure under /api answered as Outscale does:
+ * `{"Errors":[{"Type","Details","Code"}],"ResponseContext":{"RequestId"}}`.
+ */
+@Catch()
+export class OutscaleExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Outscale');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const e = this.describe(err, req);
+    if (e.status === 401) this.logger.warn({ request_id: req.id, dialect: 'outscale', reason: e.reason, remote: req.ip }, 'authentication failed');
+    if (e.status === 405) reply.header('Allow', 'POST');
+    reply.status(e.status).header('Content-Type', 'application/json').send(JSON.stringify({
+      Errors: [{ Type: e.type, Details: e.details, Code: e.code }],
+      ResponseContext: { RequestId: requestIdOf(req) },
+    }));
+  }
+
+  private describe(err: unknown, req: FastifyRequest): OutscaleError {
+    if (err instanceof OutscaleError) return err;
+    if (err instanceof MalformedBodyError) return invalidType('The request body is not valid JSON.');
+    if (err instanceof DomainError) {
+      if (err.code === 'UnsupportedMediaType') return invalidType('The request body must be JSON (Content-Type: application/json).');
+      if (err.code === 'Unauthenticated') return accessDenied(err.reason ?? err.message);
+      if (err.code === 'Unavailable') return this.unavailable(err, req);
+      if (err.code === 'InvalidInput') return invalidValue(err.message);
+    }
+    const status = err instanceof HttpException ? err.getStatus() : typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : undefined;
+    if (status === 404) {
+      return /^\/api\/v1\/[A-Za-z]+$/.test(req.url.split('?')[0]!) && req.method !== 'POST'
+        ? new OutscaleError(405, '2', 'AccessDenied', 'The HTTP method is not allowed: use POST.')
+        : new OutscaleError(400, '0', 'DefaultError', 'The action is not valid for this web service.');
+    }
+    if (status === 413) return new OutscaleError(413, '4108', 'InvalidParameterValue', 'The request body is larger than 65536 bytes.');
+    if (status !== undefined && status < 500) return invalidType('The request body could not be read.');
+    if (isDatabaseUnavailable(err)) return this.unavailable(err, req);
+    this.logger.error({ request_id: req.id, dialect: 'outscale', stack: (err as Error)?.stack }, 'unexpected error');
+    return new OutscaleError(500, '0', 'DefaultError', 'Internal error.');
+  }
+
+  private unavailable(err: unknown, req: FastifyRequest): OutscaleError {
+    this.logger.error({ request_id: req.id, dialect: 'outscale', reason: (err as Error).message }, 'database unavailable');
+    return new OutscaleError(503, '0', 'DefaultError', 'The service is temporarily unavailable. Please try again later.');
+  }
+}
