@@ -44,7 +44,17 @@ export interface LintelConfig {
   };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
-  readonly password: { readonly bcryptRounds: number; readonly hashThreads: number };
+  readonly password: {
+    readonly bcryptRounds: number;
+    readonly hashThreads: number;
+    /** Keystone's PCI-DSS options (`[security_compliance]`), all off by default. */
+    readonly regex: RegExp | undefined;
+    readonly regexDescription: string | undefined;
+    readonly expiresDays: number | undefined;
+    readonly uniqueLastCount: number | undefined;
+    readonly minimumAgeDays: number | undefined;
+    readonly changeUponFirstUse: boolean;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -76,7 +86,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
   for (const [k, v] of Object.entries(env)) if (k.startsWith('LINTEL_') && v !== undefined && v !== '') raw[k] = v;
   const e = plainToInstance(EnvSchema, raw);
   const errors = validateSync(e, { forbidUnknownValues: false });
-  if (errors.length) throw new ConfigError(describe(errors));
+  const problems = describe(errors);
+  if (e.LINTEL_PASSWORD_REGEX) {
+    try {
+      new RegExp(e.LINTEL_PASSWORD_REGEX);
+    } catch {
+      problems.push('LINTEL_PASSWORD_REGEX: is not a valid regular expression');
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
   const dataDir = resolve(e.LINTEL_DATA_DIR ?? './data');
   return {
     database: parseDatabaseUrl(e.LINTEL_DATABASE_URL ?? 'sqlite:./data/lintel.sqlite', e.LINTEL_DB_POOL_SIZE ?? 10),
@@ -105,6 +123,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     password: {
       bcryptRounds: e.LINTEL_BCRYPT_ROUNDS ?? 12,
       hashThreads: e.LINTEL_HASH_THREADS ?? Math.max(1, availableParallelism() - 1),
+      regex: e.LINTEL_PASSWORD_REGEX ? new RegExp(e.LINTEL_PASSWORD_REGEX) : undefined,
+      regexDescription: e.LINTEL_PASSWORD_REGEX_DESCRIPTION,
+      expiresDays: e.LINTEL_PASSWORD_EXPIRES_DAYS,
+      uniqueLastCount: e.LINTEL_UNIQUE_LAST_PASSWORD_COUNT,
+      minimumAgeDays: e.LINTEL_MINIMUM_PASSWORD_AGE,
+      changeUponFirstUse: e.LINTEL_CHANGE_PASSWORD_UPON_FIRST_USE === 'true' || e.LINTEL_CHANGE_PASSWORD_UPON_FIRST_USE === '1',
     },
     logLevel: (e.LINTEL_LOG_LEVEL ?? 'info') as LogLevel,
   };

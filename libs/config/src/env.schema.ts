@@ -38,6 +38,12 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(1) @Max(365 * 24 * 3600) LINTEL_LOCKOUT_DURATION?: number;
 
   @IsOptional() @int() @IsInt() @Min(4) @Max(15) LINTEL_BCRYPT_ROUNDS?: number;
+  @IsOptional() @IsString() @MaxLength(1024) LINTEL_PASSWORD_REGEX?: string;
+  @IsOptional() @IsString() @MaxLength(1024) LINTEL_PASSWORD_REGEX_DESCRIPTION?: string;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(3650) LINTEL_PASSWORD_EXPIRES_DAYS?: number;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(100) LINTEL_UNIQUE_LAST_PASSWORD_COUNT?: number;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(3650) LINTEL_MINIMUM_PASSWORD_AGE?: number;
+  @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_CHANGE_PASSWORD_UPON_FIRST_USE?: string;
   @IsOptional() @int() @IsInt() @Min(1) @Max(64) LINTEL_HASH_THREADS?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(200) LINTEL_DB_POOL_SIZE?: number;
 

@@ -1,6 +1,8 @@
 import { InvalidInputError } from '@lintel/domain';
 import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 
+const USER_OPTIONS = ['ignore_change_password_upon_first_use', 'ignore_password_expiry', 'ignore_lockout_failure_attempts', 'lock_password'];
+
 /**
  * Reads the `{"<member>": {...}}` body of Keystone's resource routes with Keystone's messages:
  * typed accessors for the known attributes, everything else kept as extras (echoed back).
@@ -52,6 +54,18 @@ export class ResourceBody {
       throw InvalidInputError.field(`${this.member}/${key}`, "is not an array of strings");
     }
     return v as string[];
+  }
+
+  /** Keystone's user `options`: an object of known option names with boolean values. */
+  userOptions(): Record<string, boolean> | undefined {
+    const v = this.o.options;
+    if (v === undefined) return undefined;
+    if (!isJsonObject(v)) throw InvalidInputError.field(`${this.member}/options`, "is not of type 'object'");
+    for (const [k, x] of Object.entries(v)) {
+      if (!USER_OPTIONS.includes(k)) throw InvalidInputError.field(`${this.member}/options`, `Additional properties are not allowed ('${k.slice(0, 40)}' was unexpected)`);
+      if (typeof x !== 'boolean') throw InvalidInputError.field(`${this.member}/options/${k}`, "is not of type 'boolean'");
+    }
+    return v as Record<string, boolean>;
   }
 
   /** A body `id`, when given, must be the path's (Keystone refuses to change ids). */

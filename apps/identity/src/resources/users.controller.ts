@@ -44,7 +44,7 @@ export class UsersController {
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
     const u = await this.identity.createUser({
       name: b.str('name')!, domainId, password: b.str('password', { max: 4096 }) ?? undefined, enabled: b.bool('enabled'),
-      defaultProjectId: b.str('default_project_id', { max: 64, nullable: true }) ?? null, extra: b.extras(),
+      defaultProjectId: b.str('default_project_id', { max: 64, nullable: true }) ?? null, options: b.userOptions(), extra: b.extras(),
     });
     return { user: await this.render(u, req) };
   }
@@ -65,7 +65,7 @@ export class UsersController {
     const u = await this.identity.updateUser(id, {
       name: b.str('name') ?? undefined, enabled: b.bool('enabled'), password: b.str('password', { max: 4096 }) ?? undefined,
       defaultProjectId: b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined,
-      extra: b.extras(),
+      options: b.userOptions(), extra: b.extras(),
     });
     return { user: await this.render(u, req) };
   }

@@ -63,7 +63,8 @@ export class BootstrapService {
     let user = await this.identity.findUserByName(DEFAULT_DOMAIN_ID, userName);
     if (!user) {
       if (o.adminPassword === undefined) throw new Error('bootstrap needs an admin password to create the admin user');
-      user = await this.identity.createUser({ name: userName, domainId: DEFAULT_DOMAIN_ID, password: o.adminPassword });
+      // The operator's own account must not be locked out by a first-use policy it just turned on.
+      user = await this.identity.createUser({ name: userName, domainId: DEFAULT_DOMAIN_ID, password: o.adminPassword, options: { ignore_change_password_upon_first_use: true } });
       created.push(`user ${userName}`);
     } else if (o.adminPassword !== undefined) {
       const current = await this.identity.currentPassword(user.id);

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
-import { ConflictError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { PasswordHasher } from '../password-hasher.js';
@@ -10,6 +11,8 @@ import { RevocationService } from './revocation.service.js';
 /** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
 export const MAX_PASSWORD_BYTES = 72;
 
+const DAY = 24 * 3600 * 1000;
+
 export interface NewUser {
   id?: string;
   name: string;
@@ -17,6 +20,8 @@ export interface NewUser {
   password?: string;
   enabled?: boolean;
   defaultProjectId?: string | null;
+  /** Keystone user options (`ignore_password_expiry`, `ignore_lockout_failure_attempts`, ...). */
+  options?: Record<string, unknown>;
   extra?: Record<string, unknown>;
 }
 
@@ -39,6 +44,7 @@ export class IdentityService {
     private readonly ds: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly revocations: RevocationService,
+    @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
   ) {}
 
   getUser(id: string): Promise<UserEntity | null> {
@@ -65,16 +71,17 @@ export class IdentityService {
 
   async createUser(u: NewUser): Promise<UserEntity> {
     const hash = u.password === undefined ? undefined : await this.hashChecked(u.password);
+    const options = u.options ?? {};
     return this.ds.transaction(async (tx) => {
       const conflict = () => new ConflictError('user', `Duplicate entry found with name ${u.name} at domain ID ${u.domainId}`);
       if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) throw conflict();
       const user = tx.create(UserEntity, {
         id: u.id ?? newId(), name: u.name, domainId: u.domainId, enabled: u.enabled ?? true,
-        defaultProjectId: u.defaultProjectId ?? null, options: {}, extra: u.extra ?? {}, createdAt: new Date(),
+        defaultProjectId: u.defaultProjectId ?? null, options, extra: u.extra ?? {}, createdAt: new Date(),
         lastActiveAt: null, failedAuthCount: 0, failedAuthAt: null,
       });
       await insertOrConflict(() => tx.insert(UserEntity, user as never), user, conflict);
-      if (hash) await tx.insert(PasswordEntity, { userId: user.id, passwordHash: hash, createdAt: new Date(), expiresAt: null, selfService: false });
+      if (hash) await tx.insert(PasswordEntity, { userId: user.id, passwordHash: hash, createdAt: new Date(), expiresAt: this.expiryOf(user, false), selfService: false });
       return user;
     });
   }
@@ -82,9 +89,11 @@ export class IdentityService {
   /** Sets a new password, clears lockout and revokes the user's existing tokens, in one transaction. */
   async setPassword(userId: string, password: string, selfService = false): Promise<void> {
     const hash = await this.hashChecked(password);
+    await this.checkHistory(userId, password, selfService);
     await this.ds.transaction(async (tx) => {
-      if (!(await tx.findOneBy(UserEntity, { id: userId }))) throw new NotFoundError('user', userId);
-      await tx.insert(PasswordEntity, { userId, passwordHash: hash, createdAt: new Date(), expiresAt: null, selfService });
+      const user = await tx.findOneBy(UserEntity, { id: userId });
+      if (!user) throw new NotFoundError('user', userId);
+      await tx.insert(PasswordEntity, { userId, passwordHash: hash, createdAt: new Date(), expiresAt: this.expiryOf(user, selfService), selfService });
       await tx.update(UserEntity, { id: userId }, { failedAuthCount: 0, failedAuthAt: null });
       await this.revocations.revoke({ userId }, tx);
     });
@@ -94,8 +103,9 @@ export class IdentityService {
    * Changes a user. A new password (set by an administrator) clears lockout; disabling the user
    * or changing the password revokes the user's tokens; all in one transaction.
    */
-  async updateUser(id: string, patch: { name?: string; enabled?: boolean; defaultProjectId?: string | null; password?: string; extra?: Record<string, unknown> }): Promise<UserEntity> {
+  async updateUser(id: string, patch: { name?: string; enabled?: boolean; defaultProjectId?: string | null; password?: string; options?: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<UserEntity> {
     const hash = patch.password === undefined ? undefined : await this.hashChecked(patch.password);
+    if (patch.password !== undefined) await this.checkHistory(id, patch.password, false);
     return this.ds.transaction(async (tx) => {
       const u = await tx.findOneBy(UserEntity, { id });
       if (!u) throw new NotFoundError('user', id);
@@ -108,10 +118,11 @@ export class IdentityService {
         enabled: patch.enabled ?? u.enabled,
         defaultProjectId: patch.defaultProjectId !== undefined ? patch.defaultProjectId : u.defaultProjectId,
         extra: patch.extra ? { ...(u.extra ?? {}), ...patch.extra } : u.extra,
+        options: patch.options ? { ...(u.options ?? {}), ...patch.options } : u.options,
       };
-      await tx.update(UserEntity, { id }, { name: next.name, enabled: next.enabled, defaultProjectId: next.defaultProjectId, extra: next.extra as never });
+      await tx.update(UserEntity, { id }, { name: next.name, enabled: next.enabled, defaultProjectId: next.defaultProjectId, extra: next.extra as never, options: next.options as never });
       if (hash) {
-        await tx.insert(PasswordEntity, { userId: id, passwordHash: hash, createdAt: new Date(), expiresAt: null, selfService: false });
+        await tx.insert(PasswordEntity, { userId: id, passwordHash: hash, createdAt: new Date(), expiresAt: this.expiryOf(next, false), selfService: false });
         await tx.update(UserEntity, { id }, { failedAuthCount: 0, failedAuthAt: null });
       }
       if ((u.enabled && !next.enabled) || hash) await this.revocations.revoke({ userId: id }, tx);
@@ -134,6 +145,15 @@ export class IdentityService {
     const user = await this.getUser(id);
     const check = await this.checkPassword(user && user.enabled ? user : null, original, lockout);
     if (check !== 'ok' && check !== 'expired') throw new UnauthenticatedError(`password change for ${id}: original password ${check}`);
+    if (user!.options?.lock_password === true) throw new ForbiddenError('identity:change_password');
+    const policy = this.cfg.password;
+    const current = await this.currentPassword(id);
+    if (policy.minimumAgeDays && current?.selfService !== false && current) {
+      const ready = current.createdAt.getTime() + policy.minimumAgeDays * DAY;
+      if (Date.now() < ready) {
+        throw new InvalidInputError(`Password validation error: You cannot change your password at this time due to the minimum password age. Once you change your password, it must be used for ${policy.minimumAgeDays} day(s) before it can be changed. Please try again in ${Math.ceil((ready - Date.now()) / DAY)} day(s) or contact your administrator to reset your password.`);
+      }
+    }
     await this.setPassword(id, password, true);
   }
 
@@ -155,11 +175,12 @@ export class IdentityService {
     const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
     const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
     if (!user || !current) return 'mismatch';
-    const locked = lockout.failureAttempts !== undefined && user.failedAuthCount >= lockout.failureAttempts
+    const exempt = user.options?.ignore_lockout_failure_attempts === true;
+    const locked = !exempt && lockout.failureAttempts !== undefined && user.failedAuthCount >= lockout.failureAttempts
       && user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() < lockout.duration * 1000;
     if (locked) return 'locked';
     if (!matches || tooLong) {
-      if (lockout.failureAttempts !== undefined) await this.recordFailure(user, lockout);
+      if (lockout.failureAttempts !== undefined && !exempt) await this.recordFailure(user, lockout);
       return 'mismatch';
     }
     if (user.failedAuthCount > 0) await this.ds.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 0, failedAuthAt: null });
@@ -180,9 +201,37 @@ export class IdentityService {
     }
   }
 
+  /**
+   * When a new password expires: at once when an administrator set it and the policy wants a
+   * change on first use; else after `expiresDays`; never for users exempted by their options.
+   */
+  private expiryOf(user: UserEntity, selfService: boolean): Date | null {
+    const p = this.cfg.password;
+    const o = user.options ?? {};
+    if (!selfService && p.changeUponFirstUse && o.ignore_change_password_upon_first_use !== true) return new Date();
+    if (p.expiresDays && o.ignore_password_expiry !== true) return new Date(Date.now() + p.expiresDays * DAY);
+    return null;
+  }
+
+  /** `unique_last_password_count`: the new password may not be one of the last N (current included). */
+  private async checkHistory(userId: string, password: string, _selfService: boolean): Promise<void> {
+    const n = this.cfg.password.uniqueLastCount;
+    if (!n || n < 2) return;
+    const recent = await this.ds.getRepository(PasswordEntity).find({ where: { userId }, order: { id: 'DESC' }, take: n - 1 });
+    for (const old of recent) {
+      if (await this.hasher.verify(password, old.passwordHash)) {
+        throw new InvalidInputError(`Password validation error: The new password cannot be identical to a previous password. The total number which includes the new password must be unique is ${n}.`);
+      }
+    }
+  }
+
   private async hashChecked(password: string): Promise<string> {
     if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
       throw new InvalidInputError(`Password validation error: The password must be at most ${MAX_PASSWORD_BYTES} bytes long.`);
+    }
+    const { regex, regexDescription } = this.cfg.password;
+    if (regex && !regex.test(password)) {
+      throw new InvalidInputError(`Password validation error: The password does not match the requirements: ${regexDescription ?? regex.source}.`);
     }
     return this.hasher.hash(password);
   }
