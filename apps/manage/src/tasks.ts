@@ -71,6 +71,7 @@ export async function bootstrap(ctx: INestApplicationContext, config: LintelConf
   }
   const result = await ctx.get(BootstrapService).bootstrap({
     adminPassword: password,
+    adminProjectName: config.adminProject.name,
     identityUrl: `${identityPublicUrl(config)}/v3/`,
     multicloudUrl: `${config.multicloudPublicUrl}/v1/$(project_id)s`,
   });

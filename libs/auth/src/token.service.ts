@@ -246,6 +246,7 @@ export class TokenService {
       scope: claims.scope,
       roles: d.roles.map((r) => r.name),
       roleIds: d.roles.map((r) => r.id),
+      isAdminProject: !!d.project && d.project.name === this.cfg.adminProject.name && d.projectDomain?.name === this.cfg.adminProject.domainName,
     };
   }
 

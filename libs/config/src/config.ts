@@ -21,6 +21,8 @@ export interface LintelConfig {
   readonly bind: string;
   readonly dataDir: string;
   readonly adminPassword: string | undefined;
+  /** The project whose `admin` role makes a cloud administrator (Keystone's admin_project_*). */
+  readonly adminProject: { readonly name: string; readonly domainName: string };
   /** Public base URL of the identity app (`{BASE}`); derived from each request when unset. */
   readonly publicUrl: string | undefined;
   /** Believe `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy that sets them). */
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     bind: e.LINTEL_BIND ?? '127.0.0.1',
     dataDir,
     adminPassword: e.LINTEL_ADMIN_PASSWORD,
+    adminProject: { name: e.LINTEL_ADMIN_PROJECT_NAME ?? 'admin', domainName: e.LINTEL_ADMIN_PROJECT_DOMAIN_NAME ?? 'Default' },
     publicUrl: e.LINTEL_PUBLIC_URL,
     trustForwarded: e.LINTEL_TRUST_FORWARDED === 'true' || e.LINTEL_TRUST_FORWARDED === '1',
     multicloudPublicUrl: e.LINTEL_MULTICLOUD_PUBLIC_URL ?? `http://${reachable(e.LINTEL_BIND ?? '127.0.0.1')}:${e.LINTEL_MULTICLOUD_PORT ?? 8089}`,

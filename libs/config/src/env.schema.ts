@@ -19,6 +19,8 @@ export class EnvSchema {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(255) LINTEL_BIND?: string;
   @IsOptional() @IsString() @MinLength(1) LINTEL_DATA_DIR?: string;
   @IsOptional() @IsString() @MinLength(8) @MaxLength(72) LINTEL_ADMIN_PASSWORD?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(255) LINTEL_ADMIN_PROJECT_NAME?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(255) LINTEL_ADMIN_PROJECT_DOMAIN_NAME?: string;
   @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s]+[^/]$/, { message: 'must be an absolute http(s) URL without a trailing slash' })
   LINTEL_PUBLIC_URL?: string;
   @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s]+[^/]$/, { message: 'must be an absolute http(s) URL without a trailing slash' })

@@ -8,7 +8,7 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderDomain } from '../render.js';
 import { ResourceBody } from './resource-body.js';
-import { isReader } from './users.controller.js';
+import { Access } from './access.js';
 
 type Q = Record<string, unknown>;
 const DOMAIN_FIELDS = ['name', 'description', 'enabled', 'tags', 'options', 'explicit_domain_id'];
@@ -23,11 +23,12 @@ export class DomainsController {
 
   @Get()
   async listDomains(@Query() q: Q, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_domains');
+    const only = new Access(keystoneCaller(req)).listScope('identity:list_domains');
     const base = baseUrl(req, this.cfg);
-    const domains = await this.resources.listDomains({
+    const all = await this.resources.listDomains({
       name: typeof q.name === 'string' ? q.name : undefined, enabled: q.enabled === undefined ? undefined : queryFlag(q, 'enabled'),
     });
+    const domains = only ? all.filter((d) => d.id === only) : all;
     return { domains: domains.map((d) => renderDomain(d, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
@@ -47,7 +48,7 @@ export class DomainsController {
   async getDomain(@Param('id') id: string, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
     const scoped = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
-    if (!isReader(caller) && scoped !== id) throw new ForbiddenError('identity:get_domain');
+    if (!new Access(caller).reads(id) && scoped !== id) throw new ForbiddenError('identity:get_domain');
     const d = await this.resources.getDomain(id);
     if (!d) throw new NotFoundError('domain', id);
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };

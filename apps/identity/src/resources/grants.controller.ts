@@ -9,7 +9,7 @@ import {
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderRole } from './roles.controller.js';
-import { isReader } from './users.controller.js';
+import { Access } from './access.js';
 
 /**
  * Grants (contract §7.5): PUT, GET/HEAD (204 when assigned), DELETE and list, for users and
@@ -166,22 +166,19 @@ export class GrantsController {
   }
 
   private async put(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError(`identity:create_${this.policyName(type)}_grant`);
-    await this.exist(type, actorId, targetId, roleId);
+    await this.authorise(req, type, actorId, targetId, roleId, 'manage', `identity:create_${this.policyName(type)}_grant`);
     await this.assignments.grant({ type, actorId, targetId, roleId });
   }
 
   private async check(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string): Promise<void> {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError(`identity:check_${this.policyName(type)}_grant`);
-    await this.exist(type, actorId, targetId, roleId);
+    await this.authorise(req, type, actorId, targetId, roleId, 'read', `identity:check_${this.policyName(type)}_grant`);
     if (!(await this.assignments.hasGrant({ type, actorId, targetId, roleId }))) {
       throw new NotFoundError('role assignment', `role: ${roleId}, user or group: ${actorId}, project, domain, or system: ${targetId}`);
     }
   }
 
   private async remove(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError(`identity:revoke_${this.policyName(type)}_grant`);
-    await this.exist(type, actorId, targetId, roleId);
+    await this.authorise(req, type, actorId, targetId, roleId, 'manage', `identity:revoke_${this.policyName(type)}_grant`);
     await this.assignments.removeGrant({ type, actorId, targetId, roleId });
     // This process stops honouring the affected tokens at once; the others within the refresh bound.
     await this.revocationCache.refresh();
@@ -189,8 +186,7 @@ export class GrantsController {
   }
 
   private async list(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError(`identity:list_${this.policyName(type)}_grants`);
-    await this.exist(type, actorId, targetId);
+    await this.authorise(req, type, actorId, targetId, undefined, 'read', `identity:list_${this.policyName(type)}_grants`);
     const base = baseUrl(req, this.cfg);
     const roles = await this.assignments.grantedRoles(type, actorId, targetId);
     return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
@@ -200,12 +196,28 @@ export class GrantsController {
     return type.endsWith('System') ? 'system' : type.endsWith('Project') ? 'project' : 'domain';
   }
 
-  private async exist(type: AssignmentType, actorId: string, targetId: string, roleId?: string): Promise<void> {
+  /**
+   * 404s for an unknown role, actor or target (in that order), then the personas: grants on the
+   * system are for cloud administrators only; a domain admin grants on its domain and its
+   * projects, to users and groups of its domain; readers of the target's domain may look.
+   */
+  private async authorise(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string | undefined, need: 'manage' | 'read', action: string): Promise<void> {
     if (roleId !== undefined && !(await this.assignments.getRole(roleId))) throw new NotFoundError('role', roleId);
-    if (type.startsWith('User') ? !(await this.identity.getUser(actorId)) : !(await this.groups.get(actorId))) {
-      throw new NotFoundError(type.startsWith('User') ? 'user' : 'group', actorId);
+    const actor = type.startsWith('User') ? await this.identity.getUser(actorId) : await this.groups.get(actorId);
+    if (!actor) throw new NotFoundError(type.startsWith('User') ? 'user' : 'group', actorId);
+    let targetDomain: string | undefined;
+    if (type.endsWith('Project')) {
+      const p = await this.resources.getProject(targetId);
+      if (!p) throw new NotFoundError('project', targetId);
+      targetDomain = p.domainId;
+    } else if (type.endsWith('Domain')) {
+      if (!(await this.resources.getDomain(targetId))) throw new NotFoundError('domain', targetId);
+      targetDomain = targetId;
     }
-    if (type.endsWith('Project') && !(await this.resources.getProject(targetId))) throw new NotFoundError('project', targetId);
-    if (type.endsWith('Domain') && !(await this.resources.getDomain(targetId))) throw new NotFoundError('domain', targetId);
+    const access = new Access(keystoneCaller(req));
+    const allowed = need === 'read'
+      ? (targetDomain === undefined ? access.cloudReader : access.reads(targetDomain))
+      : (targetDomain === undefined ? access.cloudAdmin : access.manages(targetDomain) && access.manages(actor.domainId));
+    access.require(allowed, action);
   }
 }

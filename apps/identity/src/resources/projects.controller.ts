@@ -2,13 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
-import { DEFAULT_DOMAIN_ID, ForbiddenError, InvalidInputError, NotFoundError, ResourceService } from '@lintel/domain';
+import { DEFAULT_DOMAIN_ID, InvalidInputError, NotFoundError, ResourceService } from '@lintel/domain';
 import { queryFlag } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderProject } from '../render.js';
 import { ResourceBody } from './resource-body.js';
-import { isReader } from './users.controller.js';
+import { Access } from './access.js';
 
 type Q = Record<string, unknown>;
 const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
@@ -24,10 +24,11 @@ export class ProjectsController {
 
   @Get()
   async listProjects(@Query() q: Q, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_projects');
+    const only = new Access(keystoneCaller(req)).listScope('identity:list_projects');
+    const asked = text(q, 'domain_id');
     const base = baseUrl(req, this.cfg);
-    const projects = await this.resources.listProjects({
-      name: text(q, 'name'), domainId: text(q, 'domain_id'), parentId: text(q, 'parent_id'),
+    const projects = only && asked && asked !== only ? [] : await this.resources.listProjects({
+      name: text(q, 'name'), domainId: only ?? asked, parentId: text(q, 'parent_id'),
       enabled: q.enabled === undefined ? undefined : queryFlag(q, 'enabled'),
     });
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
@@ -35,7 +36,7 @@ export class ProjectsController {
 
   @Post()
   async createProject(@Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_project');
+    const caller = keystoneCaller(req);
     const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
     b.required('name');
     if (b.bool('is_domain')) throw new InvalidInputError('Projects acting as domains are not supported by this server.');
@@ -47,8 +48,11 @@ export class ProjectsController {
       if (domainId && domainId !== parent.domainId) throw new InvalidInputError('The project and its parent must be in the same domain.');
       domainId = parent.domainId;
     }
+    const scoped = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
+    domainId ??= scoped ?? DEFAULT_DOMAIN_ID;
+    new Access(caller).require(new Access(caller).manages(domainId), 'identity:create_project');
     const p = await this.resources.createProject({
-      name: b.str('name')!, domainId: domainId ?? DEFAULT_DOMAIN_ID, parentId, description: b.str('description', { max: 65535, nullable: true }),
+      name: b.str('name')!, domainId, parentId, description: b.str('description', { max: 65535, nullable: true }),
       enabled: b.bool('enabled'), tags: b.strings('tags'), extra: b.extras(),
     });
     return { project: renderProject(p, baseUrl(req, this.cfg)) };
@@ -57,15 +61,15 @@ export class ProjectsController {
   @Get(':id')
   async getProject(@Param('id') id: string, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
-    if (!isReader(caller) && policy.projectId(caller) !== id) throw new ForbiddenError('identity:get_project');
-    const p = await this.resources.getProject(id);
-    if (!p) throw new NotFoundError('project', id);
+    const p = await this.load(id);
+    new Access(caller).require(new Access(caller).reads(p.domainId) || policy.projectId(caller) === id, 'identity:get_project');
     return { project: renderProject(p, baseUrl(req, this.cfg)) };
   }
 
   @Patch(':id')
   async updateProject(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_project');
+    const access = new Access(keystoneCaller(req));
+    access.require(access.manages((await this.load(id)).domainId), 'identity:update_project');
     const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
     b.nonEmpty();
     b.sameId(id);
@@ -79,7 +83,14 @@ export class ProjectsController {
   @Delete(':id')
   @HttpCode(204)
   async deleteProject(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_project');
+    const access = new Access(keystoneCaller(req));
+    access.require(access.manages((await this.load(id)).domainId), 'identity:delete_project');
     await this.resources.deleteProject(id);
+  }
+
+  private async load(id: string) {
+    const p = await this.resources.getProject(id);
+    if (!p) throw new NotFoundError('project', id);
+    return p;
   }
 }

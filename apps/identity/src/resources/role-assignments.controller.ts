@@ -2,13 +2,13 @@ import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
-  AssignmentService, ForbiddenError, GroupService, IdentityService, InvalidInputError, NULL_DOMAIN_ID, ResourceService,
+  AssignmentService, GroupService, IdentityService, InvalidInputError, NULL_DOMAIN_ID, ResourceService,
   type AssignmentLine,
 } from '@lintel/domain';
 import { queryFlag } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
-import { isReader } from './users.controller.js';
+import { Access } from './access.js';
 
 type Q = Record<string, unknown>;
 const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
@@ -26,7 +26,7 @@ export class RoleAssignmentsController {
 
   @Get()
   async listRoleAssignments(@Query() q: Q, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_role_assignments');
+    const only = new Access(keystoneCaller(req)).listScope('identity:list_role_assignments');
     const f = {
       userId: text(q, 'user.id'), groupId: text(q, 'group.id'), roleId: text(q, 'role.id'),
       projectId: text(q, 'scope.project.id'), domainId: text(q, 'scope.domain.id'),
@@ -42,7 +42,12 @@ export class RoleAssignmentsController {
 
     let projectIds = f.projectId ? [f.projectId] : undefined;
     if (f.subtree && f.projectId) projectIds = await this.subtree(f.projectId);
-    const lines = await this.assignments.listAssignments({ ...f, projectIds });
+    let lines = await this.assignments.listAssignments({ ...f, projectIds });
+    if (only) {
+      // A domain reader sees assignments on its domain and on the projects in it.
+      const inDomain = new Set((await this.resources.listProjects({ domainId: only })).map((p) => p.id));
+      lines = lines.filter((l) => ('domain' in l.scope && l.scope.domain === only) || ('project' in l.scope && inDomain.has(l.scope.project)));
+    }
     const base = baseUrl(req, this.cfg);
     const rendered = await Promise.all(lines.map((l) => this.render(l, base, f.names)));
     return { role_assignments: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null } };

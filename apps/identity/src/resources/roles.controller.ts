@@ -6,6 +6,7 @@ import { AssignmentService, ForbiddenError, NotFoundError, NULL_DOMAIN_ID, type 
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { ResourceBody } from './resource-body.js';
+import { Access } from './access.js';
 import { isReader } from './users.controller.js';
 
 /** A role (contract §7.4): `domain_id` null for global roles. */
@@ -29,7 +30,7 @@ export class RolesController {
 
   @Get('roles')
   async listRoles(@Query() q: Record<string, unknown>, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_roles');
+    new Access(keystoneCaller(req)).listScope('identity:list_roles');
     const base = baseUrl(req, this.cfg);
     const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: typeof q.domain_id === 'string' ? q.domain_id : null });
     return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
@@ -48,7 +49,7 @@ export class RolesController {
 
   @Get('roles/:id')
   async getRole(@Param('id') id: string, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:get_role');
+    new Access(keystoneCaller(req)).listScope('identity:get_role');
     return { role: renderRole(await this.load(id), baseUrl(req, this.cfg)) };
   }
 

@@ -7,6 +7,7 @@ import { queryFlag } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderProject, renderUser } from '../render.js';
+import { Access } from './access.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
@@ -28,19 +29,21 @@ export class UsersController {
 
   @Get()
   async listUsers(@Query() q: Q, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_users');
-    const users = await this.identity.listUsers({ name: text(q, 'name'), domainId: text(q, 'domain_id'), enabled: flag(q, 'enabled') });
+    const only = new Access(keystoneCaller(req)).listScope('identity:list_users');
+    const asked = text(q, 'domain_id');
+    const users = only && asked && asked !== only ? []
+      : await this.identity.listUsers({ name: text(q, 'name'), domainId: only ?? asked, enabled: flag(q, 'enabled') });
     return { users: await Promise.all(users.map((u) => this.render(u, req))), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
   @Post()
   async createUser(@Body() body: unknown, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
-    if (!policy.isAdmin(caller)) throw new ForbiddenError('identity:create_user');
     const b = ResourceBody.of(body, 'user', USER_FIELDS);
     b.required('name');
     const scopedDomain = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
     const domainId = b.str('domain_id', { max: 64 }) ?? scopedDomain ?? DEFAULT_DOMAIN_ID;
+    new Access(caller).require(new Access(caller).manages(domainId), 'identity:create_user');
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
     const u = await this.identity.createUser({
       name: b.str('name')!, domainId, password: b.str('password', { max: 4096 }) ?? undefined, enabled: b.bool('enabled'),
@@ -52,13 +55,15 @@ export class UsersController {
   @Get(':id')
   async getUser(@Param('id') id: string, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
-    if (!isReader(caller) && caller.userId !== id) throw new ForbiddenError('identity:get_user');
-    return { user: await this.render(await this.load(id), req) };
+    const u = await this.load(id);
+    new Access(caller).require(new Access(caller).reads(u.domainId) || caller.userId === id, 'identity:get_user');
+    return { user: await this.render(u, req) };
   }
 
   @Patch(':id')
   async updateUser(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_user');
+    const access = new Access(keystoneCaller(req));
+    access.require(access.manages((await this.load(id)).domainId), 'identity:update_user');
     const b = ResourceBody.of(body, 'user', USER_FIELDS);
     b.nonEmpty();
     b.sameId(id);
@@ -73,7 +78,8 @@ export class UsersController {
   @Delete(':id')
   @HttpCode(204)
   async deleteUser(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_user');
+    const access = new Access(keystoneCaller(req));
+    access.require(access.manages((await this.load(id)).domainId), 'identity:delete_user');
     await this.identity.deleteUser(id);
   }
 
@@ -92,8 +98,8 @@ export class UsersController {
   @Get(':id/projects')
   async listUserProjects(@Param('id') id: string, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
-    if (!isReader(caller) && caller.userId !== id) throw new ForbiddenError('identity:list_user_projects');
-    await this.load(id);
+    const u = await this.load(id);
+    new Access(caller).require(new Access(caller).reads(u.domainId) || caller.userId === id, 'identity:list_user_projects');
     const base = baseUrl(req, this.cfg);
     const projects = await this.assignments.projectsOfUser(id);
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };

@@ -99,7 +99,9 @@ export class AksksController {
    * own, readers may only read their own.
    */
   private async authorise(caller: Principal, tenantId: string, userId: string, need: 'read' | 'write'): Promise<void> {
-    const admin = policy.isAdmin(caller);
+    // The token is already known to be scoped to this project (or a system admin's): an admin
+    // role there manages everyone's keys in it.
+    const admin = policy.hasRole(caller, 'admin');
     if (!admin && caller.userId !== userId) throw forbidden();
     if (!admin && !policy.hasRole(caller, need === 'write' ? 'member' : 'reader')) throw forbidden();
     const user = await this.identity.getUser(userId);
