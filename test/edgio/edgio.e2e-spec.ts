@@ -222,6 +222,17 @@ for (const kind of databaseKinds()) {
       assert.equal(big.body.error.code, -32600);
     });
 
+    test('jsonrpclib\'s Content-Type application/json-rpc is JSON here (and still a 415 elsewhere)', async () => {
+      const r = await rpc(undefined, { path: '/jsonrpc', raw: JSON.stringify({ jsonrpc: '2.0', method: 'login', params: ['alice', PW], id: 1 }), headers: { 'Content-Type': 'application/json-rpc' } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(typeof r.body.result[0], 'string');
+      rpcError(await rpc(undefined, { raw: '{', headers: { 'Content-Type': 'application/json-rpc' } }), -32700);
+      const soda = await call(h.multicloudUrl, 'POST', `/v1/${p}/aksks`, { raw: '{}', headers: { 'Content-Type': 'application/json-rpc' } });
+      const plain = await call(h.multicloudUrl, 'POST', `/v1/${p}/aksks`, { raw: '{}', headers: { 'Content-Type': 'text/plain' } });
+      assert.deepEqual([soda.status, soda.text], [plain.status, plain.text], 'SODA treats it as any non-JSON type');
+      assert.equal(soda.status, 415);
+    });
+
     test('one lifecycle: SODA lists the Edgio key; deleting it through Keystone removes it everywhere', async () => {
       const token = await login('alice');
       const pair = await result('initKeyPair', [token]);

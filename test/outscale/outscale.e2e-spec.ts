@@ -181,6 +181,26 @@ for (const kind of databaseKinds()) {
       oscError(await osc('ReadAccessKeys', {}, { ak: k3.AccessKeyId, sk: k3.SecretKey }), 401, '1');
     });
 
+    test('an Edgio key pair signs Outscale requests: one store, every dialect', async () => {
+      const rpc = async (method: string, params: unknown[]) => (await call(h.multicloudUrl, 'POST', '/jsonrpc2', { body: { jsonrpc: '2.0', method, params, id: 1 } })).body.result;
+      const [token] = await rpc('login', ['carl', PW]);
+      const pair = await rpc('initKeyPair', [token]);
+      const edgioKey = { ak: pair.access_key, sk: pair.secret_key };
+      const listed = ok(await osc('ReadAccessKeys', {}, { ...edgioKey, osc4: true })).AccessKeys;
+      assert.deepEqual(listed.map((x: any) => x.AccessKeyId), [pair.access_key]);
+      ok(await osc('UpdateAccessKey', { AccessKeyId: pair.access_key, State: 'INACTIVE' }, basic('carl')));
+      oscError(await osc('ReadAccessKeys', {}, edgioKey), 401, '1');
+      ok(await osc('DeleteAccessKey', { AccessKeyId: pair.access_key }, basic('carl')));
+      assert.equal(await count(users.carl!), 0);
+    });
+
+    test('concurrent creates never pass the ten-key limit', async () => {
+      const rs = await Promise.all(Array.from({ length: 14 }, () => osc('CreateAccessKey', {}, basic('padmin'))));
+      assert.equal(rs.filter((r) => r.status === 200).length, 10, rs.map((r) => r.status).join(','));
+      for (const r of rs.filter((x) => x.status !== 200)) oscError(r, 400, '10005');
+      assert.equal(await count(users.padmin!), 10);
+    });
+
     test('DryRun checks and changes nothing', async () => {
       const before_ = await count(users.alice!);
       assert.deepEqual(Object.keys(ok(await osc('CreateAccessKey', { DryRun: true }, keys.alice))), ['ResponseContext']);

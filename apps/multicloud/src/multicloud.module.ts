@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from '@lintel/auth';
+import { EdgioContentTypes } from './edgio/edgio-content-types.js';
 import { EdgioExceptionFilter } from './edgio/edgio-exception.filter.js';
 import { EdgioController } from './edgio/edgio.controller.js';
 import { HealthController } from './health.controller.js';
@@ -19,7 +20,7 @@ import { SodaExceptionFilter } from './soda/soda-exception.filter.js';
   imports: [AuthModule],
   controllers: [HealthController, AksksController, EdgioController, AccessKeysController],
   providers: [
-    SodaAuthGuard, SodaExceptionFilter, EdgioExceptionFilter,
+    SodaAuthGuard, SodaExceptionFilter, EdgioExceptionFilter, EdgioContentTypes,
     OutscaleSettings, OutscaleAuthService, OutscaleExceptionFilter, OutscaleRawBody,
     { provide: APP_FILTER, useClass: MulticloudFallbackFilter },
   ],
