@@ -93,6 +93,9 @@ for (const kind of databaseKinds()) {
         users[name] = (await identity.createUser({ name, domainId: DEFAULT_DOMAIN_ID, password: PW, defaultProjectId: p })).id;
         await assignments.grant({ type: 'UserProject', actorId: users[name]!, targetId: p, roleId: await role(r) });
       }
+      // an admin of domain Default who holds no role on the project
+      users.dadmin = (await identity.createUser({ name: 'dadmin', domainId: DEFAULT_DOMAIN_ID, password: PW })).id;
+      await assignments.grant({ type: 'UserDomain', actorId: users.dadmin, targetId: DEFAULT_DOMAIN_ID, roleId: await role('admin') });
     });
 
     after(async () => {
@@ -210,7 +213,7 @@ for (const kind of databaseKinds()) {
       oscError(await osc('CreateAccessKey', { DryRun: true }, { ...keys.alice!, sk: 'wrong' }), 401, '1');
     });
 
-    test('UserName: an admin of the user\'s project manages their keys; a member may not; unknown user', async () => {
+    test('UserName: an admin of the user\'s project or domain manages their keys; a member may not; unknown user', async () => {
       const made = ok(await osc('CreateAccessKey', { UserName: 'carl' }, basic('padmin'))).AccessKey;
       assert.equal((await h.multicloud.get(CredentialService).findByAccessKey(made.AccessKeyId))?.userId, users.carl);
       assert.deepEqual(ok(await osc('ReadAccessKeys', { UserName: 'carl' }, basic('padmin'))).AccessKeys.map((x: any) => x.AccessKeyId), [made.AccessKeyId]);
@@ -219,6 +222,9 @@ for (const kind of databaseKinds()) {
       oscError(await osc('DeleteAccessKey', { AccessKeyId: made.AccessKeyId }, keys.alice), 400, '4000', 'InvalidParameterValue');
       oscError(await osc('ReadAccessKeys', { UserName: 'nobody' }, basic('padmin')), 400, '5075', 'InvalidResource');
       ok(await osc('UpdateAccessKey', { UserName: 'carl', AccessKeyId: made.AccessKeyId, State: 'INACTIVE' }, basic('padmin')));
+      const byDomainAdmin = ok(await osc('CreateAccessKey', { UserName: 'carl' }, basic('dadmin'))).AccessKey;
+      ok(await osc('DeleteAccessKey', { UserName: 'carl', AccessKeyId: byDomainAdmin.AccessKeyId }, basic('dadmin')));
+      oscError(await osc('ReadAccessKeys', { UserName: 'padmin' }, basic('carl')), 401, '4');
       ok(await osc('DeleteAccessKey', { UserName: 'carl', AccessKeyId: made.AccessKeyId }, basic('padmin')));
       assert.equal(await count(users.carl!), 0);
     });
