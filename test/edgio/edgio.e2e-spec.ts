@@ -245,6 +245,11 @@ for (const kind of databaseKinds()) {
       assert.equal((await result('initKeyPair', [token])).code, 0, 'a new pair after the deletion');
     });
 
+    test('the migrated edgio_sessions table is exactly what the entity describes', async () => {
+      const pending = (await h.ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query).filter((q) => /edgio_sessions/.test(q));
+      assert.deepEqual(pending, []);
+    });
+
     test('no leak: Edgio error bodies carry no other dialect\'s envelope, and never a secret', async () => {
       const bodies = [
         await rpc(undefined, { raw: '{' }), await rpc({ jsonrpc: '2.0', method: 'x', id: 1 }), await rpc(undefined, { method: 'GET' }),
