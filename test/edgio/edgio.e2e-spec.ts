@@ -136,6 +136,38 @@ for (const kind of databaseKinds()) {
       assert.deepEqual((await edgioKeys(users.alice!)).map((k) => k.accessKey), [out[0].result.access_key]);
     });
 
+    test('authenticate and the HTTP login (/account/login) open sessions initKeyPair accepts', async () => {
+      const a = await result('authenticate', { username: 'alice', password: PW, expiry: 60 });
+      assert.deepEqual(Object.keys(a).sort(), ['code', 'gid', 'path', 'token', 'uid']);
+      assert.equal(a.code, 0);
+      assert.equal(a.path, '/edgio-p');
+      const row = await h.ds.getRepository(EdgioSessionEntity).findOneBy({ id: sha256(a.token) });
+      assert.ok(row && Math.abs(row.expiresAt.getTime() - Date.now() - 60_000) < 10_000, 'expiry honoured');
+      assert.equal((await result('initKeyPair', [a.token])).code, 0);
+      assert.deepEqual(await result('authenticate', ['alice', 'wrong']), { code: -10001 });
+      assert.deepEqual(await result('authenticate', ['alice', PW, 86_401]), { code: -34 });
+      assert.deepEqual(await result('authenticate', ['alice', PW, 0]), { code: -34 });
+      assert.deepEqual(await result('authenticate', ['alice', PW, 3600, '/photos']), { code: -47 });
+      rpcError(await rpc({ jsonrpc: '2.0', method: 'authenticate', params: ['alice', PW, '3600'], id: 1 }), -32602, 1);
+
+      const http = (headers: Record<string, string>) => call(h.multicloudUrl, 'POST', '/account/login', { headers });
+      const ok = await http({ 'X-Agile-Username': 'alice', 'X-Agile-Password': PW });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get('x-agile-status'), '0');
+      assert.match(ok.headers.get('x-agile-uid')!, /^\d+$/);
+      assert.match(ok.headers.get('x-agile-gid')!, /^\d+$/);
+      assert.equal(ok.headers.get('x-agile-path'), '/edgio-p');
+      assert.equal((await result('initKeyPair', [ok.headers.get('x-agile-token')])).code, 0);
+      for (const [headers, status] of [[{ 'X-Agile-Username': 'alice', 'X-Agile-Password': 'wrong' }, '-10001'], [{}, '-10001'],
+        [{ 'X-Agile-Username': 'alice', 'X-Agile-Password': PW, 'X-Agile-Expiry': 'soon' }, '-34'],
+        [{ 'X-Agile-Username': 'alice', 'X-Agile-Password': PW, 'X-Agile-Subdir': '/x' }, '-47']] as const) {
+        const r = await http(headers);
+        assert.equal(r.status, 400);
+        assert.equal(r.headers.get('x-agile-status'), status);
+        assert.equal(r.headers.get('x-agile-token'), null);
+      }
+    });
+
     test('logout ends the session; the token then fails everywhere', async () => {
       const token = await login('alice');
       assert.equal(await result('logout', { token }), 0);

@@ -11,6 +11,10 @@ const LOGIN_EMPTY_PASSWORD = -41;
 const LOGOUT_INVALID_TOKEN = -1;
 const INVALID_TOKEN = -10001;
 const KEY_GENERATION_FAILED = -10004;
+const BAD_EXPIRY = -34;
+const BAD_SUBDIR = -47;
+/** Longest session `authenticate` and `/account/login` may ask for (A.3). */
+const MAX_EXPIRY = 86_400;
 
 /** A stable non-negative 28-bit number for an id: Edgio's uid / gid are integers. */
 const numericId = (id: string) => parseInt(createHash('sha256').update(id).digest('hex').slice(0, 7), 16);
@@ -34,6 +38,11 @@ export class EdgioController {
       ['login', {
         params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true }, { name: 'detail', type: 'boolean', required: false }],
         run: (p) => this.login(p.username as string, p.password as string, p.detail === true),
+      }],
+      ['authenticate', {
+        params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true },
+          { name: 'expiry', type: 'number', required: false }, { name: 'subdir', type: 'string', required: false }],
+        run: (p) => this.authenticate(p.username as string, p.password as string, p.expiry as number | undefined, p.subdir as string | undefined),
       }],
       ['logout', { params: [{ name: 'token', type: 'string', required: true }], run: (p) => this.logout(p.token as string) }],
       ['initKeyPair', { params: [{ name: 'token', type: 'string', required: true }], run: (p) => this.initKeyPair(p.token as string) }],
@@ -64,6 +73,50 @@ export class EdgioController {
     const info: Record<string, unknown> = { uid: numericId(s.user.id), gid: numericId(s.project?.id ?? s.user.domainId) };
     if (detail) info.path = `/${s.project?.name ?? s.user.name}`;
     return [s.token, info];
+  }
+
+  /**
+   * `authenticate(username, password, expiry=3600, subdir)` → `{code: 0, token, uid, gid, path}`,
+   * or `{code}` with -34 (expiry not 1..86400 seconds), -47 (a sub-directory: Lintel has no
+   * storage tree to confine a session to, so it refuses rather than hand out a wider session) or
+   * -10001 (wrong user or password).
+   */
+  private async authenticate(username: string, password: string, expiry: number | undefined, subdir: string | undefined): Promise<unknown> {
+    const s = await this.session(username, password, expiry, subdir);
+    if (typeof s === 'number') return { code: s };
+    return { code: 0, token: s.token, uid: s.uid, gid: s.gid, path: s.path };
+  }
+
+  /**
+   * Edgio's HTTP login (A.3): `X-Agile-Username` / `X-Agile-Password` (optional `X-Agile-Expiry`,
+   * `X-Agile-Subdir`) → 200 with `X-Agile-Status: 0`, `X-Agile-Token`, `-Uid`, `-Gid`, `-Path`; a
+   * failure is a 400 whose `X-Agile-Status` says why. The token works with the JSON-RPC methods.
+   */
+  @Post('account/login')
+  async httpLogin(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+    const expiryText = header('x-agile-expiry');
+    const expiry = expiryText === undefined ? undefined : /^\d{1,6}$/.test(expiryText) ? Number(expiryText) : Number.NaN;
+    const s = await this.session(header('x-agile-username') ?? '', header('x-agile-password') ?? '', expiry, header('x-agile-subdir'));
+    if (typeof s === 'number') {
+      reply.status(400).header('X-Agile-Status', String(s)).send();
+      return;
+    }
+    reply.status(200).headers({ 'X-Agile-Status': '0', 'X-Agile-Token': s.token, 'X-Agile-Uid': String(s.uid), 'X-Agile-Gid': String(s.gid), 'X-Agile-Path': s.path }).send();
+  }
+
+  /** A session for `authenticate` and the HTTP login, or the failure code. */
+  private async session(username: string, password: string, expiry: number | undefined, subdir: string | undefined) {
+    if (expiry !== undefined && (!Number.isInteger(expiry) || expiry < 1 || expiry > MAX_EXPIRY)) return BAD_EXPIRY;
+    if (subdir !== undefined && subdir !== '' && subdir !== '/') return BAD_SUBDIR;
+    if (!username || !password) return INVALID_TOKEN;
+    const outcome = await this.accounts.login(username, password);
+    if (!outcome.user) {
+      this.logger.warn({ dialect: 'edgio', action: 'authenticate', reason: outcome.reason }, 'authentication failed');
+      return INVALID_TOKEN;
+    }
+    const s = await this.sessions.open(outcome.user, expiry);
+    return { token: s.token, uid: numericId(s.user.id), gid: numericId(s.project?.id ?? s.user.domainId), path: `/${s.project?.name ?? s.user.name}` };
   }
 
   /** `logout(token)` → 0, or -1 for a token that names no live session. */

@@ -24,7 +24,7 @@ export class JsonRpcError extends Error {
   }
 }
 
-export type ParamType = 'string' | 'boolean';
+export type ParamType = 'string' | 'boolean' | 'number';
 
 /** One method: its parameters in positional order, and what it does with them (named). */
 export interface JsonRpcMethod {

@@ -36,11 +36,15 @@ export class EdgioSessionService {
     private readonly credentials: CredentialService,
   ) {}
 
-  /** Opens a session for a user who has just proved their password. Lifetime: LINTEL_TOKEN_EXPIRATION. */
-  async open(user: UserEntity): Promise<EdgioSession> {
+  /**
+   * Opens a session for a user who has just proved their password. Lifetime: `ttlSeconds` when the
+   * client asked for one (Edgio's `authenticate` / `/account/login` allow up to a day), else
+   * LINTEL_TOKEN_EXPIRATION.
+   */
+  async open(user: UserEntity, ttlSeconds?: number): Promise<EdgioSession> {
     const token = randomUUID();
     const now = new Date();
-    const expiresAt = new Date(now.getTime() + this.cfg.token.expiration * 1000);
+    const expiresAt = new Date(now.getTime() + (ttlSeconds ?? this.cfg.token.expiration) * 1000);
     const repo = this.ds.getRepository(EdgioSessionEntity);
     await repo.insert({ id: sha256(token), userId: user.id, createdAt: now, expiresAt });
     // Housekeeping: sessions past their expiry are useless; drop them as logins come in.
