@@ -3,7 +3,7 @@ import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestj
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CloudAccountService, DomainError, EdgioSessionService, isDatabaseUnavailable, NoHomeProjectError } from '@lintel/domain';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
-import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcMethod } from './json-rpc.js';
+import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
 
 /** Method-level results of Edgio (A.3-A.5): failures are results, not JSON-RPC errors. */
 const LOGIN_EMPTY_USERNAME = -40;
@@ -37,22 +37,22 @@ export class EdgioController {
     this.methods = new Map<string, JsonRpcMethod>([
       ['login', {
         params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true }, { name: 'detail', type: 'boolean', required: false }],
-        run: (p) => this.login(p.username as string, p.password as string, p.detail === true),
+        run: (p, ctx) => this.login(p.username as string, p.password as string, p.detail === true, ctx),
       }],
       ['authenticate', {
         params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true },
           { name: 'expiry', type: 'number', required: false }, { name: 'subdir', type: 'string', required: false }],
-        run: (p) => this.authenticate(p.username as string, p.password as string, p.expiry as number | undefined, p.subdir as string | undefined),
+        run: (p, ctx) => this.authenticate(p.username as string, p.password as string, p.expiry as number | undefined, p.subdir as string | undefined, ctx),
       }],
       ['logout', { params: [{ name: 'token', type: 'string', required: true }], run: (p) => this.logout(p.token as string) }],
-      ['initKeyPair', { params: [{ name: 'token', type: 'string', required: true }], run: (p) => this.initKeyPair(p.token as string) }],
+      ['initKeyPair', { params: [{ name: 'token', type: 'string', required: true }], run: (p, ctx) => this.initKeyPair(p.token as string, ctx) }],
     ]);
   }
 
   @Post(['jsonrpc', 'jsonrpc2'])
   @HttpCode(200)
   async call(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const answer = await dispatch(req.body, this.methods, (e, method) => this.unexpected(e, method, req));
+    const answer = await dispatch(req.body, this.methods, (e, method) => this.unexpected(e, method, req), { requestId: String(req.id), remote: req.ip });
     if (answer === undefined) {
       reply.status(204).send();
       return;
@@ -61,12 +61,12 @@ export class EdgioController {
   }
 
   /** `login(username, password, detail=false)` → `[token, {uid, gid[, path]}]`, `[null, null]` or -40 / -41. */
-  private async login(username: string, password: string, detail: boolean): Promise<unknown> {
+  private async login(username: string, password: string, detail: boolean, ctx: JsonRpcContext): Promise<unknown> {
     if (username === '') return LOGIN_EMPTY_USERNAME;
     if (password === '') return LOGIN_EMPTY_PASSWORD;
     const outcome = await this.accounts.login(username, password);
     if (!outcome.user) {
-      this.logger.warn({ dialect: 'edgio', action: 'login', reason: outcome.reason }, 'authentication failed');
+      this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'login', reason: outcome.reason, remote: ctx.remote }, 'authentication failed');
       return [null, null];
     }
     const s = await this.sessions.open(outcome.user);
@@ -81,8 +81,8 @@ export class EdgioController {
    * storage tree to confine a session to, so it refuses rather than hand out a wider session) or
    * -10001 (wrong user or password).
    */
-  private async authenticate(username: string, password: string, expiry: number | undefined, subdir: string | undefined): Promise<unknown> {
-    const s = await this.session(username, password, expiry, subdir);
+  private async authenticate(username: string, password: string, expiry: number | undefined, subdir: string | undefined, ctx: JsonRpcContext): Promise<unknown> {
+    const s = await this.session(username, password, expiry, subdir, ctx);
     if (typeof s === 'number') return { code: s };
     return { code: 0, token: s.token, uid: s.uid, gid: s.gid, path: s.path };
   }
@@ -97,7 +97,7 @@ export class EdgioController {
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
     const expiryText = header('x-agile-expiry');
     const expiry = expiryText === undefined ? undefined : /^\d{1,6}$/.test(expiryText) ? Number(expiryText) : Number.NaN;
-    const s = await this.session(header('x-agile-username') ?? '', header('x-agile-password') ?? '', expiry, header('x-agile-subdir'));
+    const s = await this.session(header('x-agile-username') ?? '', header('x-agile-password') ?? '', expiry, header('x-agile-subdir'), { requestId: String(req.id), remote: req.ip });
     if (typeof s === 'number') {
       reply.status(400).header('X-Agile-Status', String(s)).send();
       return;
@@ -106,13 +106,13 @@ export class EdgioController {
   }
 
   /** A session for `authenticate` and the HTTP login, or the failure code. */
-  private async session(username: string, password: string, expiry: number | undefined, subdir: string | undefined) {
+  private async session(username: string, password: string, expiry: number | undefined, subdir: string | undefined, ctx: JsonRpcContext) {
     if (expiry !== undefined && (!Number.isInteger(expiry) || expiry < 1 || expiry > MAX_EXPIRY)) return BAD_EXPIRY;
     if (subdir !== undefined && subdir !== '' && subdir !== '/') return BAD_SUBDIR;
     if (!username || !password) return INVALID_TOKEN;
     const outcome = await this.accounts.login(username, password);
     if (!outcome.user) {
-      this.logger.warn({ dialect: 'edgio', action: 'authenticate', reason: outcome.reason }, 'authentication failed');
+      this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'authenticate', reason: outcome.reason, remote: ctx.remote }, 'authentication failed');
       return INVALID_TOKEN;
     }
     const s = await this.sessions.open(outcome.user, expiry);
@@ -125,19 +125,19 @@ export class EdgioController {
   }
 
   /** `initKeyPair(token)` → `{access_key, secret_key, code: 0}`, or the bare -10001 / -10004. */
-  private async initKeyPair(token: string): Promise<unknown> {
+  private async initKeyPair(token: string, ctx: JsonRpcContext): Promise<unknown> {
     try {
       const pair = await this.sessions.initKeyPair(token);
       if (!pair) return INVALID_TOKEN;
       return { access_key: pair.access, secret_key: pair.secret, code: 0 };
     } catch (e) {
       if (e instanceof NoHomeProjectError) {
-        this.logger.warn({ dialect: 'edgio', action: 'initKeyPair', reason: e.reason }, 'no key generated');
+        this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', reason: e.reason }, 'no key generated');
         return KEY_GENERATION_FAILED;
       }
       // A database that cannot be reached is the server's problem, reported as such (below).
       if (isDatabaseUnavailable(e) || (e instanceof DomainError && e.code === 'Unavailable')) throw e;
-      this.logger.error({ dialect: 'edgio', action: 'initKeyPair', stack: (e as Error).stack }, 'key generation failed');
+      this.logger.error({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', stack: (e as Error).stack }, 'key generation failed');
       return KEY_GENERATION_FAILED;
     }
   }

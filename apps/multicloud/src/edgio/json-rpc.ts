@@ -26,10 +26,16 @@ export class JsonRpcError extends Error {
 
 export type ParamType = 'string' | 'boolean' | 'number';
 
+/** Who sent the HTTP request a call came in, for the log lines of its method. */
+export interface JsonRpcContext {
+  requestId: string;
+  remote: string;
+}
+
 /** One method: its parameters in positional order, and what it does with them (named). */
 export interface JsonRpcMethod {
   params: ReadonlyArray<{ name: string; type: ParamType; required: boolean }>;
-  run(params: Record<string, unknown>): Promise<unknown>;
+  run(params: Record<string, unknown>, ctx: JsonRpcContext): Promise<unknown>;
 }
 
 export type JsonRpcId = string | number | null;
@@ -79,6 +85,7 @@ export async function dispatchOne(
   req: unknown,
   methods: ReadonlyMap<string, JsonRpcMethod>,
   onError: (e: unknown, method: string) => JsonRpcError,
+  ctx: JsonRpcContext = { requestId: '', remote: '' },
 ): Promise<Record<string, unknown> | undefined> {
   if (!isJsonObject(req)) return errorEnvelope(INVALID_REQUEST, 'Invalid Request: expected a JSON object');
   const v2 = req.jsonrpc === '2.0';
@@ -95,7 +102,7 @@ export async function dispatchOne(
   const method = name.startsWith('_') ? undefined : methods.get(name);
   if (!method) return reply({ error: { code: METHOD_NOT_FOUND, message: `Method not found: ${name.slice(0, 64)}` } });
   try {
-    const result = await method.run(normalise(method, name, req.params));
+    const result = await method.run(normalise(method, name, req.params), ctx);
     return reply({ result });
   } catch (e) {
     const err = e instanceof JsonRpcError ? e : onError(e, name);
@@ -111,16 +118,17 @@ export async function dispatch(
   body: unknown,
   methods: ReadonlyMap<string, JsonRpcMethod>,
   onError: (e: unknown, method: string) => JsonRpcError,
+  ctx: JsonRpcContext = { requestId: '', remote: '' },
 ): Promise<unknown> {
   // No body at all is no JSON text either.
   if (body === undefined) return errorEnvelope(PARSE_ERROR, 'Parse error: the body is empty');
-  if (!Array.isArray(body)) return dispatchOne(body, methods, onError);
+  if (!Array.isArray(body)) return dispatchOne(body, methods, onError, ctx);
   if (!body.length) return errorEnvelope(INVALID_REQUEST, 'Invalid Request: empty batch');
   if (body.length > MAX_BATCH) return errorEnvelope(BATCH_ERROR, `Batch error: at most ${MAX_BATCH} calls per batch`);
   const out: unknown[] = [];
   // One after the other: a batch must not multiply the password checks running at once.
   for (const req of body) {
-    const r = await dispatchOne(req, methods, onError);
+    const r = await dispatchOne(req, methods, onError, ctx);
     if (r) out.push(r);
   }
   return out.length ? out : undefined;
