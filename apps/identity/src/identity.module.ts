@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule, XAuthTokenGuard } from '@lintel/auth';
+import { AuditController } from './audit.controller.js';
+import { AuditInterceptor } from './audit.interceptor.js';
 import { TokensController } from './auth/tokens.controller.js';
 import { CatalogAdminModule } from './catalog/catalog-admin.module.js';
 import { CredentialsController } from './credentials/credentials.controller.js';
@@ -20,10 +22,11 @@ import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 @Module({
   imports: [AuthModule, CatalogAdminModule],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
-    RolesController, GroupsController, GrantsController, RoleAssignmentsController],
+    RolesController, GroupsController, GrantsController, RoleAssignmentsController, AuditController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
 })
 export class IdentityModule {}

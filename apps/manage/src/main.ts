@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { runMain } from '@lintel/platform';
 import { createManageContext } from './manage.module.js';
-import { CredentialService } from '@lintel/domain';
+import { AuditService, CredentialService } from '@lintel/domain';
 import { bootstrap, credentialKeys, migrate, rotateCredentialKeys, tokenKeys } from './tasks.js';
 
 /** `lintel-manage`: Lintel's keystone-manage. Every command is idempotent. */
@@ -59,6 +59,20 @@ await runMain(async (config, logger) => {
       await ctx.close();
     }
   });
+
+  program.command('audit').description('the CADF audit trail').command('list').description('print recent events, newest first, one JSON object a line')
+    .option('--limit <n>', 'how many (1-1000)', '100')
+    .option('--since <iso>', 'only events at or after this ISO 8601 time')
+    .action(async (opts: { limit: string; since?: string }) => {
+      const ctx = await createManageContext(config, logger);
+      try {
+        const since = opts.since ? new Date(opts.since) : undefined;
+        if (since && Number.isNaN(since.getTime())) throw new Error('--since must be an ISO 8601 date-time');
+        for (const e of await ctx.get(AuditService).list({ limit: Number(opts.limit), since })) process.stdout.write(`${JSON.stringify(e)}\n`);
+      } finally {
+        await ctx.close();
+      }
+    });
 
   try {
     await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { createDataSource } from './data-source.js';
 import { PasswordHasher } from './password-hasher.js';
 import { AssignmentService } from './services/assignment.service.js';
+import { AuditService } from './services/audit.service.js';
 import { BootstrapService } from './services/bootstrap.service.js';
 import { CatalogService } from './services/catalog.service.js';
 import { CloudAccountService } from './services/cloud-account.service.js';
@@ -16,7 +17,7 @@ import { IdentityService } from './services/identity.service.js';
 import { ResourceService } from './services/resource.service.js';
 import { RevocationService } from './services/revocation.service.js';
 
-const SERVICES = [RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
+const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, OutscaleKeyService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 

@@ -6,6 +6,7 @@ export * from './ids.js';
 export * from './migrations/index.js';
 export * from './password-hasher.js';
 export * from './services/assignment.service.js';
+export * from './services/audit.service.js';
 export * from './services/bootstrap.service.js';
 export * from './services/catalog.service.js';
 export * from './services/cloud-account.service.js';

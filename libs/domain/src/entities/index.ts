@@ -1,3 +1,4 @@
+import { AuditEventEntity } from './audit-event.entity.js';
 import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js';
 import { CredentialEntity } from './credential.entity.js';
 import { DomainEntity } from './domain.entity.js';
@@ -10,6 +11,7 @@ import { RoleAssignmentEntity } from './role-assignment.entity.js';
 import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
 import { UserEntity } from './user.entity.js';
 
+export * from './audit-event.entity.js';
 export * from './catalog.entity.js';
 export * from './credential.entity.js';
 export * from './domain.entity.js';
@@ -25,5 +27,5 @@ export * from './user.entity.js';
 export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
-  EdgioSessionEntity, GroupEntity, GroupMembershipEntity,
+  EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity,
 ];
