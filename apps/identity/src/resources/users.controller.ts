@@ -17,6 +17,12 @@ const flag = (q: Q, k: string) => (q[k] === undefined ? undefined : queryFlag(q,
 export const isReader = (p: Principal) => policy.isAdmin(p) || policy.isSystemReader(p);
 const USER_FIELDS = ['name', 'domain_id', 'password', 'enabled', 'default_project_id', 'options'];
 
+/** `description` and `email` are stored as extras, but a client that sends them means text. */
+function checkUserExtras(b: ResourceBody): void {
+  b.str('description', { max: 65535, nullable: true });
+  b.str('email', { max: 255, nullable: true });
+}
+
 /** `/v3/users` (contract §7.1). Writes need admin; a user may read themself and change their own password. */
 @Controller('v3/users')
 export class UsersController {
@@ -41,6 +47,7 @@ export class UsersController {
     const caller = keystoneCaller(req);
     const b = ResourceBody.of(body, 'user', USER_FIELDS);
     b.required('name');
+    checkUserExtras(b);
     const scopedDomain = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
     const domainId = b.str('domain_id', { max: 64 }) ?? scopedDomain ?? DEFAULT_DOMAIN_ID;
     new Access(caller).require(new Access(caller).manages(domainId), 'identity:create_user');
@@ -66,6 +73,7 @@ export class UsersController {
     access.require(access.manages((await this.load(id)).domainId), 'identity:update_user');
     const b = ResourceBody.of(body, 'user', USER_FIELDS);
     b.nonEmpty();
+    checkUserExtras(b);
     b.sameId(id);
     const u = await this.identity.updateUser(id, {
       name: b.str('name') ?? undefined, enabled: b.bool('enabled'), password: b.str('password', { max: 4096 }) ?? undefined,
