@@ -9,7 +9,8 @@ import { createIdentityApp } from '../../apps/identity/src/app.js';
 import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
 import { createManageContext } from '../../apps/manage/src/manage.module.js';
 import { bootstrap, credentialKeys, tokenKeys } from '../../apps/manage/src/tasks.js';
-import type { TestDatabase } from './databases.js';
+import { after, before } from 'node:test';
+import type { DatabaseKind, TestDatabase } from './databases.js';
 import { freePort } from './processes.js';
 
 /** The bootstrap admin password every test instance uses (test-only, never a real secret). */
@@ -79,4 +80,21 @@ export async function startIdentity(db: TestDatabase, overrides: Record<string, 
       await ds.destroy();
     },
   };
+}
+
+/**
+ * Registers before/after hooks that start Lintel on a fresh database of `kind` for the enclosing
+ * suite and tear both down; the returned object holds them once `before` has run.
+ */
+export function useLintel(kind: DatabaseKind, overrides: Record<string, string> = {}): { h: Harness; db: TestDatabase } {
+  const ctx = {} as { h: Harness; db: TestDatabase };
+  before(async () => {
+    ctx.db = await kind.create();
+    ctx.h = await startIdentity(ctx.db, overrides);
+  });
+  after(async () => {
+    await ctx.h?.close();
+    await ctx.db?.drop();
+  });
+  return ctx;
 }

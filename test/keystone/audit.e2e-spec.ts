@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { before, describe, test } from 'node:test';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { ADMIN_PASSWORD, startIdentity, testEnv, type Harness } from '../helpers/lintel.js';
+import { ADMIN_PASSWORD, testEnv, useLintel, type Harness } from '../helpers/lintel.js';
 import { runNode, scripts } from '../helpers/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -10,19 +10,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The CADF audit trail: changes and authentications, success and failure, readable by admins. */
 for (const kind of databaseKinds()) {
   describe(`audit trail (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let admin: string;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       admin = (await issue(h.url, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('creates, deletes and logins are recorded as CADF events, secrets never', async () => {
@@ -55,7 +49,7 @@ for (const kind of databaseKinds()) {
     });
 
     test('the manage CLI prints the trail', async () => {
-      const r = await runNode(scripts.manage, ['audit', 'list', '--limit', '5'], testEnv(db, { LINTEL_LOG_LEVEL: 'warn' }));
+      const r = await runNode(scripts.manage, ['audit', 'list', '--limit', '5'], testEnv(ctx.db, { LINTEL_LOG_LEVEL: 'warn' }));
       assert.equal(r.code, 0, r.output);
       const lines = r.output.trim().split('\n').filter((l) => l.startsWith('{"typeURI"'));
       assert.equal(lines.length, 5);

@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { before, describe, test } from 'node:test';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 /** Every admin route: unknown ids 404, wrong types 400, broken JSON 400, 413 over 64 KiB, duplicates 409. */
 for (const kind of databaseKinds()) {
   describe(`admin API bad input (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let admin: string;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       admin = (await issue(h.url, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     const collections: Array<[string, string, Record<string, unknown>]> = [

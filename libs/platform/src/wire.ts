@@ -12,6 +12,17 @@ export function queryFlag(q: unknown, name: string): boolean {
   return !/^(0|false|no|off|n|f)$/i.test(String(v));
 }
 
+/** A query parameter given once as text, else undefined. */
+export function queryText(q: unknown, name: string): string | undefined {
+  const v = (q as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A boolean query filter: undefined when absent, else Keystone's truthiness (§0.5). */
+export function queryBool(q: unknown, name: string): boolean | undefined {
+  return (q as Record<string, unknown> | undefined)?.[name] === undefined ? undefined : queryFlag(q, name);
+}
+
 /** Field names whose values are secrets: validation messages name their type, never echo them. */
 const SECRET_FIELDS = /(^|\/)(password|original_password|blob|secret|token|signature|id)$/;
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
 import { ForbiddenError, NotFoundError, ResourceService } from '@lintel/domain';
-import { queryFlag } from '@lintel/platform';
+import { queryBool, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderDomain } from '../render.js';
@@ -26,7 +26,7 @@ export class DomainsController {
     const only = new Access(keystoneCaller(req)).listScope('identity:list_domains');
     const base = baseUrl(req, this.cfg);
     const all = await this.resources.listDomains({
-      name: typeof q.name === 'string' ? q.name : undefined, enabled: q.enabled === undefined ? undefined : queryFlag(q, 'enabled'),
+      name: queryText(q, 'name'), enabled: queryBool(q, 'enabled'),
     });
     const domains = only ? all.filter((d) => d.id === only) : all;
     return { domains: domains.map((d) => renderDomain(d, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
 import { DEFAULT_DOMAIN_ID, InvalidInputError, NotFoundError, ResourceService } from '@lintel/domain';
-import { queryFlag } from '@lintel/platform';
+import { queryBool, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderProject } from '../render.js';
@@ -11,7 +11,6 @@ import { ResourceBody } from './resource-body.js';
 import { Access } from './access.js';
 
 type Q = Record<string, unknown>;
-const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
 const PROJECT_FIELDS = ['name', 'domain_id', 'parent_id', 'description', 'enabled', 'is_domain', 'tags', 'options'];
 
 /** `/v3/projects` (contract §7.3). Writes need admin; a project-scoped token reads its project. */
@@ -25,11 +24,11 @@ export class ProjectsController {
   @Get()
   async listProjects(@Query() q: Q, @Req() req: FastifyRequest) {
     const only = new Access(keystoneCaller(req)).listScope('identity:list_projects');
-    const asked = text(q, 'domain_id');
+    const asked = queryText(q, 'domain_id');
     const base = baseUrl(req, this.cfg);
     const projects = only && asked && asked !== only ? [] : await this.resources.listProjects({
-      name: text(q, 'name'), domainId: only ?? asked, parentId: text(q, 'parent_id'),
-      enabled: q.enabled === undefined ? undefined : queryFlag(q, 'enabled'),
+      name: queryText(q, 'name'), domainId: only ?? asked, parentId: queryText(q, 'parent_id'),
+      enabled: queryBool(q, 'enabled'),
     });
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }

@@ -5,13 +5,12 @@ import {
   AssignmentService, GroupService, IdentityService, InvalidInputError, NULL_DOMAIN_ID, ResourceService,
   type AssignmentLine,
 } from '@lintel/domain';
-import { queryFlag } from '@lintel/platform';
+import { queryFlag, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { Access } from './access.js';
 
 type Q = Record<string, unknown>;
-const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
 
 /** `GET /v3/role_assignments` (contract §7.6), with `effective`, `include_names` and `include_subtree`. */
 @Controller('v3/role_assignments')
@@ -28,8 +27,8 @@ export class RoleAssignmentsController {
   async listRoleAssignments(@Query() q: Q, @Req() req: FastifyRequest) {
     const only = new Access(keystoneCaller(req)).listScope('identity:list_role_assignments');
     const f = {
-      userId: text(q, 'user.id'), groupId: text(q, 'group.id'), roleId: text(q, 'role.id'),
-      projectId: text(q, 'scope.project.id'), domainId: text(q, 'scope.domain.id'),
+      userId: queryText(q, 'user.id'), groupId: queryText(q, 'group.id'), roleId: queryText(q, 'role.id'),
+      projectId: queryText(q, 'scope.project.id'), domainId: queryText(q, 'scope.domain.id'),
       system: q['scope.system'] !== undefined, effective: queryFlag(q, 'effective'),
       names: queryFlag(q, 'include_names'), subtree: queryFlag(q, 'include_subtree'),
     };

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy, type Principal } from '@lintel/auth';
 import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, IdentityService, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
-import { queryFlag } from '@lintel/platform';
+import { queryBool, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderProject, renderUser } from '../render.js';
@@ -11,8 +11,6 @@ import { Access } from './access.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
-const text = (q: Q, k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
-const flag = (q: Q, k: string) => (q[k] === undefined ? undefined : queryFlag(q, k));
 /** Readers of identity data under Keystone's default policy (§0.7): admin or a system reader. */
 export const isReader = (p: Principal) => policy.isAdmin(p) || policy.isSystemReader(p);
 const USER_FIELDS = ['name', 'domain_id', 'password', 'enabled', 'default_project_id', 'options'];
@@ -36,9 +34,9 @@ export class UsersController {
   @Get()
   async listUsers(@Query() q: Q, @Req() req: FastifyRequest) {
     const only = new Access(keystoneCaller(req)).listScope('identity:list_users');
-    const asked = text(q, 'domain_id');
+    const asked = queryText(q, 'domain_id');
     const users = only && asked && asked !== only ? []
-      : await this.identity.listUsers({ name: text(q, 'name'), domainId: only ?? asked, enabled: flag(q, 'enabled') });
+      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: only ?? asked, enabled: queryBool(q, 'enabled') });
     return { users: await Promise.all(users.map((u) => this.render(u, req))), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
