@@ -282,6 +282,23 @@ for (const kind of databaseKinds()) {
       assert.equal((await call(base, 'GET', '/v3/services/', { token: admin })).status, 200);
     });
 
+    test('races: one PUT of a region id wins; endpoints created while their service is deleted never outlive it', async () => {
+      const puts = await Promise.all(Array.from({ length: 6 }, () => call(base, 'PUT', '/v3/regions/Racy', { token: admin, body: { region: {} } })));
+      assert.deepEqual(puts.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409]);
+      for (let round = 0; round < 3; round++) {
+        const svc = (await post('/v3/services', { service: { type: `race-${round}` } })).service;
+        const creates = Array.from({ length: 6 }, (_, i) => call(base, 'POST', '/v3/endpoints', {
+          token: admin, body: { endpoint: { service_id: svc.id, interface: 'public', url: `http://race/${i}`, region_id: 'Racy' } },
+        }));
+        const del = call(base, 'DELETE', `/v3/services/${svc.id}`, { token: admin });
+        const results = await Promise.all([...creates, del]);
+        assert.equal(results.at(-1)!.status, 204);
+        for (const r of results.slice(0, -1)) assert.ok(r.status === 201 || r.status === 400, `endpoint create during delete: ${r.status} ${r.text}`);
+        assert.equal(await count(`/v3/endpoints?service_id=${svc.id}`, 'endpoints'), 0, 'an endpoint outlived its service');
+      }
+      assert.equal((await call(base, 'DELETE', '/v3/regions/Racy', { token: admin })).status, 204);
+    });
+
     test('a new service and endpoint reach new tokens and GET /v3/auth/catalog within the 2 s catalog cache', async () => {
       // Prime the cache so the write below has to wait it out.
       const primed = await issue(base, adminProjectAuth());
