@@ -3,14 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
 import { CatalogService, ForbiddenError, InvalidInputError, NotFoundError, type EndpointInterface, type EndpointPatch } from '@lintel/domain';
-import { describeValue } from '@lintel/platform';
+import { describeValue, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
 import { isReader } from '../resources/users.controller.js';
-import { filter, type Query as Q } from './catalog-query.js';
 import { renderEndpoint } from './catalog-render.js';
 
+type Q = Record<string, unknown>;
 const ENDPOINT_FIELDS = ['service_id', 'interface', 'url', 'region_id', 'region', 'enabled'];
 const INTERFACES: readonly string[] = ['admin', 'internal', 'public'];
 /** Keystone's `parameter_types.url`: a scheme, a colon, something; at most 225 characters. */
@@ -58,9 +58,9 @@ export class EndpointsController {
   @Get()
   async listEndpoints(@Query() q: Q, @Req() req: FastifyRequest) {
     if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_endpoints');
-    const iface = filter(q, 'interface');
+    const iface = queryText(q, 'interface');
     const endpoints = await this.catalog.listEndpoints({
-      serviceId: filter(q, 'service_id'), regionId: filter(q, 'region_id'),
+      serviceId: queryText(q, 'service_id'), regionId: queryText(q, 'region_id'),
       interface: iface === undefined ? undefined : checkInterface('interface', iface),
     });
     const base = baseUrl(req, this.cfg);

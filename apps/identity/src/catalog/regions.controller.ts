@@ -3,12 +3,13 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
 import { CatalogService, ForbiddenError, InvalidInputError, NotFoundError, type NewRegion } from '@lintel/domain';
+import { queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
-import { filter, type Query as Q } from './catalog-query.js';
 import { renderRegion } from './catalog-render.js';
 
+type Q = Record<string, unknown>;
 const REGION_FIELDS = ['description', 'parent_region_id'];
 
 /** Attributes of a region create/update (Keystone's `_region_properties`; its column holds 255 characters). */
@@ -36,7 +37,7 @@ export class RegionsController {
   async listRegions(@Query() q: Q, @Req() req: FastifyRequest) {
     keystoneCaller(req);
     const base = baseUrl(req, this.cfg);
-    const regions = await this.catalog.listRegions({ parentRegionId: filter(q, 'parent_region_id') });
+    const regions = await this.catalog.listRegions({ parentRegionId: queryText(q, 'parent_region_id') });
     return { regions: regions.map((r) => renderRegion(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 

@@ -3,13 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
 import { CatalogService, ForbiddenError, InvalidInputError, NotFoundError } from '@lintel/domain';
+import { queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
 import { isReader } from '../resources/users.controller.js';
-import { filter, type Query as Q } from './catalog-query.js';
 import { renderService } from './catalog-render.js';
 
+type Q = Record<string, unknown>;
 const SERVICE_FIELDS = ['type', 'name', 'description', 'enabled'];
 
 /** The service `type`: a non-empty string of at most 255 characters (Keystone's schema). */
@@ -35,7 +36,7 @@ export class ServicesController {
   async listServices(@Query() q: Q, @Req() req: FastifyRequest) {
     if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_services');
     const base = baseUrl(req, this.cfg);
-    const services = await this.catalog.listServices({ type: filter(q, 'type'), name: filter(q, 'name') });
+    const services = await this.catalog.listServices({ type: queryText(q, 'type'), name: queryText(q, 'name') });
     return { services: services.map((s) => renderService(s, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
