@@ -58,6 +58,9 @@ describe('database outage (MariaDB behind a TCP proxy)', { skip: mysqlUrl ? fals
       await sleep(100);
     }
     assert.ok(sawOutage, `no 503 seen: ${[...statuses]}`);
+    const ready = await call(h.url, 'GET', '/readyz');
+    assert.equal(ready.status, 503, 'not ready while the database is away');
+    assert.equal(ready.body.checks.database, false);
     // Past the revocation bound, a cached token must not validate any more.
     const stale = await call(h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: admin });
     assert.equal(stale.status, 503);

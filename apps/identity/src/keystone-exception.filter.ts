@@ -1,17 +1,17 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { DomainError, isDatabaseUnavailable, MalformedBodyError, type ErrorCode } from '@lintel/domain';
+import { DomainError, isDatabaseUnavailable, MalformedBodyError, TooManyRequestsError, type ErrorCode } from '@lintel/domain';
 import { baseUrl } from './base-url.js';
 
 const STATUS: Record<ErrorCode, number> = {
   NotFound: 404, Conflict: 409, InvalidInput: 400, Unauthenticated: 401, Forbidden: 403, PayloadTooLarge: 413,
-  UnsupportedMediaType: 415, MethodNotAllowed: 405, Unavailable: 503, Internal: 500,
+  UnsupportedMediaType: 415, MethodNotAllowed: 405, Unavailable: 503, TooManyRequests: 429, Internal: 500,
 };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error',
+  409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
   501: 'Not Implemented', 503: 'Service Unavailable',
 };
 
@@ -42,6 +42,7 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, message, extra } = this.describe(err, req);
     const body: Record<string, unknown> = { code: status, message, title: TITLES[status] ?? 'Error', ...extra };
+    if (err instanceof TooManyRequestsError) reply.header('Retry-After', String(err.retryAfter));
     if (status === 401) reply.header('WWW-Authenticate', `Keystone uri="${baseUrl(req, this.cfg)}/v3"`);
     // A failed request never hands out a token, even one minted before the failure.
     reply.removeHeader('X-Subject-Token');
@@ -54,6 +55,7 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
     if (err instanceof MalformedBodyError) return { status: 400, message: INVALID_JSON };
     if (err instanceof DomainError) {
       const status = STATUS[err.code];
+      if (status === 429) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication rate limited');
       if (status === 401) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication failed');
       if (status === 503) this.logger.error({ request_id: req.id, dialect: 'keystone', reason: err.reason }, 'service unavailable');
       const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : undefined;

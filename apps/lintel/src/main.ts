@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createDataSource } from '@lintel/domain';
-import { runMain } from '@lintel/platform';
+import { runMain, stopOnSignals } from '@lintel/platform';
 import { createIdentityApp } from '../../identity/src/app.js';
 import { createManageContext } from '../../manage/src/manage.module.js';
 import { bootstrap, credentialKeys, tokenKeys } from '../../manage/src/tasks.js';
@@ -28,12 +28,8 @@ await runMain(async (config, logger) => {
   await identity.listen(config.identityPort, config.bind);
   await multicloud.listen(config.multicloudPort, config.bind);
   logger.info({ identity: await identity.getUrl(), multicloud: await multicloud.getUrl() }, 'Lintel is ready');
-  const stop = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+  stopOnSignals(logger, config.shutdownTimeout, async () => {
     await Promise.allSettled([identity.close(), multicloud.close()]);
     await ds.destroy();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  });
 });

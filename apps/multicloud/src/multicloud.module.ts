@@ -4,7 +4,6 @@ import { AuthModule } from '@lintel/auth';
 import { EdgioContentTypes } from './edgio/edgio-content-types.js';
 import { EdgioExceptionFilter } from './edgio/edgio-exception.filter.js';
 import { EdgioController } from './edgio/edgio.controller.js';
-import { HealthController } from './health.controller.js';
 import { MulticloudFallbackFilter } from './multicloud-fallback.filter.js';
 import { AccessKeysController } from './outscale/access-keys.controller.js';
 import { OutscaleAuthService } from './outscale/outscale-auth.service.js';
@@ -18,7 +17,7 @@ import { SodaExceptionFilter } from './soda/soda-exception.filter.js';
 /** SODA aksks, Edgio JSON-RPC and Outscale OAPI; the Alibaba dialect arrives as its own folder. */
 @Module({
   imports: [AuthModule],
-  controllers: [HealthController, AksksController, EdgioController, AccessKeysController],
+  controllers: [AksksController, EdgioController, AccessKeysController],
   providers: [
     SodaAuthGuard, SodaExceptionFilter, EdgioExceptionFilter, EdgioContentTypes,
     OutscaleSettings, OutscaleAuthService, OutscaleExceptionFilter, OutscaleRawBody,

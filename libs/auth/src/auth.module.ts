@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
+import { AuthRateLimiter } from './auth-rate-limiter.js';
+import { OpsController } from './ops.controller.js';
 import { RevocationCache } from './revocation-cache.js';
 import { SignedRequestService } from './signed-request.service.js';
 import { TokenProvider } from './token-provider.js';
@@ -12,7 +14,8 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
-  providers: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService],
-  exports: [TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService],
+  controllers: [OpsController],
+  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService],
+  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService],
 })
 export class AuthModule {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { PasswordHasher } from '@lintel/domain';
@@ -9,7 +9,7 @@ import type { HashJob } from './hash.worker.js';
  * cores), so password checks never stall the event loop that validates tokens.
  */
 @Injectable()
-export class BcryptPasswordHasher extends PasswordHasher implements OnModuleDestroy {
+export class BcryptPasswordHasher extends PasswordHasher implements OnApplicationShutdown {
   private poolInstance: Piscina | undefined;
   private readonly rounds: number;
 
@@ -41,7 +41,8 @@ export class BcryptPasswordHasher extends PasswordHasher implements OnModuleDest
     return this.pool.run({ op: 'verify', password, hash } satisfies HashJob);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server closed: requests in flight keep their hashing threads to the end. */
+  async onApplicationShutdown(): Promise<void> {
     await this.poolInstance?.destroy();
   }
 }

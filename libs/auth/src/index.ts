@@ -1,5 +1,7 @@
+export * from './auth-rate-limiter.js';
 export * from './auth.module.js';
 export * from './bcrypt-hasher.js';
+export * from './ops.controller.js';
 export * from './principal.js';
 export * from './revocation-cache.js';
 export * from './signed-request.service.js';

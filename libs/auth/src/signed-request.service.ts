@@ -6,6 +6,7 @@ import {
 import {
   CredentialService, DomainError, isEc2, isUsable, NotFoundError, UnauthenticatedError, type Credential,
 } from '@lintel/domain';
+import { signatureChecks } from '@lintel/platform';
 import { TokenService, type TokenView } from './token.service.js';
 
 /** The S3 form of a signed request: the string-to-sign (URL-safe base64) and its signature. */
@@ -16,6 +17,18 @@ export interface S3Credentials {
 }
 
 const REUSE_MS = 1000;
+
+/** Counts a signature check by dialect and outcome (`/metrics`). */
+async function counted<T>(dialect: string, check: Promise<T>): Promise<T> {
+  try {
+    const r = await check;
+    signatureChecks.inc({ dialect, outcome: 'accepted' });
+    return r;
+  } catch (e) {
+    signatureChecks.inc({ dialect, outcome: 'refused' });
+    throw e;
+  }
+}
 
 /** Unknown key and non-ec2 credential answer alike, so keys cannot be enumerated (bug 2077541). */
 const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.');
@@ -37,6 +50,14 @@ export class SignedRequestService {
   ) {}
 
   async ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
+    return counted('ec2', this.ec2Uncounted(c));
+  }
+
+  async s3(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
+    return counted('s3', this.s3Uncounted(c));
+  }
+
+  private async ec2Uncounted(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
     const cred = await this.lookup(c.access);
     if (!verifyEc2Signature(this.secretOf(cred), c)) throw new UnauthenticatedError('EC2 signature mismatch');
     let at: Date | undefined;
@@ -49,7 +70,7 @@ export class SignedRequestService {
     return this.finish(cred, at, 'ec2tokens');
   }
 
-  async s3(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
+  private async s3Uncounted(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
     const cred = await this.lookup(c.access);
     if (typeof c.token !== 'string' || typeof c.signature !== 'string' || !verifyS3Token(this.secretOf(cred), c.token, c.signature)) {
       throw new UnauthenticatedError('S3 signature mismatch');

@@ -5,6 +5,7 @@ import {
   UnauthenticatedError, type CatalogEntry, type DomainEntity, type ProjectEntity, type RoleEntity, type ScopeTarget,
   type UserEntity,
 } from '@lintel/domain';
+import { tokenEvents } from '@lintel/platform';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
 import { scopeKey, type TokenClaims } from './token-claims.js';
@@ -91,6 +92,17 @@ export class TokenService {
   // ---------------------------------------------------------------- issue
 
   async issue(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
+    try {
+      const issued = await this.issueUncounted(req);
+      tokenEvents.inc({ event: 'issued' });
+      return issued;
+    } catch (e) {
+      tokenEvents.inc({ event: 'refused' });
+      throw e;
+    }
+  }
+
+  private async issueUncounted(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
     const target = req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope) : undefined;
 
     let user: UserEntity | undefined;
@@ -149,7 +161,9 @@ export class TokenService {
     const derived = await this.derivedFor(claims).catch((e) => {
       throw e instanceof DomainError && e.code === 'NotFound' ? new UnauthenticatedError(`user ${userId} cannot use ${scopeKey(scope)}: ${e.message}`) : e;
     });
-    return { id: await this.provider.mint(claims), view: { claims, ...derived } };
+    const id = await this.provider.mint(claims);
+    tokenEvents.inc({ event: 'issued' });
+    return { id, view: { claims, ...derived } };
   }
 
   private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
@@ -207,9 +221,15 @@ export class TokenService {
 
   /** `GET /v3/auth/tokens`: the subject token's view, or Keystone's 404s. */
   async validate(subject: string, allowExpired = false): Promise<TokenView> {
-    const claims = await this.checkSubject(subject, allowExpired, 'validate');
-    const derived = await this.derivedFor(claims);
-    return { claims, ...derived };
+    try {
+      const claims = await this.checkSubject(subject, allowExpired, 'validate');
+      const derived = await this.derivedFor(claims);
+      tokenEvents.inc({ event: 'validated' });
+      return { claims, ...derived };
+    } catch (e) {
+      tokenEvents.inc({ event: 'rejected' });
+      throw e;
+    }
   }
 
   /** Turns an `X-Auth-Token` into a Principal; any failure is a generic 401. */
@@ -222,7 +242,11 @@ export class TokenService {
     if (hit && now - hit.at < DERIVED_TTL_MS && hit.version === version && hit.principal.claims.expiresAt > now && this.revocations.fresh) {
       return hit.principal;
     }
-    const principal = await this.authenticateUncached(token);
+    const principal = await this.authenticateUncached(token).catch((e) => {
+      tokenEvents.inc({ event: 'rejected' });
+      throw e;
+    });
+    tokenEvents.inc({ event: 'validated' });
     if (this.principals.size >= MAX_CACHED) this.principals.clear();
     this.principals.set(token, { at: now, version, principal });
     return principal;

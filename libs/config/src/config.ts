@@ -46,6 +46,10 @@ export interface LintelConfig {
   };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
+  /** Authentication attempts allowed per minute, per remote address and per account; undefined = unlimited. */
+  readonly authRateLimit: { readonly perSource: number | undefined; readonly perUser: number | undefined };
+  /** Seconds a stopping process waits for requests in flight before it exits anyway. */
+  readonly shutdownTimeout: number;
   readonly password: {
     readonly bcryptRounds: number;
     readonly hashThreads: number;
@@ -123,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     },
     revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },
+    authRateLimit: { perSource: e.LINTEL_AUTH_RATE_LIMIT_PER_SOURCE, perUser: e.LINTEL_AUTH_RATE_LIMIT_PER_USER },
+    shutdownTimeout: e.LINTEL_SHUTDOWN_TIMEOUT ?? 10,
     password: {
       bcryptRounds: e.LINTEL_BCRYPT_ROUNDS ?? 12,
       hashThreads: e.LINTEL_HASH_THREADS ?? Math.max(1, availableParallelism() - 1),

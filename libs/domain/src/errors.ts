@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'UnsupportedMediaType'
   | 'MethodNotAllowed'
   | 'Unavailable'
+  | 'TooManyRequests'
   | 'Internal';
 
 /**
@@ -74,6 +75,13 @@ export class ForbiddenError extends DomainError {
         ? `You are not authorized to perform the requested action: ${action}.`
         : 'You are not authorized to perform the requested action.',
     );
+  }
+}
+
+/** Too many attempts from one source or for one account; `retryAfter` is in seconds. */
+export class TooManyRequestsError extends DomainError {
+  constructor(readonly retryAfter: number, reason: string) {
+    super('TooManyRequests', 'Too many authentication attempts. Please try again later.', reason);
   }
 }
 

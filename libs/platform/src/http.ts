@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Logger as Pino } from 'pino';
+import { httpDuration, httpRequests } from './metrics.js';
 
 /** Bodies above this get 413 in every dialect. */
 export const BODY_LIMIT = 64 * 1024;
@@ -39,7 +40,21 @@ export function createAdapter(o: AdapterOptions): FastifyAdapter {
     reply.header('Vary', 'X-Auth-Token');
     done();
   });
+  // While closing, answers to requests in flight end their connections: a client's idle
+  // keep-alive connection would otherwise hold the server open until its keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('Connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onResponse', (req, reply, done) => {
+    const labels = { app: o.dialect, method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, reply.elapsedTime / 1000);
     const line = { request_id: req.id, dialect: o.dialect, method: req.method, route: req.routeOptions?.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) o.logger.error(line, 'request failed');
     else o.logger.info(line, 'request');

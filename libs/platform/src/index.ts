@@ -3,3 +3,4 @@ export * from './logger.js';
 export * from './nest-app.js';
 export * from './run-main.js';
 export * from './wire.js';
+export * from './metrics.js';

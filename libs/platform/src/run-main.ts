@@ -3,6 +3,26 @@ import type { Logger as Pino } from 'pino';
 import { createLogger } from './logger.js';
 
 /**
+ * On SIGTERM or SIGINT: `stop` closes the servers (they stop accepting and finish the requests in
+ * flight) and the pool; if that takes longer than the bound, the process exits anyway.
+ */
+export function stopOnSignals(logger: Pino, timeoutSeconds: number, stop: () => Promise<void>): void {
+  const handler = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.warn({ seconds: timeoutSeconds }, 'requests still in flight at the shutdown bound: exiting');
+      process.exit(1);
+    }, timeoutSeconds * 1000).unref();
+    stop().then(() => process.exit(0), (e) => {
+      logger.error({ err: { message: (e as Error).message } }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}
+
+/**
  * Entry-point wrapper: loads the config (a bad variable is reported by name, exit code 2),
  * makes the logger, and turns a failed start into one log line and exit code 1.
  */

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy, Public, RevocationCache, TokenService, type Principal } from '@lintel/auth';
+import { AuthRateLimiter, policy, Public, RevocationCache, TokenService, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError } from '@lintel/domain';
 import { queryFlag } from '@lintel/platform';
 import { baseUrl } from '../base-url.js';
@@ -38,13 +38,17 @@ export class TokensController {
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly tokens: TokenService,
     private readonly revocationCache: RevocationCache,
+    private readonly rateLimiter: AuthRateLimiter,
     private readonly assignments: AssignmentService,
   ) {}
 
   @Public()
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { id, view } = await this.tokens.issue(parseAuthRequest(body));
+    const request = parseAuthRequest(body);
+    const u = request.password?.user;
+    this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
+    const { id, view } = await this.tokens.issue(request);
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries() : undefined;
     const rendered = renderToken(view, catalog);
     reply.status(201).header('X-Subject-Token', id);

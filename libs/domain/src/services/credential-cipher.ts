@@ -46,6 +46,11 @@ export class CredentialCipher implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
+  /** True once the key repository has been read. */
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
   /** Re-reads the repository now (after a rotation by this or another process). */
   reload(): void {
     this.ring.load();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { ec2CredentialId } from '@lintel/credentials';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
@@ -83,7 +83,7 @@ const ACCESS_CACHE_MS = 1000;
  * transactions the issue asks for.
  */
 @Injectable()
-export class CredentialService implements OnModuleDestroy {
+export class CredentialService implements OnApplicationShutdown {
   private readonly logger = new Logger(CredentialService.name);
   private readonly pendingUse = new Map<string, { at: Date; service: string }>();
   private readonly byAccess = new Map<string, { at: number; value: Promise<Credential | null> }>();
@@ -264,7 +264,7 @@ export class CredentialService implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     if (this.ds.isInitialized) await this.flushUse();
   }
 

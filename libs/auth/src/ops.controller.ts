@@ -1,0 +1,74 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { CredentialCipher } from '@lintel/domain';
+import { dbConnections, metricsRegistry } from '@lintel/platform';
+import { TokenProvider } from './token-provider.js';
+import { Public } from './x-auth-token.guard.js';
+
+const READY_TIMEOUT_MS = 2000;
+
+/**
+ * Operations endpoints every Lintel app serves, unauthenticated (keep them off the public
+ * network with a NetworkPolicy): `/healthz` (the process answers), `/readyz` (the database
+ * answers and the key repositories are loaded) and `/metrics` (Prometheus text format).
+ */
+@Public()
+@Controller()
+export class OpsController {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly tokens: TokenProvider,
+    private readonly cipher: CredentialCipher,
+  ) {}
+
+  @Get('healthz')
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
+    const checks = {
+      database: await this.databaseAnswers(),
+      token_keys: this.tokens.loaded,
+      credential_keys: this.cipher.isLoaded,
+    };
+    const ready = Object.values(checks).every(Boolean);
+    reply.status(ready ? 200 : 503);
+    return { status: ready ? 'ready' : 'not ready', checks };
+  }
+
+  @Get('metrics')
+  async metrics(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    this.sampleConnections();
+    reply.header('Content-Type', metricsRegistry.contentType);
+    return metricsRegistry.metrics();
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.ds.query('SELECT 1').then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), READY_TIMEOUT_MS))),
+      ]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** mysql2 keeps its pool counts in fields it does not document; read them defensively. */
+  private sampleConnections(): void {
+    const pool = (this.ds.driver as unknown as { pool?: Record<string, { length?: number } | undefined> }).pool;
+    if (!pool) {
+      dbConnections.set({ state: 'total' }, this.ds.isInitialized ? 1 : 0);
+      return;
+    }
+    dbConnections.set({ state: 'total' }, pool._allConnections?.length ?? 0);
+    dbConnections.set({ state: 'idle' }, pool._freeConnections?.length ?? 0);
+    dbConnections.set({ state: 'waiting' }, pool._connectionQueue?.length ?? 0);
+  }
+}

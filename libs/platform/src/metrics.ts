@@ -1,0 +1,44 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The process's Prometheus registry and Lintel's own metrics. One registry per process: in the
+ * all-in-one process both apps share it and their series differ by the `app` label.
+ */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'lintel_' });
+
+export const httpRequests = new Counter({
+  name: 'lintel_http_requests_total',
+  help: 'HTTP requests answered, by app, method, route pattern and status.',
+  labelNames: ['app', 'method', 'route', 'status'] as const,
+  registers: [metricsRegistry],
+});
+
+export const httpDuration = new Histogram({
+  name: 'lintel_http_request_duration_seconds',
+  help: 'Time to answer an HTTP request, by app, method, route pattern and status.',
+  labelNames: ['app', 'method', 'route', 'status'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [metricsRegistry],
+});
+
+export const tokenEvents = new Counter({
+  name: 'lintel_tokens_total',
+  help: 'Tokens issued, validated and rejected.',
+  labelNames: ['event'] as const,
+  registers: [metricsRegistry],
+});
+
+export const signatureChecks = new Counter({
+  name: 'lintel_signature_checks_total',
+  help: 'Request-signature checks of access keys, by dialect and outcome.',
+  labelNames: ['dialect', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const dbConnections = new Gauge({
+  name: 'lintel_db_connections',
+  help: 'Database connections by state (MySQL pool: total, idle, waiting requests; SQLite: 1 total).',
+  labelNames: ['state'] as const,
+  registers: [metricsRegistry],
+});

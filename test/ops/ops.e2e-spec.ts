@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { databaseKinds } from '../helpers/databases.js';
+import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
+import { useLintel } from '../helpers/lintel.js';
+import { freePort, startNode, scripts, waitForHttp } from '../helpers/processes.js';
+
+/** Reads one sample of a Prometheus text exposition (0 when absent). */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (want.every((w) => line.includes(w))) return Number(line.split(' ').at(-1));
+  }
+  return 0;
+}
+
+for (const kind of databaseKinds()) {
+  describe(`health, readiness, metrics, rate limits (${kind.kind})`, () => {
+    const ctx = useLintel(kind, { LINTEL_AUTH_RATE_LIMIT_PER_USER: '3', LINTEL_AUTH_RATE_LIMIT_PER_SOURCE: '1000' });
+
+    test('/healthz and /readyz on both apps, without a token', async () => {
+      for (const base of [ctx.h.url, ctx.h.multicloudUrl]) {
+        const live = await call(base, 'GET', '/healthz');
+        assert.equal(live.status, 200);
+        assert.deepEqual(live.body, { status: 'ok' });
+        const ready = await call(base, 'GET', '/readyz');
+        assert.equal(ready.status, 200);
+        assert.deepEqual(ready.body, { status: 'ready', checks: { database: true, token_keys: true, credential_keys: true } });
+      }
+    });
+
+    test('/metrics parses and its counters move with requests', async () => {
+      const scrape = async () => {
+        const r = await fetch(`${ctx.h.url}/metrics`);
+        assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
+        return r.text();
+      };
+      const before_ = await scrape();
+      for (const line of before_.split('\n')) {
+        if (line && !line.startsWith('#')) assert.match(line, /^[a-zA-Z_:][\w:]*(\{[^}]*\})? -?[\d.e+-]+|NaN|[+-]Inf$/, line);
+      }
+      const admin = (await issue(ctx.h.url, adminProjectAuth())).id;
+      await call(ctx.h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: admin });
+      await call(ctx.h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: 'garbage' });
+      const after_ = await scrape();
+      assert.equal(sample(after_, 'lintel_tokens_total', { event: 'issued' }) - sample(before_, 'lintel_tokens_total', { event: 'issued' }), 1);
+      assert.ok(sample(after_, 'lintel_tokens_total', { event: 'validated' }) > sample(before_, 'lintel_tokens_total', { event: 'validated' }));
+      assert.ok(sample(after_, 'lintel_tokens_total', { event: 'rejected' }) > sample(before_, 'lintel_tokens_total', { event: 'rejected' }));
+      const posts = { app: 'keystone', method: 'POST', route: '/v3/auth/tokens', status: '201' };
+      assert.equal(sample(after_, 'lintel_http_requests_total', posts) - sample(before_, 'lintel_http_requests_total', posts), 1);
+      assert.ok(sample(after_, 'lintel_http_request_duration_seconds_count', posts) >= 1);
+      assert.ok(after_.includes('lintel_db_connections{state="total"}'));
+      assert.ok(after_.includes('lintel_process_resident_memory_bytes'));
+    });
+
+    test('authentication attempts per account are rate limited: 429 in Keystone\'s body with Retry-After', async () => {
+      const body = passwordAuth({ name: 'nobody-here' }, 'wrong');
+      for (let i = 0; i < 3; i++) keystoneError(await call(ctx.h.url, 'POST', '/v3/auth/tokens', { body }), 401);
+      const r = await call(ctx.h.url, 'POST', '/v3/auth/tokens', { body });
+      const e = keystoneError(r, 429);
+      assert.equal(e.title, 'Too Many Requests');
+      assert.ok(Number(r.headers.get('retry-after')) > 0);
+      assert.equal((await call(ctx.h.url, 'POST', '/v3/auth/tokens', { body: adminProjectAuth() })).status, 201, 'other accounts are not affected');
+    });
+  });
+}
+
+describe('SIGTERM under load', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lintel-sigterm-'));
+  let port: number;
+  let proc: ReturnType<typeof startNode>;
+  before(async () => {
+    port = await freePort();
+    proc = startNode(scripts.lintel, [], {
+      LINTEL_DATA_DIR: dir, LINTEL_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LINTEL_ADMIN_PASSWORD: 'sigterm-admin-pw',
+      LINTEL_IDENTITY_PORT: String(port), LINTEL_MULTICLOUD_PORT: String(await freePort()), LINTEL_BCRYPT_ROUNDS: '11',
+      LINTEL_HASH_THREADS: '1',
+    });
+    await waitForHttp(`http://127.0.0.1:${port}/v3`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('requests in flight when SIGTERM arrives all complete; the process then exits 0', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const body = passwordAuth({ name: 'admin' }, 'sigterm-admin-pw');
+    // bcrypt at cost 11 on one thread: these queue for a few seconds; give them time to arrive.
+    const inFlight = Array.from({ length: 20 }, () => call(base, 'POST', '/v3/auth/tokens', { body }));
+    await new Promise((r) => setTimeout(r, 700));
+    const exited = proc.stop('SIGTERM');
+    const results = await Promise.allSettled(inFlight);
+    const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : `error: ${(r.reason as Error).message}`));
+    assert.deepEqual(statuses, Array(20).fill(201));
+    assert.equal(await exited, 0);
+  });
+});
