@@ -16,6 +16,12 @@ export interface AppOptions {
   /** Root-level modules the feature needs (the DomainModule binding). */
   imports: Array<DynamicModule | Type<unknown>>;
   stripPrefixes?: string[];
+  /**
+   * Paths (tested against the URL without its query) whose dialect speaks
+   * `application/x-www-form-urlencoded` (Alibaba's RPC style): such bodies become plain objects of
+   * strings there, and stay refused everywhere else.
+   */
+  formBodyPaths?: RegExp[];
 }
 
 
@@ -46,13 +52,18 @@ export async function createLintelApp(o: AppOptions): Promise<NestFastifyApplica
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const acceptsForm = (url: string) => (o.formBodyPaths ?? []).some((p) => p.test(url.split('?')[0]!));
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => parseJson(String(body), done));
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     const text = String(body ?? '');
     // An empty body of any type is no body (curl --data-raw '' sends a form content type).
     if (!text.trim()) return done(null, undefined);
-    if (req.headers['content-type'] !== undefined) {
+    const type = req.headers['content-type'];
+    if (type !== undefined && /^application\/x-www-form-urlencoded\b/i.test(type) && acceptsForm(req.url)) {
+      return done(null, Object.fromEntries(new URLSearchParams(text)));
+    }
+    if (type !== undefined) {
       return done(new DomainError('UnsupportedMediaType', 'Expecting to find application/json in Content-Type header'), undefined);
     }
     parseJson(text, done);
