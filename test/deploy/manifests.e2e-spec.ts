@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { getMetadataStorage } from 'class-validator';
 import { loadConfig } from '@lintel/config';
+import { databaseKinds } from '../helpers/databases.js';
+import { useLintel } from '../helpers/lintel.js';
 import { EnvSchema } from '../../libs/config/src/env.schema.js';
 import { type Container, type K8sObject, type PodSpec, parseManifests, podSpecOf, renderKustomization } from './kustomize.js';
 
@@ -125,6 +127,8 @@ for (const overlay of OVERLAYS) {
           assert.equal(resolvePort(c[probe]?.httpGet?.port), want.port, `${app} ${probe} port`);
         }
         assert.ok(c.resources?.requests?.cpu && c.resources.requests.memory && c.resources.limits?.cpu && c.resources.limits.memory, `${app} requests and limits`);
+        const grace = (spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30;
+        assert.ok(Number(config.LINTEL_SHUTDOWN_TIMEOUT ?? 10) + 5 <= grace, `${app}: LINTEL_SHUTDOWN_TIMEOUT ends before the kubelet's SIGKILL`);
         const replicas = (d.spec as { replicas: number }).replicas;
         assert.ok(replicas >= 1);
         // the Service, PDB, HPA and NetworkPolicy of this app all select its pods, on its port
@@ -248,6 +252,28 @@ for (const overlay of OVERLAYS) {
     });
   });
 }
+
+describe('deploy: the probe and scrape paths answer on the real apps, run with the production ConfigMap', () => {
+  const objs = rendered.get('production')!;
+  const config = one(objs, 'ConfigMap', 'lintel-config').data as Record<string, string>;
+  const local = new Set(['LINTEL_BIND', 'LINTEL_DATA_DIR', 'LINTEL_IDENTITY_PORT', 'LINTEL_MULTICLOUD_PORT', 'LINTEL_LOG_LEVEL']);
+  const ctx = useLintel(databaseKinds()[0]!, Object.fromEntries(Object.entries(config).filter(([k]) => !local.has(k))));
+
+  test('startup, liveness, readiness and /metrics give 200 on both apps', async () => {
+    for (const app of Object.keys(APPS)) {
+      const d = one(objs, 'Deployment', `lintel-${app}`);
+      const c = podSpecOf(d)!.containers[0]!;
+      const base = app === 'identity' ? ctx.h.url : ctx.h.multicloudUrl;
+      const annotations = (d.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations;
+      assert.equal(Number(annotations['prometheus.io/port']), APPS[app]!.port);
+      for (const path of [c.startupProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.path, annotations['prometheus.io/path']]) {
+        const r = await fetch(`${base}${path}`);
+        assert.equal(r.status, 200, `${app} GET ${path}`);
+        await r.arrayBuffer();
+      }
+    }
+  });
+});
 
 type NetPol = { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress?: { ports?: { port: number; protocol: string }[] }[]; egress?: { ports?: { port: number; protocol: string }[] }[] };
 
