@@ -61,6 +61,20 @@ describe('database outage (MariaDB behind a TCP proxy)', { skip: mysqlUrl ? fals
     const ready = await call(h.url, 'GET', '/readyz');
     assert.equal(ready.status, 503, 'not ready while the database is away');
     assert.equal(ready.body.checks.database, false);
+    // Every multicloud dialect answers in its own format, never a 500.
+    const soda = await call(h.multicloudUrl, 'GET', `/v1/${h.adminProjectId}/aksks/${h.adminUserId}`, { token: admin });
+    assert.equal(soda.status, 503, soda.text);
+    assert.match(soda.headers.get('content-type') ?? '', /^text\/plain/);
+    const edgio = await call(h.multicloudUrl, 'POST', '/jsonrpc2', { body: { jsonrpc: '2.0', id: 7, method: 'login', params: ['admin', ADMIN_PASSWORD] } });
+    assert.notEqual(edgio.status, 500, edgio.text);
+    assert.equal(edgio.body.jsonrpc, '2.0');
+    assert.equal(edgio.body.id, 7);
+    assert.ok(edgio.body.error, edgio.text);
+    const osc = await call(h.multicloudUrl, 'POST', '/api/v1/ReadAccessKeys', {
+      body: {}, headers: { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`, 'X-Osc-Date': new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '') },
+    });
+    assert.notEqual(osc.status, 500, osc.text);
+    assert.ok(Array.isArray(osc.body?.Errors), osc.text);
     // Past the revocation bound, a cached token must not validate any more.
     const stale = await call(h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: admin });
     assert.equal(stale.status, 503);
