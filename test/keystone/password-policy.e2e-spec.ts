@@ -45,9 +45,11 @@ for (const kind of databaseKinds()) {
       assert.ok(u.password_expires_at, 'the first password is expired from the start');
       const e = keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'kim' }, 'first-pass-1') }), 401);
       assert.equal(e.message, `The password is expired and needs to be changed for user: ${u.id}.`);
-      // The change is allowed with the expired password (there is no token: the route needs one).
-      const probe = await call(base, 'POST', `/v3/users/${u.id}/password`, { body: { user: { original_password: 'first-pass-1', password: 'second-pass-2' } } });
-      assert.equal(probe.status, 401, 'X-Auth-Token is still required');
+      // The user can get no token, yet changes the password with the expired one (§8.1).
+      keystoneError(await call(base, 'POST', `/v3/users/${u.id}/password`, { body: { user: { original_password: 'wrong-pass-9', password: 'second-pass-2' } } }), 401);
+      const changed = await call(base, 'POST', `/v3/users/${u.id}/password`, { body: { user: { original_password: 'first-pass-1', password: 'second-pass-2' } } });
+      assert.equal(changed.status, 204, changed.text);
+      assert.equal((await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'kim' }, 'second-pass-2') })).status, 201);
       const opted = (await create('lee', 'lee-pass-1', { ignore_change_password_upon_first_use: true })).body.user;
       const t = await issue(base, passwordAuth({ name: 'lee' }, 'lee-pass-1'));
       assert.ok(t.body.token.user.password_expires_at, 'password_expires_days still applies');

@@ -79,7 +79,10 @@ for (const kind of databaseKinds()) {
           { sysadmin: 200, sysreader: 200, domadmin: 200, domreader: 200, projadmin: 200, member: 200, d2admin: 403 }],
         ['read p2', 'GET', () => `/v3/projects/${id.p2}`, undefined,
           { sysadmin: 200, sysreader: 200, domadmin: 403, domreader: 403, projadmin: 403, member: 403, d2admin: 200 }],
-        ['disable a d2 user', 'PATCH', () => `/v3/users/${id.u2}`, () => ({ user: { description: 'x' } }),
+        // u2 holds a grant in d1 by now (granted above): its own domain admin may no longer take it over
+        ['change a d2 user with a grant elsewhere', 'PATCH', () => `/v3/users/${id.u2}`, () => ({ user: { description: 'x' } }),
+          { sysadmin: 200, domadmin: 403, d2admin: 403, projadmin: 403 }],
+        ['change a d2 user without', 'PATCH', () => `/v3/users/${id.d2admin}`, () => ({ user: { description: 'x' } }),
           { sysadmin: 200, domadmin: 403, d2admin: 200, projadmin: 403 }],
         ['list role assignments', 'GET', () => '/v3/role_assignments', undefined,
           { sysadmin: 200, sysreader: 200, domadmin: 200, domreader: 200, projadmin: 403, member: 403 }],
@@ -105,6 +108,32 @@ for (const kind of databaseKinds()) {
       const ra = (await call(base, 'GET', '/v3/role_assignments', { token: t.domreader })).body.role_assignments as Array<{ scope: any }>;
       assert.ok(ra.length > 0);
       assert.ok(ra.every((a) => a.scope.domain?.id === id.d1 || a.scope.project?.id === id.p1));
+    });
+
+    test('no escalation through users, groups or the admin project', async () => {
+      const sys = t.sysadmin!;
+      // a d1 group holding admin on the system: the d1 admin may not join it, rename or delete it
+      const g = (await call(base, 'POST', '/v3/groups', { token: sys, body: { group: { name: 'cloud-ops', domain_id: id.d1 } } })).body.group;
+      assert.equal((await call(base, 'PUT', `/v3/system/groups/${g.id}/roles/${id.role_admin}`, { token: sys })).status, 204);
+      assert.equal((await call(base, 'PUT', `/v3/groups/${g.id}/users/${id.domadmin}`, { token: t.domadmin })).status, 403);
+      assert.equal((await call(base, 'PATCH', `/v3/groups/${g.id}`, { token: t.domadmin, body: { group: { name: 'x' } } })).status, 403);
+      assert.equal((await call(base, 'DELETE', `/v3/groups/${g.id}`, { token: t.domadmin })).status, 403);
+      // a d1 user with a grant elsewhere cannot be taken over by the d1 admin
+      assert.equal((await call(base, 'PUT', `/v3/projects/${id.p2}/users/${id.u1}/roles/${id.role_member}`, { token: sys })).status, 204);
+      assert.equal((await call(base, 'PATCH', `/v3/users/${id.u1}`, { token: t.domadmin, body: { user: { password: 'taken-over-1' } } })).status, 403);
+      assert.equal((await call(base, 'DELETE', `/v3/users/${id.u1}`, { token: t.domadmin })).status, 403);
+      // the admin of the Default domain is not a cloud admin: the admin project and user are out of reach
+      const defAdmin = (await call(base, 'POST', '/v3/users', { token: sys, body: { user: { name: 'defadmin', password: PW } } })).body.user;
+      assert.equal((await call(base, 'PUT', `/v3/domains/default/users/${defAdmin.id}/roles/${id.role_admin}`, { token: sys })).status, 204);
+      const da = (await issue(base, passwordAuth({ name: 'defadmin' }, PW, { domain: { id: 'default' } }))).id;
+      const adminProject = (await call(base, 'GET', '/v3/projects?name=admin', { token: sys })).body.projects[0].id;
+      assert.equal((await call(base, 'PUT', `/v3/projects/${adminProject}/users/${defAdmin.id}/roles/${id.role_admin}`, { token: da })).status, 403);
+      assert.equal((await call(base, 'PATCH', `/v3/users/${h.adminUserId}`, { token: da, body: { user: { password: 'stolen-pw-1' } } })).status, 403);
+      assert.equal((await call(base, 'PATCH', `/v3/projects/${adminProject}`, { token: da, body: { project: { name: 'renamed' } } })).status, 403);
+      assert.equal((await call(base, 'POST', '/v3/domains', { token: da, body: { domain: { name: 'nope-domain' } } })).status, 403);
+      // the roles every policy names cannot be renamed or deleted, even by a cloud admin
+      assert.equal((await call(base, 'PATCH', `/v3/roles/${id.role_admin}`, { token: sys, body: { role: { name: 'notadmin' } } })).status, 403);
+      assert.equal((await call(base, 'DELETE', `/v3/roles/${id.role_reader}`, { token: sys })).status, 403);
     });
 
     test('a project admin outside the admin project is not a cloud admin', async () => {

@@ -21,7 +21,8 @@ export class AuthRateLimiter {
   attempt(source: string, account: string | undefined): void {
     const { perSource, perUser } = this.cfg.authRateLimit;
     if (perSource !== undefined) this.count(`s:${source}`, perSource);
-    if (perUser !== undefined && account) this.count(`u:${account}`, perUser);
+    // Case folded: MariaDB compares names case-insensitively, so `Admin` is `admin`.
+    if (perUser !== undefined && account) this.count(`u:${account.toLowerCase()}`, perUser);
   }
 
   private count(key: string, limit: number): void {
@@ -38,8 +39,17 @@ export class AuthRateLimiter {
     }
   }
 
+  /**
+   * Forgets finished windows; if the map is still full (a flood of made-up keys), the oldest
+   * tenth goes. Never everything: clearing would reset a victim's count along with the flood.
+   */
   private sweep(now: number): void {
     for (const [k, w] of this.windows) if (now - w.start >= WINDOW_MS) this.windows.delete(k);
-    if (this.windows.size >= MAX_KEYS) this.windows.clear();
+    if (this.windows.size < MAX_KEYS) return;
+    let drop = Math.ceil(MAX_KEYS / 10);
+    for (const k of this.windows.keys()) {
+      if (drop-- <= 0) break;
+      this.windows.delete(k);
+    }
   }
 }

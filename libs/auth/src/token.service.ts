@@ -107,7 +107,7 @@ export class TokenService {
 
     let user: UserEntity | undefined;
     let methods = new Set<string>();
-    let expiresAt = (Math.floor(Date.now() / 1000) + this.cfg.token.expiration) * 1000;
+    let sourceExpiry = Infinity;
     let chainRoot: string | undefined;
     let source: TokenClaims | undefined;
 
@@ -122,7 +122,7 @@ export class TokenService {
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
       methods = new Set([...methods, ...source.methods, 'token']);
-      expiresAt = Math.min(expiresAt, source.expiresAt);
+      sourceExpiry = source.expiresAt;
       chainRoot = source.auditIds[source.auditIds.length - 1];
       if (source.scope && 'system' in source.scope && target && !('system' in target)) {
         throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
@@ -133,12 +133,15 @@ export class TokenService {
     let scope = target;
     if (!scope && req.scope === undefined && user.defaultProjectId && !source) scope = await this.defaultProjectScope(user);
 
+    // One clock reading for both instants: expiry is issue time plus the lifetime (never beyond a
+    // source token's expiry), so the two can never disagree by a second boundary.
+    const issuedAt = Date.now();
     const claims: TokenClaims = {
       userId: user.id,
       methods: [...methods],
       auditIds: chainRoot ? [newAuditId(), chainRoot] : [newAuditId()],
-      issuedAt: Date.now(),
-      expiresAt,
+      issuedAt,
+      expiresAt: Math.min((Math.floor(issuedAt / 1000) + this.cfg.token.expiration) * 1000, sourceExpiry),
       scope,
     };
     const derived = await this.derive(claims, false);
@@ -152,9 +155,10 @@ export class TokenService {
    * must be enabled and the user must hold a role on it, as for any token.
    */
   async issueFor(userId: string, scope: ScopeTarget, methods: string[]): Promise<{ id: string; view: TokenView }> {
+    const now = Date.now();
     const claims: TokenClaims = {
-      userId, methods, auditIds: [newAuditId()], issuedAt: Date.now(),
-      expiresAt: (Math.floor(Date.now() / 1000) + this.cfg.token.expiration) * 1000, scope,
+      userId, methods, auditIds: [newAuditId()], issuedAt: now,
+      expiresAt: (Math.floor(now / 1000) + this.cfg.token.expiration) * 1000, scope,
     };
     // The same checks as validation (user, domains and scope enabled, a role held now), on the
     // same short-lived cache, so signed-request logins do not query the database every time.

@@ -7,7 +7,10 @@ import { createLogger } from './logger.js';
  * flight) and the pool; if that takes longer than the bound, the process exits anyway.
  */
 export function stopOnSignals(logger: Pino, timeoutSeconds: number, stop: () => Promise<void>): void {
+  let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
       logger.warn({ seconds: timeoutSeconds }, 'requests still in flight at the shutdown bound: exiting');

@@ -9,7 +9,7 @@ import {
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderRole } from './roles.controller.js';
-import { Access } from './access.js';
+import { Access, isAdminProject } from './access.js';
 
 /**
  * Grants (contract §7.5): PUT, GET/HEAD (204 when assigned), DELETE and list, for users and
@@ -206,10 +206,12 @@ export class GrantsController {
     const actor = type.startsWith('User') ? await this.identity.getUser(actorId) : await this.groups.get(actorId);
     if (!actor) throw new NotFoundError(type.startsWith('User') ? 'user' : 'group', actorId);
     let targetDomain: string | undefined;
+    let cloudTarget = false;
     if (type.endsWith('Project')) {
       const p = await this.resources.getProject(targetId);
       if (!p) throw new NotFoundError('project', targetId);
       targetDomain = p.domainId;
+      cloudTarget = await isAdminProject(this.cfg, this.resources, p.name, p.domainId);
     } else if (type.endsWith('Domain')) {
       if (!(await this.resources.getDomain(targetId))) throw new NotFoundError('domain', targetId);
       targetDomain = targetId;
@@ -217,7 +219,7 @@ export class GrantsController {
     const access = new Access(keystoneCaller(req));
     const allowed = need === 'read'
       ? (targetDomain === undefined ? access.cloudReader : access.reads(targetDomain))
-      : (targetDomain === undefined ? access.cloudAdmin : access.manages(targetDomain) && access.manages(actor.domainId));
+      : (targetDomain === undefined || cloudTarget ? access.cloudAdmin : access.manages(targetDomain) && access.manages(actor.domainId));
     access.require(allowed, action);
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
-import { DEFAULT_DOMAIN_ID, ForbiddenError, GroupService, IdentityService, NotFoundError, ResourceService, type GroupEntity } from '@lintel/domain';
+import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, GroupService, IdentityService, NotFoundError, ResourceService, type GroupEntity } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderUser } from '../render.js';
@@ -23,6 +23,7 @@ export class GroupsController {
     private readonly groups: GroupService,
     private readonly identity: IdentityService,
     private readonly resources: ResourceService,
+    private readonly assignments: AssignmentService,
   ) {}
 
   @Get('groups')
@@ -115,8 +116,7 @@ export class GroupsController {
   }
 
   private async manage(req: FastifyRequest, id: string, action: string): Promise<void> {
-    const access = new Access(keystoneCaller(req));
-    access.require(access.manages((await this.load(id)).domainId), action);
+    await new Access(keystoneCaller(req)).requireConfined(this.assignments, [id], (await this.load(id)).domainId, action);
   }
 
   /** Membership changes need management of the group's domain and of the user's. */
@@ -125,7 +125,8 @@ export class GroupsController {
     const g = await this.load(id);
     const u = await this.identity.getUser(userId);
     if (!u) throw new NotFoundError('user', userId);
-    access.require(access.manages(g.domainId) && access.manages(u.domainId), action);
+    access.require(access.manages(u.domainId), action);
+    await access.requireConfined(this.assignments, [id], g.domainId, action);
   }
 
   private async load(id: string): Promise<GroupEntity> {

@@ -8,7 +8,7 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { renderProject } from '../render.js';
 import { ResourceBody } from './resource-body.js';
-import { Access } from './access.js';
+import { Access, isAdminProject } from './access.js';
 
 type Q = Record<string, unknown>;
 const PROJECT_FIELDS = ['name', 'domain_id', 'parent_id', 'description', 'enabled', 'is_domain', 'tags', 'options'];
@@ -49,7 +49,10 @@ export class ProjectsController {
     }
     const scoped = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
     domainId ??= scoped ?? DEFAULT_DOMAIN_ID;
-    new Access(caller).require(new Access(caller).manages(domainId), 'identity:create_project');
+    const access = new Access(caller);
+    access.require(access.manages(domainId), 'identity:create_project');
+    // Whoever holds admin on the admin project is a cloud administrator: only they may make one.
+    access.require(access.cloudAdmin || !(await isAdminProject(this.cfg, this.resources, b.str('name')!, domainId)), 'identity:create_project');
     const p = await this.resources.createProject({
       name: b.str('name')!, domainId, parentId, description: b.str('description', { max: 65535, nullable: true }),
       enabled: b.bool('enabled'), tags: b.strings('tags'), extra: b.extras(),
@@ -68,8 +71,11 @@ export class ProjectsController {
   @Patch(':id')
   async updateProject(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     const access = new Access(keystoneCaller(req));
-    access.require(access.manages((await this.load(id)).domainId), 'identity:update_project');
+    const current = await this.load(id);
+    access.require(access.manages(current.domainId), 'identity:update_project');
     const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
+    const adminProject = async (name: string) => isAdminProject(this.cfg, this.resources, name, current.domainId);
+    access.require(access.cloudAdmin || (!(await adminProject(current.name)) && !(await adminProject(b.str('name') ?? current.name))), 'identity:update_project');
     b.nonEmpty();
     b.sameId(id);
     const p = await this.resources.updateProject(id, {
@@ -83,7 +89,8 @@ export class ProjectsController {
   @HttpCode(204)
   async deleteProject(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
     const access = new Access(keystoneCaller(req));
-    access.require(access.manages((await this.load(id)).domainId), 'identity:delete_project');
+    const p = await this.load(id);
+    access.require(access.manages(p.domainId) && (access.cloudAdmin || !(await isAdminProject(this.cfg, this.resources, p.name, p.domainId))), 'identity:delete_project');
     await this.resources.deleteProject(id);
   }
 

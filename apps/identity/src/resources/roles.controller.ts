@@ -2,7 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { policy } from '@lintel/auth';
-import { AssignmentService, ForbiddenError, NotFoundError, NULL_DOMAIN_ID, type RoleEntity } from '@lintel/domain';
+import {
+  AssignmentService, DEFAULT_ROLES, DomainError, ForbiddenError, NotFoundError, NULL_DOMAIN_ID, ResourceService, type RoleEntity,
+} from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { ResourceBody } from './resource-body.js';
@@ -26,6 +28,7 @@ export class RolesController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly assignments: AssignmentService,
+    private readonly resources: ResourceService,
   ) {}
 
   @Get('roles')
@@ -41,6 +44,8 @@ export class RolesController {
     if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_role');
     const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
     b.required('name');
+    const domainId = b.str('domain_id', { max: 64, nullable: true });
+    if (domainId && !(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
     const r = await this.assignments.createRole({
       name: b.str('name')!, domainId: b.str('domain_id', { max: 64, nullable: true }), description: b.str('description', { max: 65535, nullable: true }), extra: b.extras(),
     });
@@ -56,6 +61,7 @@ export class RolesController {
   @Patch('roles/:id')
   async updateRole(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_role');
+    await this.requireMutable(id, 'identity:update_role');
     const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
     b.nonEmpty();
     b.sameId(id);
@@ -67,6 +73,7 @@ export class RolesController {
   @HttpCode(204)
   async deleteRole(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
     if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_role');
+    await this.requireMutable(id, 'identity:delete_role');
     await this.assignments.deleteRole(id);
   }
 
@@ -114,6 +121,17 @@ export class RolesController {
       implies: await Promise.all(all.filter((x) => x.priorRoleId === p).map(async (x) => this.brief(await this.load(x.impliedRoleId), base))),
     })));
     return { role_inferences, links: { self: selfUrl(req, this.cfg) } };
+  }
+
+  /**
+   * The roles bootstrap makes are what every policy check names (Keystone marks them immutable):
+   * renaming or deleting `admin` would lock the cloud out.
+   */
+  private async requireMutable(id: string, action: string): Promise<void> {
+    const r = await this.load(id);
+    if (r.domainId === NULL_DOMAIN_ID && (DEFAULT_ROLES as readonly string[]).includes(r.name)) {
+      throw new DomainError('Forbidden', `You are not authorized to perform the requested action: ${action}. Role ${r.name} is immutable.`);
+    }
   }
 
   private brief(r: RoleEntity, base: string) {

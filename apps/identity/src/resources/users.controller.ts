@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy, type Principal } from '@lintel/auth';
+import { AuthRateLimiter, policy, Public, type Principal } from '@lintel/auth';
 import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, IdentityService, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
 import { queryBool, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
@@ -29,6 +29,7 @@ export class UsersController {
     private readonly identity: IdentityService,
     private readonly resources: ResourceService,
     private readonly assignments: AssignmentService,
+    private readonly rateLimiter: AuthRateLimiter,
   ) {}
 
   @Get()
@@ -68,7 +69,7 @@ export class UsersController {
   @Patch(':id')
   async updateUser(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     const access = new Access(keystoneCaller(req));
-    access.require(access.manages((await this.load(id)).domainId), 'identity:update_user');
+    await access.requireConfined(this.assignments, await this.assignments.actorsOf(id), (await this.load(id)).domainId, 'identity:update_user');
     const b = ResourceBody.of(body, 'user', USER_FIELDS);
     b.nonEmpty();
     checkUserExtras(b);
@@ -85,16 +86,20 @@ export class UsersController {
   @HttpCode(204)
   async deleteUser(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
     const access = new Access(keystoneCaller(req));
-    access.require(access.manages((await this.load(id)).domainId), 'identity:delete_user');
+    await access.requireConfined(this.assignments, await this.assignments.actorsOf(id), (await this.load(id)).domainId, 'identity:delete_user');
     await this.identity.deleteUser(id);
   }
 
-  /** Self-service password change (§7.1): the original password must verify; 204. */
+  /**
+   * Self-service password change (§7.1, §8.1): the original password is the authentication, so a
+   * user whose password has expired (and who can get no token) can still change it; 204. Counted
+   * by the authentication rate limits and subject to lockout like a login.
+   */
+  @Public()
   @Post(':id/password')
   @HttpCode(204)
   async changePassword(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest): Promise<void> {
-    const caller = keystoneCaller(req);
-    if (caller.userId !== id) throw new ForbiddenError('identity:change_password');
+    this.rateLimiter.attempt(req.ip, id);
     const b = ResourceBody.of(body, 'user', ['original_password', 'password']);
     b.required('original_password');
     b.required('password');

@@ -192,6 +192,27 @@ export class AssignmentService {
     return roles.sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** A user and the groups they belong to: every actor whose grants the user enjoys. */
+  async actorsOf(userId: string): Promise<string[]> {
+    return [userId, ...(await this.groupIdsOf(userId))];
+  }
+
+  /**
+   * True when any of the actors holds a grant outside `domainId`: on the system, on another
+   * domain, or on a project of another domain. A domain administrator must not take such a user
+   * or group over, or it would gain those grants.
+   */
+  async holdsGrantsOutside(actorIds: string[], domainId: string): Promise<boolean> {
+    if (!actorIds.length) return false;
+    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(actorIds) });
+    const projectIds = rows.filter((r) => r.type.endsWith('Project')).map((r) => r.targetId);
+    const projects = projectIds.length ? await this.ds.getRepository(ProjectEntity).findBy({ id: In(projectIds) }) : [];
+    const projectDomain = new Map(projects.map((p) => [p.id, p.domainId]));
+    return rows.some((r) => r.type.endsWith('System')
+      || (r.type.endsWith('Domain') && r.targetId !== domainId)
+      || (r.type.endsWith('Project') && projectDomain.get(r.targetId) !== domainId));
+  }
+
   private async groupIdsOf(userId: string, tx: EntityManager = this.ds.manager): Promise<string[]> {
     return (await tx.findBy(GroupMembershipEntity, { userId })).map((m) => m.groupId);
   }

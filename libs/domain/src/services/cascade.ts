@@ -1,5 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
-import { CredentialEntity, GroupEntity, GroupMembershipEntity, PasswordEntity, RoleAssignmentEntity } from '../entities/index.js';
+import {
+  CredentialEntity, EdgioSessionEntity, GroupEntity, GroupMembershipEntity, PasswordEntity, RoleAssignmentEntity,
+} from '../entities/index.js';
 
 /**
  * Removes what belongs to projects and users that are being deleted: role assignments on the
@@ -18,6 +20,7 @@ export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; 
     await tx.delete(RoleAssignmentEntity, { actorId: In(o.userIds) });
     await tx.delete(CredentialEntity, { userId: In(o.userIds) });
     await tx.delete(PasswordEntity, { userId: In(o.userIds) });
+    await tx.delete(EdgioSessionEntity, { userId: In(o.userIds) });
   }
   if (o.projectIds.length) await tx.delete(CredentialEntity, { projectId: In(o.projectIds) });
 }
