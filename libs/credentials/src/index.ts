@@ -8,3 +8,5 @@ export * from './sigv4.js';
 export * from './edgio-signature.js';
 export * from './random-keys.js';
 export * from './osc4-signature.js';
+export * from './alibaba-signature.js';
+export * from './alibaba-keys.js';

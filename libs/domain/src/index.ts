@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './migrations/index.js';
 export * from './password-hasher.js';
+export * from './services/alibaba-key.service.js';
 export * from './services/assignment.service.js';
 export * from './services/audit.service.js';
 export * from './services/bootstrap.service.js';

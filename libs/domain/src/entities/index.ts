@@ -1,3 +1,4 @@
+import { AlibabaNonceEntity } from './alibaba-nonce.entity.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js';
 import { CredentialEntity } from './credential.entity.js';
@@ -11,6 +12,7 @@ import { RoleAssignmentEntity } from './role-assignment.entity.js';
 import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
 import { UserEntity } from './user.entity.js';
 
+export * from './alibaba-nonce.entity.js';
 export * from './audit-event.entity.js';
 export * from './catalog.entity.js';
 export * from './credential.entity.js';
@@ -27,5 +29,5 @@ export * from './user.entity.js';
 export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
-  EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity,
+  EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
 ];

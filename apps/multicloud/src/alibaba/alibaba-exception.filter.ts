@@ -1,0 +1,97 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, isDatabaseUnavailable, MalformedBodyError } from '@lintel/domain';
+import { renderXml } from './alibaba-xml.js';
+
+/** An Alibaba error (cloud-key-apis.md C.4): HTTP status, `Code`, `Message`; `reason` is for the log only. */
+export class AlibabaError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const missingParameter = (name: string) => new AlibabaError(400, name === 'UserAccessKeyId' ? 'MissingUserAccessKeyId' : 'MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+export const invalidParameter = (message: string, code = 'InvalidParameter') => new AlibabaError(400, code, message);
+export const incompleteSignature = (reason: string) => new AlibabaError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.', reason);
+export const signatureMismatch = (reason: string) => new AlibabaError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.', reason);
+
+/** Where Alibaba's RPC endpoint lives on the multicloud port. */
+export const ALIBABA_PATH = '/';
+/** `HostId` of every error body: the endpoint Lintel stands in for. */
+export const ALIBABA_HOST_ID = 'ims.aliyuncs.com';
+
+export type AlibabaFormat = 'JSON' | 'XML';
+type WithFormat = FastifyRequest & { alibabaFormat?: AlibabaFormat };
+
+/** Alibaba's RequestId: an upper-case UUID, Lintel's request id without its `req-` prefix. */
+export const alibabaRequestId = (req: FastifyRequest) => String(req.id).replace(/^req-/, '').toUpperCase();
+
+/** Remembers the answer format a request asked for, so errors after that point use it too. */
+export const setFormat = (req: FastifyRequest, f: AlibabaFormat) => {
+  (req as WithFormat).alibabaFormat = f;
+};
+
+/** The format of a request: what the controller decided, else `Format` in the query, else JSON. */
+export function formatOf(req: FastifyRequest): AlibabaFormat {
+  const set = (req as WithFormat).alibabaFormat;
+  if (set) return set;
+  const q = req.url.indexOf('?');
+  const f = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get('Format');
+  return f?.toUpperCase() === 'XML' ? 'XML' : 'JSON';
+}
+
+/** Sends an Alibaba answer (success or error) in the request's format, RequestId first. */
+export function sendAlibaba(req: FastifyRequest, reply: FastifyReply, status: number, root: string, body: Record<string, unknown>): void {
+  const full = { RequestId: alibabaRequestId(req), ...body };
+  if (formatOf(req) === 'XML') reply.status(status).header('Content-Type', 'text/xml;charset=utf-8').send(renderXml(root, full));
+  else reply.status(status).header('Content-Type', 'application/json;charset=utf-8').send(JSON.stringify(full));
+}
+
+/**
+ * Every failure at Alibaba's endpoint answered as IMS does:
+ * `{"RequestId","HostId","Code","Message","Recommend"}` (or `<Error>…</Error>` for Format=XML).
+ */
+@Catch()
+export class AlibabaExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Alibaba');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const e = this.describe(err, req);
+    if (e.reason) this.logger.warn({ request_id: req.id, dialect: 'alibaba', code: e.code, reason: e.reason, remote: req.ip }, 'authentication failed');
+    sendAlibaba(req, reply, e.status, 'Error', {
+      HostId: ALIBABA_HOST_ID,
+      Code: e.code,
+      Message: e.message,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}&product=Ims`,
+    });
+  }
+
+  private describe(err: unknown, req: FastifyRequest): AlibabaError {
+    if (err instanceof AlibabaError) return err;
+    if (err instanceof MalformedBodyError) return invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
+    if (err instanceof DomainError) {
+      if (err.code === 'UnsupportedMediaType') return invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
+      if (err.code === 'Unavailable') return this.unavailable(err, req);
+      if (err.code === 'InvalidInput') return invalidParameter(err.message);
+    }
+    const status = err instanceof HttpException ? err.getStatus() : typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : undefined;
+    if (status === 404) return new AlibabaError(405, 'UnsupportedHTTPMethod', 'This http method is not supported: use GET or POST.');
+    if (status === 413) return new AlibabaError(413, 'InvalidParameter', 'The request body is larger than 65536 bytes.');
+    if (status !== undefined && status < 500) return invalidParameter('The request could not be read.');
+    if (isDatabaseUnavailable(err)) return this.unavailable(err, req);
+    this.logger.error({ request_id: req.id, dialect: 'alibaba', stack: (err as Error)?.stack }, 'unexpected error');
+    return new AlibabaError(500, 'InternalError', 'The request processing has failed due to some unknown error, exception or failure.');
+  }
+
+  private unavailable(err: unknown, req: FastifyRequest): AlibabaError {
+    this.logger.error({ request_id: req.id, dialect: 'alibaba', reason: (err as Error).message }, 'database unavailable');
+    return new AlibabaError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+  }
+}
