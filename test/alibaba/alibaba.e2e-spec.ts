@@ -10,6 +10,8 @@ import { AlibabaKeyService, AssignmentService, CredentialService, DEFAULT_DOMAIN
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { createLogger } from '@lintel/platform';
+import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
 import { ec2tokens } from '../edgio/ec2tokens.js';
 
 const PW = 'alibaba-password-1';
@@ -367,6 +369,30 @@ for (const kind of databaseKinds()) {
       const garbage = await fetch(`${h.multicloudUrl}/`, { method: 'POST', headers: { Authorization: 'ACS3-HMAC-SHA256 nonsense', 'x-acs-action': 'ListAccessKeys', 'x-acs-version': VERSION } });
       aliError({ status: garbage.status, headers: garbage.headers, text: '', body: await garbage.json() }, 400, 'IncompleteSignature');
       assert.equal(await count(users.alice!), before_);
+    });
+
+    test('replicas: one signed request sent to two multicloud apps on one database at once passes exactly once', async () => {
+      const other = await createMulticloudApp(h.config, createLogger('silent'), h.ds);
+      await other.listen(0, '127.0.0.1');
+      try {
+        const a = keys.alice!;
+        for (let round = 0; round < 5; round++) {
+          const params: Record<string, string> = {
+            Action: 'ListAccessKeys', Format: 'JSON', Version: VERSION, AccessKeyId: a.ak, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0',
+            SignatureNonce: randomUUID(), Timestamp: alibabaDate(new Date()),
+          };
+          params.Signature = alibabaRpcSignature('GET', params, a.sk);
+          const qs = new URLSearchParams(params).toString();
+          const rs = await Promise.all([h.multicloudUrl, await other.getUrl()].map(async (base) => {
+            const r = await fetch(`${base}/?${qs}`);
+            return { status: r.status, body: (await r.json()) as any };
+          }));
+          assert.deepEqual(rs.map((r) => r.status).sort(), [200, 400], JSON.stringify(rs));
+          assert.equal(rs.find((r) => r.status === 400)!.body.Code, 'SignatureNonceUsed');
+        }
+      } finally {
+        await other.close();
+      }
     });
 
     test('bad input: the dialect\'s own 4xx, never a 500, nothing written', async () => {
