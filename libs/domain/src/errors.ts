@@ -114,6 +114,17 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** The most a resource's free-form attributes may take, serialised: well within a TEXT column. */
+export const MAX_EXTRA_BYTES = 16 * 1024;
+
+/** Returns `extra` when it fits, else a 400 (PATCHes merge extras, so they could grow forever). */
+export function boundedExtra<T extends Record<string, unknown> | null | undefined>(extra: T): T {
+  if (extra && Buffer.byteLength(JSON.stringify(extra)) > MAX_EXTRA_BYTES) {
+    throw new InvalidInputError(`The resource's extra attributes may take at most ${MAX_EXTRA_BYTES} bytes.`);
+  }
+  return extra;
+}
+
 /** Runs an insert; a unique-constraint violation (a concurrent create of the same name) becomes `conflict`. */
 export async function insertOrConflict<T>(insert: () => Promise<unknown>, value: T, conflict: () => DomainError): Promise<T> {
   try {

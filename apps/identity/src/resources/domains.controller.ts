@@ -40,6 +40,7 @@ export class DomainsController {
     const d = await this.resources.createDomain({
       id: b.str('explicit_domain_id', { max: 64 }) ?? undefined, name: b.str('name')!,
       description: b.str('description', { max: 65535, nullable: true }), enabled: b.bool('enabled'),
+      tags: b.strings('tags'), extra: b.extras(),
     });
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };
   }

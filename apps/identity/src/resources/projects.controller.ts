@@ -78,9 +78,13 @@ export class ProjectsController {
     access.require(access.cloudAdmin || (!(await adminProject(current.name)) && !(await adminProject(b.str('name') ?? current.name))), 'identity:update_project');
     b.nonEmpty();
     b.sameId(id);
+    // Keystone refuses to move a project or change its nature.
+    for (const [key, was] of [['domain_id', current.domainId], ['parent_id', current.parentId], ['is_domain', current.isDomain]] as const) {
+      if (b.has(key) && b.o[key] !== was) throw InvalidInputError.field(`project/${key}`, 'can not be updated');
+    }
     const p = await this.resources.updateProject(id, {
       name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
-      enabled: b.bool('enabled'), tags: b.strings('tags'),
+      enabled: b.bool('enabled'), tags: b.strings('tags'), extra: b.extras(),
     });
     return { project: renderProject(p, baseUrl(req, this.cfg)) };
   }

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
-  AssignmentService, GroupService, IdentityService, InvalidInputError, NULL_DOMAIN_ID, ResourceService,
+  AssignmentService, GroupService, IdentityService, InvalidInputError, NotFoundError, NULL_DOMAIN_ID, ResourceService,
   type AssignmentLine,
 } from '@lintel/domain';
 import { queryFlag, queryText } from '@lintel/platform';
@@ -33,6 +33,8 @@ export class RoleAssignmentsController {
       names: queryFlag(q, 'include_names'), subtree: queryFlag(q, 'include_subtree'),
     };
     const bad = (m: string) => new InvalidInputError(m);
+    for (const [k, v] of Object.entries(q)) if (Array.isArray(v)) throw bad(`The filter ${k.slice(0, 64)} may be given once.`);
+    if (q['scope.system'] !== undefined && q['scope.system'] !== 'all') throw bad("scope.system must be 'all'");
     if (f.projectId && f.domainId) throw bad('Specify a domain or project, not both');
     if (f.system && (f.projectId || f.domainId)) throw bad('Specify system or domain, not both');
     if (f.userId && f.groupId) throw bad('Specify a user or group, not both');
@@ -40,7 +42,10 @@ export class RoleAssignmentsController {
     if (f.subtree && !f.projectId) throw bad('scope.project.id needs to be specified if include_subtree is also specified');
 
     let projectIds = f.projectId ? [f.projectId] : undefined;
-    if (f.subtree && f.projectId) projectIds = await this.subtree(f.projectId);
+    if (f.subtree && f.projectId) {
+      if (!(await this.resources.getProject(f.projectId))) throw new NotFoundError('project', f.projectId);
+      projectIds = await this.subtree(f.projectId);
+    }
     let lines = await this.assignments.listAssignments({ ...f, projectIds });
     if (only) {
       // A domain reader sees assignments on its domain and on the projects in it.

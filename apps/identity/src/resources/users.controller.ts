@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AuthRateLimiter, policy, Public, type Principal } from '@lintel/auth';
-import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, IdentityService, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
+import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, IdentityService, InvalidInputError, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
 import { queryBool, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
@@ -74,6 +74,7 @@ export class UsersController {
     b.nonEmpty();
     checkUserExtras(b);
     b.sameId(id);
+    if (b.has('domain_id') && b.o.domain_id !== (await this.load(id)).domainId) throw InvalidInputError.field('user/domain_id', 'can not be updated');
     const u = await this.identity.updateUser(id, {
       name: b.str('name') ?? undefined, enabled: b.bool('enabled'), password: b.str('password', { max: 4096 }) ?? undefined,
       defaultProjectId: b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type FindOptionsWhere } from 'typeorm';
 import { GroupEntity, GroupMembershipEntity, RoleAssignmentEntity, UserEntity } from '../entities/index.js';
-import { ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
+import { boundedExtra, ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
 
@@ -28,7 +28,7 @@ export class GroupService {
     const repo = this.ds.getRepository(GroupEntity);
     const conflict = () => new ConflictError('group', `Duplicate entry found with name ${g.name} at domain ID ${g.domainId}`);
     if (await repo.findOneBy({ domainId: g.domainId, name: g.name })) throw conflict();
-    const e = repo.create({ id: newId(), name: g.name, domainId: g.domainId, description: g.description ?? null, extra: g.extra ?? {} });
+    const e = repo.create({ id: newId(), name: g.name, domainId: g.domainId, description: g.description ?? null, extra: boundedExtra(g.extra ?? {}) });
     return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
 
@@ -41,7 +41,7 @@ export class GroupService {
       }
       const next: GroupEntity = {
         ...g, name: patch.name ?? g.name, description: patch.description !== undefined ? patch.description : g.description,
-        extra: patch.extra ? { ...(g.extra ?? {}), ...patch.extra } : g.extra,
+        extra: boundedExtra(patch.extra ? { ...(g.extra ?? {}), ...patch.extra } : g.extra),
       };
       await tx.update(GroupEntity, { id }, { name: next.name, description: next.description, extra: next.extra as never });
       return next;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
-import { ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { boundedExtra, ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { PasswordHasher } from '../password-hasher.js';
@@ -77,7 +77,7 @@ export class IdentityService {
       if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) throw conflict();
       const user = tx.create(UserEntity, {
         id: u.id ?? newId(), name: u.name, domainId: u.domainId, enabled: u.enabled ?? true,
-        defaultProjectId: u.defaultProjectId ?? null, options, extra: u.extra ?? {}, createdAt: new Date(),
+        defaultProjectId: u.defaultProjectId ?? null, options, extra: boundedExtra(u.extra ?? {}), createdAt: new Date(),
         lastActiveAt: null, failedAuthCount: 0, failedAuthAt: null,
       });
       await insertOrConflict(() => tx.insert(UserEntity, user as never), user, conflict);
@@ -117,7 +117,7 @@ export class IdentityService {
         name: patch.name ?? u.name,
         enabled: patch.enabled ?? u.enabled,
         defaultProjectId: patch.defaultProjectId !== undefined ? patch.defaultProjectId : u.defaultProjectId,
-        extra: patch.extra ? { ...(u.extra ?? {}), ...patch.extra } : u.extra,
+        extra: boundedExtra(patch.extra ? { ...(u.extra ?? {}), ...patch.extra } : u.extra),
         options: patch.options ? { ...(u.options ?? {}), ...patch.options } : u.options,
       };
       await tx.update(UserEntity, { id }, { name: next.name, enabled: next.enabled, defaultProjectId: next.defaultProjectId, extra: next.extra as never, options: next.options as never });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type FindOptionsWhere } from 'typeorm';
 import { DomainEntity, GroupEntity, ProjectEntity, UserEntity } from '../entities/index.js';
-import { ConflictError, DomainError, insertOrConflict, NotFoundError } from '../errors.js';
+import { boundedExtra, ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
@@ -59,11 +59,12 @@ export class ResourceService {
     return this.ds.getRepository(ProjectEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
   }
 
-  async createDomain(d: { id?: string; name: string; description?: string | null; enabled?: boolean }): Promise<DomainEntity> {
+  async createDomain(d: { id?: string; name: string; description?: string | null; enabled?: boolean; tags?: string[]; extra?: Record<string, unknown> }): Promise<DomainEntity> {
     const repo = this.ds.getRepository(DomainEntity);
     const conflict = () => new ConflictError('domain', `Duplicate entry found with name ${d.name}`);
     if (await repo.findOneBy({ name: d.name })) throw conflict();
-    const e = repo.create({ id: d.id ?? newId(), name: d.name, description: d.description ?? null, enabled: d.enabled ?? true, tags: [], extra: {} });
+    if (d.id && (await repo.findOneBy({ id: d.id }))) throw new ConflictError('domain', `Duplicate entry found with ID ${d.id}`);
+    const e = repo.create({ id: d.id ?? newId(), name: d.name, description: d.description ?? null, enabled: d.enabled ?? true, tags: d.tags ?? [], extra: boundedExtra(d.extra ?? {}) });
     return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
 
@@ -74,7 +75,7 @@ export class ResourceService {
     if (await repo.findOneBy({ domainId: p.domainId, name: p.name })) throw conflict();
     const e = repo.create({
       id: p.id ?? newId(), name: p.name, domainId: p.domainId, parentId: p.parentId ?? p.domainId, isDomain: false,
-      description: p.description ?? '', enabled: p.enabled ?? true, tags: p.tags ?? [], extra: p.extra ?? {},
+      description: p.description ?? '', enabled: p.enabled ?? true, tags: p.tags ?? [], extra: boundedExtra(p.extra ?? {}),
     });
     return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
@@ -115,7 +116,7 @@ export class ResourceService {
   }
 
   /** Changes a project; disabling it revokes its tokens (same transaction). */
-  async updateProject(id: string, patch: { name?: string; description?: string | null; enabled?: boolean; tags?: string[] }): Promise<ProjectEntity> {
+  async updateProject(id: string, patch: { name?: string; description?: string | null; enabled?: boolean; tags?: string[]; extra?: Record<string, unknown> }): Promise<ProjectEntity> {
     return this.ds.transaction(async (tx) => {
       const p = await tx.findOneBy(ProjectEntity, { id });
       if (!p) throw new NotFoundError('project', id);
@@ -123,7 +124,8 @@ export class ResourceService {
         throw new ConflictError('project', `it is not permitted to have two projects with either the same name or same id in the same domain: ${patch.name}`);
       }
       const next = { ...p, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as ProjectEntity;
-      await tx.update(ProjectEntity, { id }, { name: next.name, description: next.description, enabled: next.enabled, tags: next.tags as never });
+      next.extra = boundedExtra(patch.extra ? { ...(p.extra ?? {}), ...patch.extra } : p.extra);
+      await tx.update(ProjectEntity, { id }, { name: next.name, description: next.description, enabled: next.enabled, tags: next.tags as never, extra: next.extra as never });
       if (p.enabled && !next.enabled) await this.revocations.revoke({ projectId: id }, tx);
       return next;
     });
