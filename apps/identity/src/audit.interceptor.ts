@@ -11,6 +11,13 @@ const TYPES: Record<string, string> = {
   services: 'service', endpoints: 'endpoint', regions: 'region', 'OS-EC2': 'credential', tokens: 'token',
 };
 
+/** Routes whose action or target is not what the method and last path segment say. */
+const SPECIAL: Array<[RegExp, string, string?]> = [
+  [/^\/v3\/users\/:id\/password$/, 'user', 'updated'],
+  [/^\/v3\/groups\/:id\/users\/:userId$/, 'group', 'updated'],
+  [/\/implies\/:implied$/, 'role_inference'],
+];
+
 /**
  * Records every change made through the Keystone API and every authentication attempt, with
  * its outcome, as a CADF event (AuditService). Reads are not audited. Never sees a secret: the
@@ -33,12 +40,13 @@ export class AuditInterceptor implements NestInterceptor {
       const member = body && typeof body === 'object' ? (Object.values(body)[0] as { id?: string; user?: { id?: string } } | undefined) : undefined;
       const segments = route.split('/').filter((s) => s && !s.startsWith(':'));
       const grant = /\/roles\/:role$/.test(route) && req.method !== 'POST';
-      const type = authenticate || signed ? 'token' : grant ? 'role_assignment' : TYPES[segments.at(-1)!] ?? TYPES[segments[1]!] ?? segments.at(-1) ?? 'unknown';
+      const special = SPECIAL.find(([re]) => re.test(route));
+      const type = authenticate || signed ? 'token' : grant ? 'role_assignment' : special?.[1] ?? TYPES[segments.at(-1)!] ?? TYPES[segments[1]!] ?? segments.at(-1) ?? 'unknown';
       void this.audit.record({
-        action: authenticate || signed ? 'authenticate' : `${action}.${type}`,
+        action: authenticate || signed ? 'authenticate' : special ? `${special[2] ?? action}.${type}` : `${action}.${type}`,
         outcome,
         targetType: type,
-        targetId: grant ? `${params.role}:${params.actor}:${params.target ?? 'system'}` : params.id ?? params.access ?? member?.id ?? null,
+        targetId: grant ? `${params.role}:${params.actor}:${params.target ?? 'system'}` : params.prior ? `${params.prior}:${params.implied}` : params.id ?? params.access ?? member?.id ?? null,
         initiator: {
           userId: p?.userId ?? (authenticate && outcome === 'success' ? member?.user?.id : null) ?? null,
           projectId: p ? policy.projectId(p) ?? null : null,
