@@ -5,11 +5,12 @@ import type { LintelConfig } from '@lintel/config';
 import { PASSWORD_HASHER_PROVIDER } from '@lintel/auth';
 import { DomainModule } from '@lintel/domain';
 import { createLintelApp } from '@lintel/platform';
+import { AuditHook } from './audit.hook.js';
 import { IdentityModule } from './identity.module.js';
 
 /** The Keystone v3 app, served at `/v3` and, identically, at `/identity/v3`. */
-export function createIdentityApp(config: LintelConfig, logger: Pino, dataSource?: DataSource): Promise<NestFastifyApplication> {
-  return createLintelApp({
+export async function createIdentityApp(config: LintelConfig, logger: Pino, dataSource?: DataSource): Promise<NestFastifyApplication> {
+  const app = await createLintelApp({
     config,
     logger,
     dialect: 'keystone',
@@ -17,4 +18,6 @@ export function createIdentityApp(config: LintelConfig, logger: Pino, dataSource
     imports: [DomainModule.forRoot({ hasher: PASSWORD_HASHER_PROVIDER, dataSource })],
     stripPrefixes: ['/identity'],
   });
+  app.get(AuditHook).register(app.getHttpAdapter().getInstance());
+  return app;
 }

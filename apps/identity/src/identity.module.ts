@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthModule, XAuthTokenGuard } from '@lintel/auth';
 import { AuditController } from './audit.controller.js';
-import { AuditInterceptor } from './audit.interceptor.js';
+import { AuditHook } from './audit.hook.js';
 import { TokensController } from './auth/tokens.controller.js';
 import { CatalogAdminModule } from './catalog/catalog-admin.module.js';
 import { CredentialsController } from './credentials/credentials.controller.js';
@@ -26,7 +26,7 @@ import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    AuditHook,
   ],
 })
 export class IdentityModule {}

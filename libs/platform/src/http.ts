@@ -34,6 +34,7 @@ export function createAdapter(o: AdapterOptions): FastifyAdapter {
     rewriteUrl: (req: { url?: string }) => normalisePath(req.url ?? '/', o.stripPrefixes ?? []),
   });
   const app = adapter.getInstance();
+  const seriesByKey = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-openstack-request-id', req.id);
     // Keystone sets Vary on every response, errors included: caches must key on the caller's token.
@@ -52,9 +53,17 @@ export function createAdapter(o: AdapterOptions): FastifyAdapter {
     done(null, payload);
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const labels = { app: o.dialect, method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) };
-    httpRequests.inc(labels);
-    httpDuration.observe(labels, reply.elapsedTime / 1000);
+    const route = req.routeOptions?.url ?? 'unmatched';
+    const key = `${req.method} ${route} ${reply.statusCode}`;
+    let series = seriesByKey.get(key);
+    if (!series) {
+      // Label children are looked up once per method, route and status, not hashed per request.
+      const labels = { app: o.dialect, method: req.method, route, status: String(reply.statusCode) };
+      series = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
+      seriesByKey.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(reply.elapsedTime / 1000);
     const line = { request_id: req.id, dialect: o.dialect, method: req.method, route: req.routeOptions?.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) o.logger.error(line, 'request failed');
     else o.logger.info(line, 'request');
