@@ -4,3 +4,4 @@ export * from './nest-app.js';
 export * from './run-main.js';
 export * from './wire.js';
 export * from './metrics.js';
+export * from './raw-body.js';
