@@ -9,11 +9,11 @@ export const skipWithoutOpenstack = skipUnless(OPENSTACK, MISSING);
 const CLI_TIMEOUT_MS = 60_000;
 
 /** The environment of the CLI: this process's minus OS_* and proxies, plus Keystone v3 variables. */
-export function openstackEnv(authUrl: string, as: { user?: string; password?: string; project?: string; userDomain?: string; projectDomain?: string } = {}): NodeJS.ProcessEnv {
+export function openstackEnv(authUrl: string | undefined, as: { user?: string; password?: string; project?: string; userDomain?: string; projectDomain?: string } = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^OS_|_proxy$/i.test(k)) env[k] = v;
+  if (authUrl) env.OS_AUTH_URL = authUrl;
   return Object.assign(env, {
-    OS_AUTH_URL: authUrl,
     OS_USERNAME: as.user ?? 'admin',
     OS_PASSWORD: as.password ?? ADMIN_PASSWORD,
     OS_PROJECT_NAME: as.project ?? 'admin',

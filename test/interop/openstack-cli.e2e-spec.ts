@@ -1,66 +1,19 @@
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
-import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
-import { onPath, redact, skipUnless } from '../helpers/commands.js';
+import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { openstackEnv, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 /**
  * The real python-openstackclient (Debian's python3-openstackclient) against Lintel, as in the
  * Keystone transcripts 50 (`token issue -f json`) and 54 (`catalog list -f json`).
  */
 
-const CLI_TIMEOUT_MS = 60_000;
-
-
-const OPENSTACK = onPath('openstack');
-const MISSING = 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
-const skip = skipUnless(OPENSTACK, MISSING);
-
-
-/** The process environment minus any OS_* and proxy settings, plus the Keystone v3 variables. */
-function cliEnv(authUrl: string | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^OS_|_proxy$/i.test(k)) env[k] = v;
-  Object.assign(env, {
-    OS_USERNAME: 'admin',
-    OS_PASSWORD: ADMIN_PASSWORD,
-    OS_PROJECT_NAME: 'admin',
-    OS_USER_DOMAIN_NAME: 'Default',
-    OS_PROJECT_DOMAIN_NAME: 'Default',
-    OS_IDENTITY_API_VERSION: '3',
-    NO_PROXY: '127.0.0.1,localhost',
-    no_proxy: '127.0.0.1,localhost',
-  });
-  if (authUrl) env.OS_AUTH_URL = authUrl;
-  return env;
-}
-
-/** Runs `openstack <args>` and parses its JSON output; failures report exit status and stderr only. */
-function openstack(args: string[], env: NodeJS.ProcessEnv): Promise<any> {
-  return openstackText(args, env).then((stdout) => {
-    try {
-      return JSON.parse(stdout);
-    } catch {
-      throw new Error(`openstack ${args.join(' ')}: output is not JSON: ${redact(stdout).slice(0, 500)}`);
-    }
-  });
-}
-
-/** Runs `openstack <args>` and returns what it printed. */
-function openstackText(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (!OPENSTACK) return reject(new Error(`${MISSING}; it is required when CI=true`));
-    execFile(OPENSTACK, args, { env, timeout: CLI_TIMEOUT_MS, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        const why = err.killed ? `killed after ${CLI_TIMEOUT_MS} ms` : `exit status ${err.code}`;
-        return reject(new Error(`openstack ${args.join(' ')}: ${why}\nstderr: ${redact(stderr.trim()).slice(-2000)}`));
-      }
-      resolve(stdout);
-    });
-  });
-}
+const skip = skipWithoutOpenstack;
+const cliEnv = (authUrl: string | undefined) => openstackEnv(authUrl);
+/** `args` carry their own `-f json`. */
+const openstack = async (args: string[], env: NodeJS.ProcessEnv) => JSON.parse(await openstackText(args, env));
 
 function assertTokenIssue(t: any, h: Harness, what: string): void {
   assert.equal(typeof t, 'object', `${what}: not a JSON object`);
