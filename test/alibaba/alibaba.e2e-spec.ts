@@ -12,7 +12,7 @@ import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helper
 import { startIdentity, type Harness } from '../helpers/lintel.js';
 import { createLogger } from '@lintel/platform';
 import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
-import { ec2tokens } from '../edgio/ec2tokens.js';
+import { ec2tokens } from '../helpers/ec2tokens.js';
 
 const PW = 'alibaba-password-1';
 const VERSION = '2019-08-15';

@@ -6,7 +6,7 @@ import { AssignmentService, CredentialService, DEFAULT_DOMAIN_ID, EdgioSessionEn
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
-import { ec2tokens } from './ec2tokens.js';
+import { ec2tokens } from '../helpers/ec2tokens.js';
 
 const PW = 'edgio-password-1';
 const HEX36 = /^[0-9a-f]{36}$/;

@@ -8,7 +8,7 @@ import { OutscaleSettings } from '../../apps/multicloud/src/outscale/outscale-se
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
-import { ec2tokens } from '../edgio/ec2tokens.js';
+import { ec2tokens } from '../helpers/ec2tokens.js';
 
 const PW = 'outscale-password-1';
 const REGION = 'eu-west-2';

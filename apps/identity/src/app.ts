@@ -6,9 +6,10 @@ import { PASSWORD_HASHER_PROVIDER } from '@lintel/auth';
 import { DomainModule } from '@lintel/domain';
 import { createLintelApp } from '@lintel/platform';
 import { AuditHook } from './audit.hook.js';
+import { serveConsole } from './console/console-static.js';
 import { IdentityModule } from './identity.module.js';
 
-/** The Keystone v3 app, served at `/v3` and, identically, at `/identity/v3`. */
+/** The Keystone v3 app, served at `/v3` and, identically, at `/identity/v3`; the console at `/console/`. */
 export async function createIdentityApp(config: LintelConfig, logger: Pino, dataSource?: DataSource): Promise<NestFastifyApplication> {
   const app = await createLintelApp({
     config,
@@ -19,5 +20,6 @@ export async function createIdentityApp(config: LintelConfig, logger: Pino, data
     stripPrefixes: ['/identity'],
   });
   app.get(AuditHook).register(app.getHttpAdapter().getInstance());
+  if (config.console) serveConsole(app, logger);
   return app;
 }

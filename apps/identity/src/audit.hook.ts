@@ -7,7 +7,7 @@ const ACTIONS: Record<string, string> = { POST: 'created', PUT: 'created', PATCH
 /** Collection segment → Keystone resource type of the CADF target. */
 const TYPES: Record<string, string> = {
   users: 'user', projects: 'project', domains: 'domain', groups: 'group', roles: 'role', credentials: 'credential',
-  services: 'service', endpoints: 'endpoint', regions: 'region', 'OS-EC2': 'credential', tokens: 'token',
+  services: 'service', endpoints: 'endpoint', regions: 'region', 'OS-EC2': 'credential', access_keys: 'credential', tokens: 'token',
 };
 
 /** Routes whose action or target is not what the method and last path segment say. */

@@ -5,6 +5,7 @@ import { AuditController } from './audit.controller.js';
 import { AuditHook } from './audit.hook.js';
 import { TokensController } from './auth/tokens.controller.js';
 import { CatalogAdminModule } from './catalog/catalog-admin.module.js';
+import { AccessKeysController } from './console/access-keys.controller.js';
 import { CredentialsController } from './credentials/credentials.controller.js';
 import { Ec2TokensController } from './credentials/ec2-tokens.controller.js';
 import { OsEc2Controller } from './credentials/os-ec2.controller.js';
@@ -22,7 +23,7 @@ import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 @Module({
   imports: [AuthModule, CatalogAdminModule],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
-    RolesController, GroupsController, GrantsController, RoleAssignmentsController, AuditController],
+    RolesController, GroupsController, GrantsController, RoleAssignmentsController, AuditController, AccessKeysController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },

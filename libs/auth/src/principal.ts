@@ -30,4 +30,13 @@ export const policy = {
   hasRole: (p: Principal, role: string): boolean => p.roles.includes(role),
   projectId: (p: Principal): string | undefined => (p.scope && 'project' in p.scope ? p.scope.project : undefined),
   isEc2Derived: (p: Principal): boolean => p.claims.methods.includes('ec2credential'),
+  /** The token acts on this project's access keys: scoped to it, or a system-scoped admin's. */
+  actsOnProject: (p: Principal, projectId: string): boolean =>
+    policy.projectId(p) === projectId || (policy.isSystemScoped(p) && policy.isAdmin(p)),
+  /**
+   * SODA's rule for the access keys of a project the token acts on (multicloud-aksks.md): an admin
+   * there manages everyone's, a member their own, a reader may only read their own.
+   */
+  mayManageKeysOf: (p: Principal, ownerId: string, need: 'read' | 'write'): boolean =>
+    policy.hasRole(p, 'admin') || (p.userId === ownerId && policy.hasRole(p, need === 'write' ? 'member' : 'reader')),
 };

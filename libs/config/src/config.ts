@@ -27,6 +27,8 @@ export interface LintelConfig {
   readonly publicUrl: string | undefined;
   /** Believe `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy that sets them). */
   readonly trustForwarded: boolean;
+  /** Serve the browser console at /console/ of the identity port. */
+  readonly console: boolean;
   /** Public base URL of the multicloud app, for the service catalog. */
   readonly multicloudPublicUrl: string;
   readonly token: {
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     adminProject: { name: e.LINTEL_ADMIN_PROJECT_NAME ?? 'admin', domainName: e.LINTEL_ADMIN_PROJECT_DOMAIN_NAME ?? 'Default' },
     publicUrl: e.LINTEL_PUBLIC_URL,
     trustForwarded: e.LINTEL_TRUST_FORWARDED === 'true' || e.LINTEL_TRUST_FORWARDED === '1',
+    console: e.LINTEL_CONSOLE !== 'false' && e.LINTEL_CONSOLE !== '0',
     multicloudPublicUrl: e.LINTEL_MULTICLOUD_PUBLIC_URL ?? `http://${reachable(e.LINTEL_BIND ?? '127.0.0.1')}:${e.LINTEL_MULTICLOUD_PORT ?? 8089}`,
     token: {
       expiration: e.LINTEL_TOKEN_EXPIRATION ?? 3600,

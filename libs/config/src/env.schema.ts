@@ -26,6 +26,7 @@ export class EnvSchema {
   @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s]+[^/]$/, { message: 'must be an absolute http(s) URL without a trailing slash' })
   LINTEL_MULTICLOUD_PUBLIC_URL?: string;
   @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_TRUST_FORWARDED?: string;
+  @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_CONSOLE?: string;
 
   @IsOptional() @int() @IsInt() @Min(60) @Max(31 * 24 * 3600) LINTEL_TOKEN_EXPIRATION?: number;
   @IsOptional() @int() @IsInt() @Min(0) @Max(31 * 24 * 3600) LINTEL_TOKEN_ALLOW_EXPIRED_WINDOW?: number;

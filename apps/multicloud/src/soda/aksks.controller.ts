@@ -90,7 +90,7 @@ export class AksksController {
   /** The token must be scoped to the path's project, or be a system-scoped admin token. */
   private callerOn(req: Req_, tenantId: string): Principal {
     const p = req.principal;
-    if (policy.projectId(p) === tenantId || (policy.isSystemScoped(p) && policy.isAdmin(p))) return p;
+    if (policy.actsOnProject(p, tenantId)) return p;
     throw forbidden();
   }
 
@@ -99,11 +99,8 @@ export class AksksController {
    * own, readers may only read their own.
    */
   private async authorise(caller: Principal, tenantId: string, userId: string, need: 'read' | 'write'): Promise<void> {
-    // The token is already known to be scoped to this project (or a system admin's): an admin
-    // role there manages everyone's keys in it.
-    const admin = policy.hasRole(caller, 'admin');
-    if (!admin && caller.userId !== userId) throw forbidden();
-    if (!admin && !policy.hasRole(caller, need === 'write' ? 'member' : 'reader')) throw forbidden();
+    // The token is already known to act on this project (callerOn).
+    if (!policy.mayManageKeysOf(caller, userId, need)) throw forbidden();
     const user = await this.identity.getUser(userId);
     if (!user || !(await this.assignments.effectiveRoles(userId, { project: tenantId })).length) {
       throw new SodaError(404, `user ${userId} not found`);

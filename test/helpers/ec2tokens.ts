@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { call, type Res } from '../helpers/keystone.js';
+import { call, type Res } from './keystone.js';
 
 /** Signs an EC2 API call with the AWS SDK's own SigV4 signer and asks Keystone's ec2tokens about it. */
 export async function ec2tokens(base: string, adminToken: string, access: string, secret: string): Promise<Res> {
