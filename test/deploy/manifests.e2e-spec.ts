@@ -344,7 +344,8 @@ describe('deploy/Dockerfile and .dockerignore', () => {
     assert.ok(instr(deps, 'RUN').some((l) => /\bnpm ci --omit=dev\b/.test(l)), `stage ${from} runs npm ci --omit=dev`);
     assert.ok(!instr(deps, 'COPY').some((l) => /\b(apps|libs|dist)\b/.test(l)), 'the deps stage sees no sources');
     const targets = copies.map((l) => l.split(/\s+/).at(-1)!);
-    assert.deepEqual(targets.sort(), ['./', './dist/apps', './dist/libs', './node_modules'].sort());
+    // dist/console: the browser console's built files, served by the identity app.
+    assert.deepEqual(targets.sort(), ['./', './dist/apps', './dist/console', './dist/libs', './node_modules'].sort());
     assert.ok(copies.some((l) => /^COPY package\.json \.\/$/.test(l)));
   });
 

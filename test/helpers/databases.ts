@@ -24,12 +24,15 @@ export interface DatabaseKind {
  * suite is mandatory: a missing URL fails the run instead of skipping silently.
  */
 export function databaseKinds(): DatabaseKind[] {
-  const kinds: DatabaseKind[] = [{ kind: 'sqlite', create: createSqlite }];
+  const kinds: DatabaseKind[] = [sqliteKind()];
   const mysqlUrl = process.env.LINTEL_TEST_MYSQL_URL;
   if (mysqlUrl) kinds.push({ kind: 'mariadb', create: () => createMariaDb(mysqlUrl) });
   else if (process.env.CI === 'true') throw new Error('CI=true but LINTEL_TEST_MYSQL_URL is not set: the MariaDB suite must run in CI');
   return kinds;
 }
+
+/** The embedded database only, for suites about something other than storage (the browser console). */
+export const sqliteKind = (): DatabaseKind => ({ kind: 'sqlite', create: createSqlite });
 
 async function createSqlite(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'lintel-test-'));

@@ -106,7 +106,7 @@ export function KeysPage(props: { session: Session; onChangeProject: () => void;
             <tbody>
               {keys.map((k) => (
                 <tr key={k.id} data-access={k.access}>
-                  <th scope="row" data-label="Access key ID" class="mono">{k.access}</th>
+                  <th scope="row" data-label="Access key ID"><span class="mono">{k.access}</span></th>
                   {admin && <td data-label="Owner">{k.user_name ?? k.user_id}{k.user_id === s.user.id ? ' (you)' : ''}</td>}
                   <td data-label="Issued by">{DIALECTS[k.issuer] ?? k.issuer}</td>
                   <td data-label="State"><span class={`badge ${k.state === 'inactive' || isExpired(k) ? 'off' : 'on'}`}>{stateLabel(k)}</span></td>
