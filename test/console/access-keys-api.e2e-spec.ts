@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AssignmentService, CredentialEntity, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
+import { CredentialEntity, IdentityService } from '@lintel/domain';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { addPersonas, addProjects } from '../helpers/personas.js';
 
 const PW = 'console-password-1';
 const LIMIT = 4;
@@ -28,18 +29,10 @@ for (const kind of databaseKinds()) {
     before(async () => {
       db = await kind.create();
       h = await startIdentity(db, { LINTEL_CREDENTIAL_USER_LIMIT: String(LIMIT), LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '5' });
-      const resources = h.get(ResourceService);
-      const identity = h.get(IdentityService);
-      const assignments = h.get(AssignmentService);
-      p = (await resources.createProject({ name: 'console-p', domainId: DEFAULT_DOMAIN_ID })).id;
-      q = (await resources.createProject({ name: 'console-q', domainId: DEFAULT_DOMAIN_ID })).id;
-      const role = async (name: string) => (await assignments.findGlobalRole(name))!.id;
-      for (const [name, roleName, project] of [['padmin', 'admin', p], ['alice', 'member', p], ['bob', 'member', p], ['rita', 'reader', p], ['olga', 'member', q]] as const) {
-        const u = await identity.createUser({ name, domainId: DEFAULT_DOMAIN_ID, password: PW });
-        users[name] = u.id;
-        await assignments.grant({ type: 'UserProject', actorId: u.id, targetId: project, roleId: await role(roleName) });
-        tokens[name] = (await issue(h.url, passwordAuth({ name }, PW, { project: { id: project } }))).id;
-      }
+      [p, q] = await addProjects(h, 'console-p', 'console-q');
+      const made = await addPersonas(h, [['padmin', 'admin', p], ['alice', 'member', p], ['bob', 'member', p], ['rita', 'reader', p], ['olga', 'member', q]], PW, { tokens: true });
+      Object.assign(users, made.users);
+      Object.assign(tokens, made.tokens);
       admin = (await issue(h.url, adminProjectAuth())).id;
     });
 
@@ -146,9 +139,7 @@ for (const kind of databaseKinds()) {
     });
 
     test('the per-user limit is a 403 in plain words, and nothing is written past it', async () => {
-      const r = await h.get(IdentityService).createUser({ name: 'lim', domainId: DEFAULT_DOMAIN_ID, password: PW });
-      await h.get(AssignmentService).grant({ type: 'UserProject', actorId: r.id, targetId: p, roleId: (await h.get(AssignmentService).findGlobalRole('member'))!.id });
-      tokens.lim = (await issue(h.url, passwordAuth({ name: 'lim' }, PW, { project: { id: p } }))).id;
+      Object.assign(tokens, (await addPersonas(h, [['lim', 'member', p]], PW, { tokens: true })).tokens);
       const answers = await Promise.all(Array.from({ length: LIMIT + 3 }, () => create('lim')));
       assert.equal(answers.filter((a) => a.status === 201).length, LIMIT);
       for (const a of answers.filter((x) => x.status !== 201)) {

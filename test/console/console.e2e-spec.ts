@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
 import { sqliteKind, type TestDatabase } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
-import { adminProjectAuth, call, issue, keystoneError } from '../helpers/keystone.js';
+import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { addPersonas, addProjects } from '../helpers/personas.js';
 
 // page.evaluate callbacks run in the browser; this Node build has no DOM types.
 declare const document: any, navigator: any;
@@ -36,16 +36,9 @@ describe('browser console (Chromium)', { skip: missing ? `${CHROMIUM} not instal
     mkdirSync(SCREENSHOTS, { recursive: true });
     db = await sqliteKind().create();
     h = await startIdentity(db, { LINTEL_CREDENTIAL_USER_LIMIT: String(LIMIT) });
-    const resources = h.get(ResourceService);
-    const identity = h.get(IdentityService);
-    const assignments = h.get(AssignmentService);
-    p = (await resources.createProject({ name: 'analytics', domainId: DEFAULT_DOMAIN_ID })).id;
-    const q = (await resources.createProject({ name: 'billing', domainId: DEFAULT_DOMAIN_ID })).id;
-    const role = async (name: string) => (await assignments.findGlobalRole(name))!.id;
-    for (const [name, roleName, projects] of [['alice', 'member', [p, q]], ['bob', 'member', [p]], ['carol', 'admin', [p]]] as const) {
-      users[name] = (await identity.createUser({ name, domainId: DEFAULT_DOMAIN_ID, password: PW })).id;
-      for (const project of projects) await assignments.grant({ type: 'UserProject', actorId: users[name]!, targetId: project, roleId: await role(roleName) });
-    }
+    let q: string;
+    [p, q] = await addProjects(h, 'analytics', 'billing');
+    Object.assign(users, (await addPersonas(h, [['alice', 'member', [p, q]], ['bob', 'member', p], ['carol', 'admin', p]], PW)).users);
     admin = (await issue(h.url, adminProjectAuth())).id;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -195,7 +188,7 @@ describe('browser console (Chromium)', { skip: missing ? `${CHROMIUM} not instal
 
   test('an admin sees everyone\'s keys in the project and manages another user\'s; the limit is said in plain words', async () => {
     // bob has two keys from other dialects' APIs already (SODA's), alice none.
-    const bobToken = (await issue(h.url, { auth: { identity: { methods: ['password'], password: { user: { name: 'bob', domain: { id: 'default' }, password: PW } } }, scope: { project: { id: p } } } })).id;
+    const bobToken = (await issue(h.url, passwordAuth({ name: 'bob' }, PW, { project: { id: p } }))).id;
     for (let i = 0; i < 2; i++) {
       assert.equal((await call(h.multicloudUrl, 'POST', `/v1/${p}/aksks`, { token: bobToken, body: {} })).status, 200);
     }

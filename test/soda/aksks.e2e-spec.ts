@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
+import { DEFAULT_DOMAIN_ID, IdentityService } from '@lintel/domain';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { adminSystemAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { addPersonas, addProjects } from '../helpers/personas.js';
 
 const PW = 'persona-password-1';
 
@@ -31,19 +32,11 @@ for (const kind of databaseKinds()) {
       db = await kind.create();
       h = await startIdentity(db);
       mc = h.multicloudUrl;
-      const resources = h.get(ResourceService);
-      const identity = h.get(IdentityService);
-      const assignments = h.get(AssignmentService);
-      p = (await resources.createProject({ name: 'soda-p', domainId: DEFAULT_DOMAIN_ID })).id;
-      q = (await resources.createProject({ name: 'soda-q', domainId: DEFAULT_DOMAIN_ID })).id;
-      const role = async (name: string) => (await assignments.findGlobalRole(name))!.id;
-      for (const [name, roleName, project] of [['padmin', 'admin', p], ['member', 'member', p], ['member2', 'member', p], ['reader', 'reader', p], ['outsider', 'member', q]] as const) {
-        const u = await identity.createUser({ name, domainId: DEFAULT_DOMAIN_ID, password: PW });
-        users[name] = u.id;
-        await assignments.grant({ type: 'UserProject', actorId: u.id, targetId: project, roleId: await role(roleName) });
-        tokens[name] = (await issue(h.url, passwordAuth({ name }, PW, { project: { id: project } }))).id;
-      }
-      users.lonely = (await identity.createUser({ name: 'lonely', domainId: DEFAULT_DOMAIN_ID, password: PW })).id;
+      [p, q] = await addProjects(h, 'soda-p', 'soda-q');
+      const made = await addPersonas(h, [['padmin', 'admin', p], ['member', 'member', p], ['member2', 'member', p], ['reader', 'reader', p], ['outsider', 'member', q]], PW, { tokens: true });
+      Object.assign(users, made.users);
+      Object.assign(tokens, made.tokens);
+      users.lonely = (await h.get(IdentityService).createUser({ name: 'lonely', domainId: DEFAULT_DOMAIN_ID, password: PW })).id;
       tokens.sysadmin = (await issue(h.url, adminSystemAuth())).id;
       tokens.unscoped = (await issue(h.url, passwordAuth({ name: 'member' }, PW, 'unscoped'))).id;
     });

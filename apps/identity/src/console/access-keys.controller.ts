@@ -73,7 +73,7 @@ export class AccessKeysController {
     const userId = b.str('user_id', { max: 64 }) ?? caller.userId;
     const expiresAt = this.expiry(b.str('expires_at', { max: 64, nullable: true }));
     if (!policy.mayManageKeysOf(caller, userId, 'write')) throw new ForbiddenError('identity:create_access_key');
-    await this.confirmPassword(caller, req);
+    await this.confirmPassword(caller, password, req.ip);
     await this.requireMember(userId, projectId);
     for (let attempt = 0; ; attempt++) {
       const access = randomAlphanumeric(ACCESS_LENGTH).toUpperCase();
@@ -143,9 +143,8 @@ export class AccessKeysController {
   }
 
   /** The caller's password, checked like a login: rate limited, counted towards lockout. */
-  private async confirmPassword(caller: Principal, req: FastifyRequest): Promise<void> {
-    this.rateLimiter.attempt(req.ip, caller.userId);
-    const password = (req.body as { password: string }).password;
+  private async confirmPassword(caller: Principal, password: string, source: string): Promise<void> {
+    this.rateLimiter.attempt(source, caller.userId);
     const user = await this.identity.getUser(caller.userId);
     const outcome = await this.identity.checkPassword(user && user.enabled ? user : null, password, this.cfg.lockout);
     if (outcome === 'locked') throw new UnauthenticatedError(`access key password confirmation for ${caller.userId}: locked`, 'The account is temporarily locked after too many failed attempts.');
