@@ -69,7 +69,7 @@ export function KeysPage(props: { session: Session; onChangeProject: () => void;
         <span class="brand">Lintel</span>
         <span class="who">
           <span>{s.user.name}</span>
-          <span class="muted"> · {s.project?.name}{admin ? ' · admin' : ''}</span>
+          <span class="muted"> · project {s.project?.name}{admin ? ' (admin)' : ''}</span>
         </span>
         <nav aria-label="Session">
           <button type="button" class="link" onClick={props.onChangeProject}>Change project</button>
