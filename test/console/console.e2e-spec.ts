@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CredentialEntity } from '@lintel/domain';
 import { sqliteKind, type TestDatabase } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
@@ -241,6 +244,40 @@ describe('browser console (Chromium)', { skip: missing ? `${CHROMIUM} not instal
       .filter((el: any) => !el.innerText?.trim() && !el.getAttribute('aria-label') && !el.labels?.length).length);
     assert.equal(unlabelled, 0);
     await shot(page, 'key-list-360px.png');
+    await context.close();
+  });
+
+  test('another site cannot act for a signed-in user: no cookie to ride, no CORS grant to read', async () => {
+    const { context, page } = await open();
+    await signIn(page, 'carol');
+    const count = () => h.ds.getRepository(CredentialEntity).count();
+    const before = await count();
+    const target = `${h.url}/v3/OS-LINTEL/projects/${p}/access_keys`;
+    // A hostile page on another origin, open in the same browser while carol is signed in.
+    const evil = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end(`<!doctype html><title>evil</title>
+        <form id="f" method="POST" action="${target}" enctype="text/plain"><input name='{"access_key":{},"password":"x","pad":"' value='"}'></form>
+        <script>
+          fetch(${JSON.stringify(target)}, { credentials: 'include' })
+            .then((r) => console.log('read ' + r.status), () => console.log('blocked'))
+            .finally(() => document.getElementById('f').submit());
+        </script>`);
+    });
+    await new Promise<void>((done) => evil.listen(0, '127.0.0.1', done));
+    try {
+      const other = await context.newPage();
+      const said: string[] = [];
+      other.on('console', (m) => said.push(m.text()));
+      const answer = other.waitForResponse((r) => r.url() === target && r.request().method() === 'POST');
+      await other.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+      assert.ok([400, 401, 415].includes((await answer).status()), 'the forged form post carries no token and no JSON: refused');
+      assert.ok(said.includes('blocked'), `the cross-origin read is blocked by the browser (${said.join('; ')})`);
+      assert.equal(await count(), before, 'nothing created');
+      await other.close();
+    } finally {
+      evil.close();
+    }
     await context.close();
   });
 
