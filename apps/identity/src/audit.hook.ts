@@ -47,12 +47,14 @@ export class AuditHook {
     const signed = route === '/v3/ec2tokens' || route === '/v3/s3tokens';
     const p = req.principal;
     const params = (req.params ?? {}) as Record<string, string>;
-    const member = outcome === 'success' && req.auditBody ? firstMember(req.auditBody) : undefined;
+    // A token body names no id of its own and a signed exchange's initiator is its caller: the
+    // (large, catalog-bearing) ec2tokens/s3tokens answers are not parsed again.
+    const member = outcome === 'success' && req.auditBody && !signed ? firstMember(req.auditBody) : undefined;
     const segments = route.split('/').filter((s) => s && !s.startsWith(':'));
     const grant = /\/roles\/:role$/.test(route) && req.method !== 'POST';
     const special = SPECIAL.find(([re]) => re.test(route));
     const type = authenticate || signed ? 'token' : grant ? 'role_assignment' : special?.[1] ?? TYPES[segments.at(-1)!] ?? TYPES[segments[1]!] ?? segments.at(-1) ?? 'unknown';
-    void this.audit.record({
+    this.audit.record({
       action: authenticate || signed ? 'authenticate' : special ? `${special[2] ?? action}.${type}` : `${action}.${type}`,
       outcome,
       targetType: type,
