@@ -71,7 +71,7 @@ for (const kind of databaseKinds()) {
       }
       assert.equal(auditQueueStats.pending, pending);
       const columns = inserts[0]! / 250;
-      assert.deepEqual(inserts, [250 * columns, 250 * columns, 101 * columns], 'three INSERTs of up to 250 rows');
+      assert.deepEqual(inserts, [250, 250, 50, 50, 1].map((n) => n * columns), 'INSERTs of 250, 50, 10 or 1 rows');
       const ids = await stored();
       assert.deepEqual(ids.slice(0, 600), Array.from({ length: 600 }, (_, i) => `target-${i}`));
       assert.equal(ids[600], 'x'.repeat(255));
@@ -79,11 +79,11 @@ for (const kind of databaseKinds()) {
       assert.equal(last!.target.id, 'x'.repeat(400));
     });
 
-    test('a failing database is retried: nothing lost once it answers again', async () => {
+    test('a database that does not answer is retried: nothing lost once it answers again', async () => {
       const audit = new AuditService(ds);
       await ds.getRepository(AuditEventEntity).clear();
       const { dropped, failedWrites } = auditQueueStats;
-      const restore = failQueries(ds, (sql) => sql.startsWith('INSERT'));
+      const restore = failQueries(ds, () => true);
       try {
         for (let i = 0; i < 3; i++) audit.record(event(i));
         await audit.flush();
@@ -98,7 +98,7 @@ for (const kind of databaseKinds()) {
       assert.equal(auditQueueStats.dropped, dropped);
     });
 
-    test('a row the database refuses is dropped alone, counted; a database that keeps failing drops the batch in the end', async () => {
+    test('a row the database refuses (while it answers) is dropped alone, counted; a database that keeps failing drops the batch in the end', async () => {
       const audit = new AuditService(ds);
       await ds.getRepository(AuditEventEntity).clear();
       const { dropped } = auditQueueStats;
@@ -113,7 +113,7 @@ for (const kind of databaseKinds()) {
       } finally {
         restore();
       }
-      restore = failQueries(ds, (sql) => sql.startsWith('INSERT'));
+      restore = failQueries(ds, () => true);
       try {
         audit.record(event(3));
         for (let i = 0; i < 8; i++) await audit.flush();

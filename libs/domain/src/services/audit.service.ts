@@ -34,6 +34,12 @@ type AuditRow = Omit<AuditEventEntity, 'id'>;
 const FLUSH_MS = 200;
 /** ...or as soon as this many are queued; also the most rows one INSERT carries. */
 const BATCH_ROWS = 250;
+/**
+ * Row counts of the INSERTs a batch is cut into. SQLite prepares (and TypeORM caches) a statement
+ * per distinct SQL text: a few fixed shapes are prepared once, where one INSERT per arbitrary
+ * remainder was prepared anew at nearly every flush, which cost as much as the write.
+ */
+const STATEMENT_ROWS = [BATCH_ROWS, 50, 10, 1];
 /** Beyond this many queued events (the database is down) the oldest are dropped. */
 const MAX_PENDING = 20_000;
 /** A batch that failed this many times in a row is dropped. */
@@ -48,9 +54,10 @@ const MAX_RETRY_MS = 5_000;
  *
  * Readers of this process see every event recorded before they asked ({@link list} flushes
  * first); other processes (`manage audit list`, other replicas) see them within the flush
- * interval. A failing database is retried with backoff; events are dropped only after
- * {@link MAX_ATTEMPTS} failed writes or when more than {@link MAX_PENDING} are queued, each time
- * with a warning and counted in `lintel_audit_events_dropped_total`. Shutdown writes what is queued.
+ * interval. A database that does not answer is retried with backoff; events are dropped only
+ * after {@link MAX_ATTEMPTS} failed writes, when more than {@link MAX_PENDING} are queued, or when
+ * the database answers but refuses the row, each time with a warning and counted in
+ * `lintel_audit_events_dropped_total`. Shutdown writes what is queued.
  */
 @Injectable()
 export class AuditService implements OnApplicationShutdown {
@@ -131,53 +138,56 @@ export class AuditService implements OnApplicationShutdown {
 
   private async writeQueued(): Promise<void> {
     while (this.queue.length && this.ds.isInitialized) {
-      const batch = this.queue.splice(0, BATCH_ROWS);
+      const batch = this.queue.splice(0, STATEMENT_ROWS.find((n) => n <= this.queue.length));
       try {
         await this.insert(batch.map((b) => b.row));
         auditQueueStats.pending -= batch.length;
         this.failures = 0;
       } catch (e) {
         auditQueueStats.failedWrites++;
-        this.failures++;
-        await this.retryOrDrop(batch, e as Error);
-        return;
+        if (!(await this.retryOrDrop(batch, e as Error))) return;
       }
     }
     if (this.queue.length) this.drop(this.queue.splice(0), 'the database connection is closed');
   }
 
   /**
-   * A failed batch: if a lone row goes in, the database is up and refused something in the batch,
-   * so the rest go one by one and only what is refused is dropped. Otherwise the database is
-   * failing: the batch goes back to the head of the queue for a later try, with backoff.
+   * A failed INSERT. If the database answers, it refused something in the batch: the rows go one
+   * by one and only those it refuses are dropped. Otherwise it is failing: the batch goes back to
+   * the head of the queue for a later try, with backoff, and false stops this write.
    */
-  private async retryOrDrop(batch: Array<{ row: AuditRow; attempts: number }>, error: Error): Promise<void> {
-    if (batch.length > 1) {
-      try {
-        await this.insert([batch[0]!.row]);
-        auditQueueStats.pending--;
-        this.failures = 0;
-        for (const b of batch.slice(1)) {
-          try {
-            await this.insert([b.row]);
-            auditQueueStats.pending--;
-          } catch (e) {
-            this.drop([b], `the database refused it: ${(e as Error).message}`);
-          }
+  private async retryOrDrop(batch: Array<{ row: AuditRow; attempts: number }>, error: Error): Promise<boolean> {
+    if (await this.databaseAnswers()) {
+      this.failures = 0;
+      for (const b of batch) {
+        try {
+          await this.insert([b.row]);
+          auditQueueStats.pending--;
+        } catch (e) {
+          this.drop([b], `the database refused it: ${(e as Error).message}`);
         }
-        return;
-      } catch {
-        // The database is failing; handled below.
       }
+      return true;
     }
+    this.failures++;
     for (const b of batch) b.attempts++;
     const expired = batch.filter((b) => b.attempts >= MAX_ATTEMPTS);
     if (expired.length) this.drop(expired, `${MAX_ATTEMPTS} writes failed, the last with: ${error.message}`);
     const kept = batch.filter((b) => b.attempts < MAX_ATTEMPTS);
     this.queue.unshift(...kept);
-    if (kept.length) {
+    if (this.queue.length) {
       this.logger.warn(`audit events not stored yet (${this.queue.length} queued), will retry: ${error.message}`);
       this.schedule(Math.min(FLUSH_MS * 2 ** this.failures, MAX_RETRY_MS));
+    }
+    return false;
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.ds.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
     }
   }
 
