@@ -25,6 +25,7 @@ import { cleanEnv, DIST, startBaseline, startLintel, type LintelServer } from '.
  *   LINTEL_HASH_THREADS        hash threads (default: unset, the service's own default, cores - 1)
  *   BENCH_CPU_PROF=<dir>       write V8 CPU profiles of the Lintel server (main thread + workers) there
  *   BENCH_KEEP=1               keep the temp directory (database, server logs)
+ *   BENCH_ONLY=a,b             run only these scenarios (ids: baseline, validate, hash, issue, mixed, ec2tokens, aksks)
  */
 
 function envNumber(name: string, fallback: number, min: number): number {
@@ -144,6 +145,7 @@ let baselineBytes: number | undefined;
 
 const scenarios: Scenario[] = [
   {
+    id: 'baseline',
     name: 'baseline: bare node:http, ~1 KB JSON',
     async run(ctx) {
       const srv = await startBaseline(workDir);
@@ -160,6 +162,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    id: 'validate',
     name: 'Lintel start + token validation',
     async run(ctx) {
       const l = await lintel();
@@ -170,6 +173,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    id: 'hash',
     name: `raw bcrypt compare rate (cost ${effective.bcryptRounds}, ${effective.hashThreads} thread(s))`,
     async run(ctx) {
       const child = spawnNode('hash-rate', {
@@ -194,6 +198,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    id: 'issue',
     name: 'password issuance',
     async run(ctx) {
       const l = await lintel();
@@ -204,6 +209,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    id: 'mixed',
     name: 'mixed: validation + issuance together',
     async run(ctx) {
       const l = await lintel();
@@ -241,6 +247,7 @@ async function signedEc2Body(l: Lintel): Promise<string> {
 
 scenarios.push(
   {
+    id: 'ec2tokens',
     name: 'ec2tokens: SigV4-signed request -> token',
     async run(ctx) {
       const l = await lintel();
@@ -257,6 +264,7 @@ scenarios.push(
     },
   },
   {
+    id: 'aksks',
     name: 'SODA aksks: create then delete',
     async run(ctx) {
       const l = await lintel();
@@ -288,6 +296,14 @@ const targets: Target[] = [
 
 // ------------------------------------------------------------------ run
 
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const unknown = only?.filter((id) => !scenarios.some((s) => s.id === id)) ?? [];
+if (unknown.length) {
+  console.error(`BENCH_ONLY: unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.id).join(', ')}`);
+  process.exit(1);
+}
+const selected = only?.length ? scenarios.filter((s) => only.includes(s.id)) : scenarios;
+
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 console.log(`Lintel benchmark: node ${process.version}, ${availableParallelism()} CPU(s) (${cpu}), loopback`);
 console.log(`  ${duration} s per measured load, ${warmup} s warm-up; bcrypt cost ${effective.bcryptRounds}; `
@@ -296,7 +312,7 @@ console.log(`  work dir ${workDir}${keep ? ' (kept)' : ''}\n`);
 
 const results: Measurement[] = [];
 try {
-  for (const s of scenarios) results.push(...(await runScenario(s)));
+  for (const s of selected) results.push(...(await runScenario(s)));
 } finally {
   if (lintelPromise) {
     const l = await lintelPromise.catch(() => undefined);

@@ -39,6 +39,8 @@ export interface ScenarioContext {
 
 /** A benchmark scenario; add new ones to the list in run.ts. */
 export interface Scenario {
+  /** Short key selected by `BENCH_ONLY` (e.g. `ec2tokens`). */
+  id: string;
   /** Shown in progress lines and in the error row if it fails. */
   name: string;
   run(ctx: ScenarioContext): Promise<Measurement[]>;

@@ -27,6 +27,9 @@ const SPECIAL: Array<[RegExp, string, string?]> = [
  */
 @Injectable()
 export class AuditHook {
+  /** Route patterns are a fixed set (the app's routes), so this stays small. */
+  private readonly routes = new Map<string, AuditedRoute>();
+
   constructor(private readonly audit: AuditService) {}
 
   register(app: FastifyInstance): void {
@@ -41,32 +44,56 @@ export class AuditHook {
   }
 
   private record(req: Audited, route: string, status: number): void {
-    const action = ACTIONS[req.method]!;
+    const r = this.routeOf(req.method, route);
     const outcome = status < 400 ? 'success' : 'failure';
-    const authenticate = route === '/v3/auth/tokens' && req.method === 'POST';
-    const signed = route === '/v3/ec2tokens' || route === '/v3/s3tokens';
     const p = req.principal;
     const params = (req.params ?? {}) as Record<string, string>;
-    const member = outcome === 'success' && req.auditBody ? firstMember(req.auditBody) : undefined;
-    const segments = route.split('/').filter((s) => s && !s.startsWith(':'));
-    const grant = /\/roles\/:role$/.test(route) && req.method !== 'POST';
-    const special = SPECIAL.find(([re]) => re.test(route));
-    const type = authenticate || signed ? 'token' : grant ? 'role_assignment' : special?.[1] ?? TYPES[segments.at(-1)!] ?? TYPES[segments[1]!] ?? segments.at(-1) ?? 'unknown';
-    void this.audit.record({
-      action: authenticate || signed ? 'authenticate' : special ? `${special[2] ?? action}.${type}` : `${action}.${type}`,
+    // A token body names no id of its own and a signed exchange's initiator is its caller: the
+    // (large, catalog-bearing) ec2tokens/s3tokens answers are not parsed again.
+    const member = outcome === 'success' && req.auditBody && !r.signed ? firstMember(req.auditBody) : undefined;
+    this.audit.record({
+      action: r.action,
       outcome,
-      targetType: type,
-      targetId: grant ? `${params.role}:${params.actor}:${params.target ?? 'system'}` : params.prior ? `${params.prior}:${params.implied}` : params.id ?? params.access ?? member?.id ?? null,
+      targetType: r.type,
+      targetId: r.grant ? `${params.role}:${params.actor}:${params.target ?? 'system'}` : params.prior ? `${params.prior}:${params.implied}` : params.id ?? params.access ?? member?.id ?? null,
       initiator: {
-        userId: p?.userId ?? (authenticate ? member?.user?.id : null) ?? null,
+        userId: p?.userId ?? (r.authenticate ? member?.user?.id : null) ?? null,
         projectId: p ? policy.projectId(p) ?? null : null,
-        name: authenticate && outcome === 'failure' ? attemptedName(req.body) : null,
+        name: r.authenticate && outcome === 'failure' ? attemptedName(req.body) : null,
         address: req.ip,
       },
       requestId: req.id,
       reason: outcome === 'failure' ? String(status) : undefined,
     });
   }
+
+  /** What a method and route pattern audit as; worked out once per route, not per request. */
+  private routeOf(method: string, route: string): AuditedRoute {
+    const key = `${method} ${route}`;
+    let r = this.routes.get(key);
+    if (r) return r;
+    const action = ACTIONS[method]!;
+    const authenticate = route === '/v3/auth/tokens' && method === 'POST';
+    const signed = route === '/v3/ec2tokens' || route === '/v3/s3tokens';
+    const segments = route.split('/').filter((s) => s && !s.startsWith(':'));
+    const grant = /\/roles\/:role$/.test(route) && method !== 'POST';
+    const special = SPECIAL.find(([re]) => re.test(route));
+    const type = authenticate || signed ? 'token' : grant ? 'role_assignment' : special?.[1] ?? TYPES[segments.at(-1)!] ?? TYPES[segments[1]!] ?? segments.at(-1) ?? 'unknown';
+    r = {
+      action: authenticate || signed ? 'authenticate' : special ? `${special[2] ?? action}.${type}` : `${action}.${type}`,
+      type, authenticate, signed, grant,
+    };
+    this.routes.set(key, r);
+    return r;
+  }
+}
+
+interface AuditedRoute {
+  action: string;
+  type: string;
+  authenticate: boolean;
+  signed: boolean;
+  grant: boolean;
 }
 
 type Audited = FastifyRequest & { principal?: Principal; auditBody?: string };

@@ -60,7 +60,7 @@ await runMain(async (config, logger) => {
     }
   });
 
-  program.command('audit').description('the CADF audit trail').command('list').description('print recent events, newest first, one JSON object a line')
+  program.command('audit').description('the CADF audit trail').command('list').description('print recent events, newest first, one JSON object a line (a running server stores its events within 0.2 s)')
     .option('--limit <n>', 'how many (1-1000)', '100')
     .option('--since <iso>', 'only events at or after this ISO 8601 time')
     .action(async (opts: { limit: string; since?: string }) => {

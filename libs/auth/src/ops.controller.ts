@@ -1,8 +1,8 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { CredentialCipher } from '@lintel/domain';
-import { dbConnections, metricsRegistry } from '@lintel/platform';
+import { auditQueueStats, CredentialCipher } from '@lintel/domain';
+import { auditEventsDropped, auditEventsPending, auditWritesFailed, dbConnections, metricsRegistry } from '@lintel/platform';
 import { TokenProvider } from './token-provider.js';
 import { Public } from './x-auth-token.guard.js';
 
@@ -42,6 +42,12 @@ export class OpsController {
   @Get('metrics')
   async metrics(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     this.sampleConnections();
+    auditEventsPending.set(auditQueueStats.pending);
+    // Counters that only grow in AuditService: carried over as they stand.
+    auditEventsDropped.reset();
+    auditEventsDropped.inc(auditQueueStats.dropped);
+    auditWritesFailed.reset();
+    auditWritesFailed.inc(auditQueueStats.failedWrites);
     reply.header('Content-Type', metricsRegistry.contentType);
     return metricsRegistry.metrics();
   }

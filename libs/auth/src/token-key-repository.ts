@@ -1,3 +1,4 @@
+import { createPrivateKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { NumberedKeyRepository } from '@lintel/credentials';
 
@@ -7,7 +8,8 @@ export interface LoadedKey {
   index: number;
   kid: string;
   publicKey: CryptoKey;
-  privateKey: CryptoKey;
+  /** The private key as node:crypto signs with it (WebCrypto's sign costs several times more). */
+  privateKey: KeyObject;
 }
 
 export interface KeyRing {
@@ -41,7 +43,7 @@ export class TokenKeyRepository extends NumberedKeyRepository {
       const key: LoadedKey = {
         index,
         kid: await calculateJwkThumbprint(pub),
-        privateKey: (await importJWK({ ...jwk, alg: TOKEN_ALG }, TOKEN_ALG)) as CryptoKey,
+        privateKey: createPrivateKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' }),
         publicKey: (await importJWK({ ...pub, alg: TOKEN_ALG }, TOKEN_ALG)) as CryptoKey,
       };
       byKid.set(key.kid, key);

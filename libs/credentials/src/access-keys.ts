@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { hash, randomInt } from 'node:crypto';
 
 const ALPHANUMERIC = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -19,7 +19,8 @@ export function randomAlphanumeric(length: number): string {
 
 /** Lower-case hex SHA-256 of a string (hashed as UTF-8) or of raw bytes. */
 export function sha256Hex(s: string | Uint8Array): string {
-  return createHash('sha256').update(s).digest('hex');
+  // One-shot: no Hash object per call (a SigV4 check hashes its canonical request every time).
+  return hash('sha256', s, 'hex');
 }
 
 /**

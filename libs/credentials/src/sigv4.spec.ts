@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { sha256Hex } from './access-keys.js';
 import {
@@ -7,6 +8,8 @@ import {
   canonicalQueryString,
   constantTimeEqual,
   encodePath,
+  hmacSha256,
+  hmacSha256Hex,
   parseAuthorizationV4,
   parseCredential,
   presignV4,
@@ -106,6 +109,22 @@ for (const [name, c] of Object.entries(suiteCases)) {
     assert.equal(signed.headers.host, 'example.amazonaws.com');
   });
 }
+
+test('hmacSha256(Hex) equals createHmac for keys shorter than, equal to and longer than a block, string or bytes', () => {
+  // RFC 4231 test case 2: a short string key.
+  assert.equal(hmacSha256('Jefe', 'what do ya want for nothing?').toString('hex'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  for (const keyLength of [0, 1, 32, 63, 64, 65, 131]) {
+    for (const dataLength of [0, 1, 55, 56, 64, 200, 5000]) {
+      const key = randomBytes(keyLength);
+      const data = randomBytes(dataLength);
+      const expected = createHmac('sha256', key).update(data).digest('hex');
+      assert.equal(hmacSha256(key, data).toString('hex'), expected, `key ${keyLength} B, data ${dataLength} B`);
+      assert.equal(hmacSha256Hex(key, data), expected);
+      assert.equal(hmacSha256(key.toString('latin1'), data.toString('latin1')).toString('hex'),
+        createHmac('sha256', Buffer.from(key.toString('latin1'), 'utf8')).update(Buffer.from(data.toString('latin1'), 'utf8')).digest('hex'), 'strings as UTF-8');
+    }
+  }
+});
 
 test('signingKey: AWS IAM documentation example (20120215/us-east-1/iam)', () => {
   const key = signingKey('wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', { date: '20120215', region: 'us-east-1', service: 'iam' });

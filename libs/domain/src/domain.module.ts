@@ -22,16 +22,24 @@ const SERVICES = [AuditService, RevocationService, ResourceService, IdentityServ
   CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
-/** Closes the connection pool at shutdown, unless the DataSource was lent by the caller. */
+/**
+ * Closes the connection pool at shutdown, unless the DataSource was lent by the caller (its owner
+ * closes it after the app). Shutdown hooks of one module run concurrently, so the write-behind
+ * queues are flushed here first rather than left to race the close in their own hooks.
+ */
 @Injectable()
 class DataSourceLifecycle implements OnApplicationShutdown {
   constructor(
     private readonly ds: DataSource,
     @Inject(OWNS_DATA_SOURCE) private readonly owned: boolean,
+    private readonly audit: AuditService,
+    private readonly credentials: CredentialService,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.owned && this.ds.isInitialized) await this.ds.destroy();
+    if (!this.owned || !this.ds.isInitialized) return;
+    await Promise.all([this.audit.flush(), this.credentials.flushUse()]);
+    await this.ds.destroy();
   }
 }
 

@@ -43,13 +43,20 @@ export function installSqliteGate(ds: DataSource): void {
     }
   };
   const inside = () => als.getStore()?.active === true;
-  /** Runs `fn` holding the gate, in an async context whose statements pass through. */
+  /**
+   * Runs `fn` holding the gate, in an async context whose statements pass through. The storage is
+   * switched off again afterwards: while any AsyncLocalStorage is enabled, Node runs promise hooks
+   * on every promise of every request, reads included, and transactions are the rare case. Holders
+   * never overlap (the gate serialises them), and a late continuation of a finished transaction
+   * finds no store, which is what it would find inactive anyway.
+   */
   const held = <T>(fn: () => Promise<T>): Promise<T> => exclusive(async () => {
     const holder: Holder = { active: true };
     try {
       return await als.run(holder, fn);
     } finally {
       holder.active = false;
+      als.disable();
     }
   });
 

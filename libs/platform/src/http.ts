@@ -64,8 +64,11 @@ export function createAdapter(o: AdapterOptions): FastifyAdapter {
     }
     series.count.inc();
     series.duration.observe(reply.elapsedTime / 1000);
+    const failed = reply.statusCode >= 500;
+    // The access line is built only when its level is on (LINTEL_LOG_LEVEL=warn drops it).
+    if (!o.logger.isLevelEnabled(failed ? 'error' : 'info')) return done();
     const line = { request_id: req.id, dialect: o.dialect, method: req.method, route: req.routeOptions?.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-    if (reply.statusCode >= 500) o.logger.error(line, 'request failed');
+    if (failed) o.logger.error(line, 'request failed');
     else o.logger.info(line, 'request');
     done();
   });

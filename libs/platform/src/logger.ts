@@ -44,6 +44,8 @@ export class PinoNestLogger implements LoggerService {
   fatal(message: unknown, ...params: unknown[]) { this.write('fatal', message, params); }
 
   private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]) {
+    // Lines below the level are dropped before their fields are copied (the audit logs one per event).
+    if (!this.pino.isLevelEnabled(level)) return;
     const strings = params.filter((p): p is string => typeof p === 'string');
     const context = strings.length ? strings[strings.length - 1] : undefined;
     if (typeof message === 'object' && message !== null) {

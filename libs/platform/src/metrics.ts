@@ -64,3 +64,22 @@ export const dbConnections = new Gauge({
   labelNames: ['state'] as const,
   registers: [metricsRegistry],
 });
+
+// Set from the audit queue's counters when scraped (libs/domain keeps them, see AuditService).
+export const auditEventsPending = new Gauge({
+  name: 'lintel_audit_events_pending',
+  help: 'CADF audit events recorded but not yet written to the database.',
+  registers: [metricsRegistry],
+});
+
+export const auditEventsDropped = new Counter({
+  name: 'lintel_audit_events_dropped_total',
+  help: 'CADF audit events never written to the database (it failed too long, or refused the row); each is in the log.',
+  registers: [metricsRegistry],
+});
+
+export const auditWritesFailed = new Counter({
+  name: 'lintel_audit_writes_failed_total',
+  help: 'Failed batch writes of audit events (retried, or dropped once they keep failing).',
+  registers: [metricsRegistry],
+});

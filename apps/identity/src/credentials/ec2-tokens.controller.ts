@@ -40,7 +40,8 @@ const notAllowed = () => new DomainError('MethodNotAllowed', 'The method is not 
  */
 @Controller('v3')
 export class Ec2TokensController {
-  private readonly rendered = new Map<string, string>();
+  /** Rendered bodies by token view: a token reused within its second is handed out many times. */
+  private readonly rendered = new WeakMap<TokenView, { catalog?: string; nocatalog?: string }>();
 
   constructor(
     private readonly signed: SignedRequestService,
@@ -51,7 +52,7 @@ export class Ec2TokensController {
   async ec2Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorise(req, 'identity:ec2tokens_validate');
     const { id, view } = await this.signed.ec2(signedRequestBody(body) as unknown as Ec2Credentials);
-    const rendered = await this.render(id, view, queryFlag(q, 'nocatalog'));
+    const rendered = await this.render(view, queryFlag(q, 'nocatalog'));
     reply.status(200).header('X-Subject-Token', id).header('Content-Type', 'application/json; charset=utf-8');
     return rendered;
   }
@@ -60,7 +61,7 @@ export class Ec2TokensController {
   async s3Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorise(req, 'identity:s3tokens_validate');
     const { id, view } = await this.signed.s3(signedRequestBody(body));
-    const rendered = await this.render(id, view, queryFlag(q, 'nocatalog'));
+    const rendered = await this.render(view, queryFlag(q, 'nocatalog'));
     reply.status(200).header('Content-Type', 'application/json; charset=utf-8');
     return rendered;
   }
@@ -79,15 +80,16 @@ export class Ec2TokensController {
     throw notAllowed();
   }
 
-  /** The token body as JSON text; a token handed out again within its reuse second renders once. */
-  private async render(id: string, view: TokenView, nocatalog: boolean): Promise<string> {
-    const key = `${nocatalog ? 'n' : 'c'}${id}`;
-    const hit = this.rendered.get(key);
-    if (hit) return hit;
-    const text = JSON.stringify(renderToken(view, nocatalog ? undefined : await this.tokens.catalogEntries()));
-    if (this.rendered.size >= 1000) this.rendered.clear();
-    this.rendered.set(key, text);
-    return text;
+  /**
+   * The token body as JSON text; a token handed out again within its reuse second (the same view
+   * object) renders once. Keyed by the view, not by the id: hashing a 500-character token id per
+   * request cost more than the lookup saved.
+   */
+  private async render(view: TokenView, nocatalog: boolean): Promise<string> {
+    let texts = this.rendered.get(view);
+    if (!texts) this.rendered.set(view, (texts = {}));
+    const kind = nocatalog ? 'nocatalog' : 'catalog';
+    return (texts[kind] ??= JSON.stringify(renderToken(view, nocatalog ? undefined : await this.tokens.catalogEntries())));
   }
 
   /** Since the fix for bug 2119646 only admin or service callers may exchange signatures. */
