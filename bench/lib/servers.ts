@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,13 +6,6 @@ import { spawnNode, type Child } from './processes.js';
 
 /** dist/ (this file is dist/bench/lib/servers.js once built). */
 export const DIST = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The node flags of `npm start` (package.json), so the benchmark runs Lintel as users do. */
-export function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(DIST, '../package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const words = pkg.scripts.start!.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
-}
 
 /** A server under test: its child process and its base URL. */
 export interface Server {
@@ -119,7 +112,7 @@ export async function startLintel(o: LintelOptions): Promise<LintelServer> {
   if (o.cpuProfDir) mkdirSync(o.cpuProfDir, { recursive: true });
   const child = spawnNode('lintel', {
     args: [join(DIST, 'apps/lintel/src/main.js')],
-    nodeFlags: [...startFlags(), ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [])],
+    nodeFlags: o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [],
     env: cleanEnv({ NODE_ENV: 'production', ...lintelEnv }),
     logFile: join(o.workDir, 'lintel.log'),
   });
