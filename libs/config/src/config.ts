@@ -52,6 +52,8 @@ export interface LintelConfig {
   readonly authRateLimit: { readonly perSource: number | undefined; readonly perUser: number | undefined };
   /** Seconds a stopping process waits for requests in flight before it exits anyway. */
   readonly shutdownTimeout: number;
+  /** Seconds a client may take to send a whole request before it gets a 408 and is disconnected. */
+  readonly requestTimeout: number;
   readonly password: {
     readonly bcryptRounds: number;
     readonly hashThreads: number;
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },
     authRateLimit: { perSource: e.LINTEL_AUTH_RATE_LIMIT_PER_SOURCE, perUser: e.LINTEL_AUTH_RATE_LIMIT_PER_USER },
     shutdownTimeout: e.LINTEL_SHUTDOWN_TIMEOUT ?? 10,
+    requestTimeout: e.LINTEL_REQUEST_TIMEOUT ?? 30,
     password: {
       bcryptRounds: e.LINTEL_BCRYPT_ROUNDS ?? 12,
       hashThreads: e.LINTEL_HASH_THREADS ?? Math.max(1, availableParallelism() - 1),

@@ -40,6 +40,7 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_SOURCE?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_USER?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(120) LINTEL_SHUTDOWN_TIMEOUT?: number;
+  @IsOptional() @int() @IsInt() @Min(1) @Max(600) LINTEL_REQUEST_TIMEOUT?: number;
 
   @IsOptional() @int() @IsInt() @Min(1) @Max(1000) LINTEL_LOCKOUT_FAILURE_ATTEMPTS?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(365 * 24 * 3600) LINTEL_LOCKOUT_DURATION?: number;

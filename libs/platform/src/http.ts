@@ -11,6 +11,8 @@ export interface AdapterOptions {
   logger: Pino;
   /** URL prefixes served as if absent (`/identity` for the devstack path). */
   stripPrefixes?: string[];
+  /** How long a client may take to send a whole request (and to open one), ms; 30 s by default. */
+  requestTimeoutMs?: number;
 }
 
 const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -25,11 +27,15 @@ export function requestIdFor(header: unknown): string {
  * every log line, trailing slashes tolerated, optional path prefixes served transparently.
  */
 export function createAdapter(o: AdapterOptions): FastifyAdapter {
+  const timeout = o.requestTimeoutMs ?? 30_000;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFor(req.headers['x-openstack-request-id']),
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    // A slow or silent client (slowloris) is cut off with a 408 instead of holding a socket.
+    requestTimeout: timeout,
+    connectionTimeout: timeout,
+    // Node checks request deadlines on this beat (30 s by default, i.e. up to twice the timeout).
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(timeout / 4, 5_000)) },
     return503OnClosing: true,
     rewriteUrl: (req: { url?: string }) => normalisePath(req.url ?? '/', o.stripPrefixes ?? []),
   });

@@ -45,7 +45,7 @@ export async function createLintelApp(o: AppOptions): Promise<NestFastifyApplica
   class RootModule {}
   Object.defineProperty(RootModule, 'name', { value: `${o.dialect[0]!.toUpperCase()}${o.dialect.slice(1)}RootModule` });
 
-  const app = await NestFactory.create<NestFastifyApplication>(RootModule, createAdapter(o), {
+  const app = await NestFactory.create<NestFastifyApplication>(RootModule, createAdapter({ ...o, requestTimeoutMs: o.config.requestTimeout * 1000 }), {
     logger: new PinoNestLogger(o.logger),
     abortOnError: false,
     // Body parsing is ours (below), so every dialect sees the same rules.
