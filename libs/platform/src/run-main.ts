@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type LintelConfig } from '@lintel/config';
+import { setFlagsFromString } from 'node:v8';
 import type { Logger as Pino } from 'pino';
 import { createLogger } from './logger.js';
 
@@ -26,10 +27,24 @@ export function stopOnSignals(logger: Pino, timeoutSeconds: number, stop: () => 
 }
 
 /**
+ * Turns off V8's allocation-site pretenuring. A request's objects all die young, but if an
+ * allocation site looks long-lived while the process warms up, V8 starts allocating its objects
+ * straight in the old generation, and stays there: measured (bench/, `--trace-gc`) as a second,
+ * slow mode of the same process, one start in three, with ~35 % of each scavenge promoted, a
+ * mark-compact every half second, token validation at 0.37x instead of 0.62x of the baseline and
+ * RSS 256 MB instead of 158. The flag cannot be given in NODE_OPTIONS, so every entry point sets
+ * it here, before the app is built.
+ */
+function tuneGc(): void {
+  setFlagsFromString('--no-allocation-site-pretenuring');
+}
+
+/**
  * Entry-point wrapper: loads the config (a bad variable is reported by name, exit code 2),
  * makes the logger, and turns a failed start into one log line and exit code 1.
  */
 export async function runMain(main: (config: LintelConfig, logger: Pino) => Promise<void>): Promise<void> {
+  tuneGc();
   let config: LintelConfig;
   try {
     config = loadConfig();
