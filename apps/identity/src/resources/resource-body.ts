@@ -73,6 +73,12 @@ export class ResourceBody {
     if (this.o.id !== undefined && this.o.id !== id) throw new InvalidInputError(`Cannot change the ${this.member} ID`);
   }
 
+  /** For members whose schema allows no additional properties (Keystone's wording). */
+  noExtras(): void {
+    const extra = Object.keys(this.extras());
+    if (extra.length) throw InvalidInputError.field(this.member, `Additional properties are not allowed ('${extra[0]!.slice(0, 40)}' was unexpected)`);
+  }
+
   nonEmpty(): void {
     if (!Object.keys(this.o).length) throw InvalidInputError.field(this.member, '{} does not have enough properties');
   }
