@@ -48,6 +48,7 @@ const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.
  */
 @Injectable()
 export class SignedRequestService {
+  private readonly secrets = new WeakMap<Credential, { blob: string; secret: string }>();
   private readonly recent = new Map<string, { at: number; version: string; value: Promise<{ id: string; view: TokenView }> }>();
 
   constructor(
@@ -99,9 +100,17 @@ export class SignedRequestService {
     return cred;
   }
 
+  /**
+   * The key's secret, read from its blob once per credential object (the access-key cache hands
+   * out the same object for a second): the same string each time also lets the derived-key cache
+   * find it without hashing a new string per request.
+   */
   private secretOf(cred: Credential): string {
+    const known = this.secrets.get(cred);
+    if (known?.blob === cred.blob) return known.secret;
     const secret = (JSON.parse(cred.blob) as { secret?: unknown }).secret;
     if (typeof secret !== 'string') throw new UnauthenticatedError('credential has no secret');
+    this.secrets.set(cred, { blob: cred.blob, secret });
     return secret;
   }
 

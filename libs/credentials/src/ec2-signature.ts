@@ -60,7 +60,8 @@ function candidates(secret: string, c: Ec2Credentials): Array<() => string> {
     case '2':
       return signaturesV2(secret, c, params);
   }
-  if (isSigV4(c)) return signaturesV4(secret, c, params);
+  const authorization = header(c.headers, 'authorization');
+  if (authorization?.startsWith(SIGV4_ALGORITHM) || params['X-Amz-Algorithm'] === SIGV4_ALGORITHM) return signaturesV4(secret, c, params, authorization);
   // Upstream crashes with a 500 here; the contract makes it a 401 (keystone-v3.md 9).
   throw new SignatureFormatError(
     params.SignatureVersion === undefined ? 'no signature version' : `unknown signature version ${String(params.SignatureVersion)}`,
@@ -152,16 +153,11 @@ function signaturesV2(secret: string, c: Ec2Credentials, params: Record<string, 
   return bare === undefined ? [() => sign(host)] : [() => sign(host), () => sign(bare)];
 }
 
-function isSigV4(c: Ec2Credentials): boolean {
-  return header(c.headers, 'authorization')?.startsWith(SIGV4_ALGORITHM) === true || c.params?.['X-Amz-Algorithm'] === SIGV4_ALGORITHM;
-}
-
 /**
  * SigV4 per keystone-v3.md 6.4. Credential and SignedHeaders come from the Authorization header
  * when it is a SigV4 one, else from the presigned-URL parameters.
  */
-function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, string>): Array<() => string> {
-  const authorization = header(c.headers, 'authorization');
+function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, string>, authorization: string | undefined): Array<() => string> {
   const presigned = !authorization?.startsWith(SIGV4_ALGORITHM);
   const fields = presigned
     ? { credential: params['X-Amz-Credential'], signedHeaders: params['X-Amz-SignedHeaders'] }
@@ -205,10 +201,12 @@ function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, 
   return bare === undefined ? [() => sign(headers)] : [() => sign(headers), () => sign(new Map(headers).set('host', bare))];
 }
 
-/** Case-insensitive header lookup (relays forward headers in whatever case they received them). */
+/** Case-insensitive header lookup (relays forward headers in whatever case they received them); the first match counts. */
 function header(headers: Record<string, string> | undefined, name: string): string | undefined {
   if (!headers) return undefined;
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return String(v);
+  for (const k in headers) {
+    if (k.length === name.length && Object.hasOwn(headers, k) && k.toLowerCase() === name) return String(headers[k]);
+  }
   return undefined;
 }
 

@@ -58,14 +58,16 @@ export function hmacSha256Hex(key: string | Uint8Array, data: string | Uint8Arra
 function hmacOuterBlock(key: string | Uint8Array, data: string | Uint8Array): Buffer {
   let k = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
   if (k.length > SHA256_BLOCK) k = hash('sha256', k, 'buffer');
-  const message = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const inner = Buffer.allocUnsafe(SHA256_BLOCK + message.length).fill(0x36, 0, SHA256_BLOCK);
+  const length = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+  const inner = Buffer.allocUnsafe(SHA256_BLOCK + length).fill(0x36, 0, SHA256_BLOCK);
   const outer = Buffer.allocUnsafe(SHA256_BLOCK + 32).fill(0x5c, 0, SHA256_BLOCK);
   for (let i = 0; i < k.length; i++) {
     inner[i]! ^= k[i]!;
     outer[i]! ^= k[i]!;
   }
-  inner.set(message, SHA256_BLOCK);
+  // The message goes straight into the block, not through a Buffer of its own.
+  if (typeof data === 'string') inner.write(data, SHA256_BLOCK, 'utf8');
+  else inner.set(data, SHA256_BLOCK);
   // The inner digest as a 'binary' (latin1) string, one char per byte, is written into the pooled block
   // directly: a Buffer result would be one more ArrayBuffer for the collector.
   outer.write(hash('sha256', inner, 'binary'), SHA256_BLOCK, 'latin1');
@@ -78,21 +80,27 @@ function hmacOuterBlock(key: string | Uint8Array, data: string | Uint8Array): Bu
  */
 export function signingKey(secret: string, scope: CredentialScope): Buffer {
   // Derived keys change once a day per key and scope, as AWS's own SDKs cache them; four HMACs
-  // per request are most of a signature check.
-  const cacheKey = `${scope.date}/${scope.region}/${scope.service}\0${secret}`;
-  const hit = derivedKeys.get(cacheKey);
-  if (hit) return hit;
+  // per request are most of a signature check. Looked up by the secret alone, then the scope
+  // compared field by field: no key string is built and hashed per request.
+  const known = derivedKeys.get(secret);
+  if (known) {
+    for (const d of known) if (d.date === scope.date && d.region === scope.region && d.service === scope.service) return d.key;
+  }
   const kDate = hmacSha256(`AWS4${secret}`, scope.date);
   const kRegion = hmacSha256(kDate, scope.region);
   const kService = hmacSha256(kRegion, scope.service);
   const key = hmacSha256(kService, 'aws4_request');
   if (derivedKeys.size >= MAX_DERIVED_KEYS) derivedKeys.clear();
-  derivedKeys.set(cacheKey, key);
+  const entry = { date: scope.date, region: scope.region, service: scope.service, key };
+  // A few scopes per secret (yesterday's and today's date, a region or two); beyond that the oldest goes.
+  if (!known) derivedKeys.set(secret, [entry]);
+  else if (known.unshift(entry) > SCOPES_PER_SECRET) known.pop();
   return key;
 }
 
-const derivedKeys = new Map<string, Buffer>();
+const derivedKeys = new Map<string, Array<CredentialScope & { key: Buffer }>>();
 const MAX_DERIVED_KEYS = 4096;
+const SCOPES_PER_SECRET = 4;
 
 /** A date in SigV4's basic ISO 8601 form, `yyyymmddThhmmssZ` (what X-Amz-Date carries). */
 export function amzDate(date: Date): string {
@@ -107,12 +115,16 @@ export function amzDate(date: Date): string {
  * have no UTF-8 encoding and so cannot have been signed.
  */
 export function rfc3986Encode(s: string): string {
+  // Most names and values (Action, Version, dates, ids) need no encoding at all.
+  if (UNRESERVED.test(s)) return s;
   try {
     return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   } catch {
     throw new SignatureFormatError('value is not encodable as UTF-8');
   }
 }
+
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
 
 /**
  * Encodes each segment of a decoded path (`/photos/my puppy.jpg` → `/photos/my%20puppy.jpg`),
@@ -127,30 +139,40 @@ export function encodePath(decodedPath: string): string {
  * then encoded value, joined with `&`. Encoded strings are ASCII, so `<` is byte order.
  */
 export function canonicalQueryString(params: Record<string, string>): string {
-  return Object.entries(params)
-    .map(([k, v]) => [rfc3986Encode(k), rfc3986Encode(String(v))] as const)
-    .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
+  const pairs: Array<[string, string]> = [];
+  for (const k in params) if (Object.hasOwn(params, k)) pairs.push([rfc3986Encode(k), rfc3986Encode(String(params[k]))]);
+  if (pairs.length > 1) pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+  let out = '';
+  for (let i = 0; i < pairs.length; i++) out += `${i ? '&' : ''}${pairs[i]![0]}=${pairs[i]![1]}`;
+  return out;
 }
 
 /** Header names lower-cased and trimmed; values trimmed with inner whitespace runs collapsed. */
 export function normalizeHeaders(headers: Record<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   // SigV4 "trimall": AWS's test suite (get-header-value-trim) signs `"a   b   c"` as `"a b c"`.
-  for (const [k, v] of Object.entries(headers)) out.set(k.trim().toLowerCase(), String(v).trim().replace(/\s+/g, ' '));
+  for (const k in headers) {
+    if (!Object.hasOwn(headers, k)) continue;
+    const v = String(headers[k]).trim();
+    out.set(k.trim().toLowerCase(), INNER_SPACE.test(v) ? v.replace(/\s+/g, ' ') : v);
+  }
   return out;
 }
+
+/** Whitespace that trimall collapses: a run of two or more, or any single one but a space. */
+const INNER_SPACE = /\s\s|[^\S ]/;
 
 /**
  * The canonical headers block: `name:value\n` for each signed name, in the order given. Names
  * the request does not carry are skipped, as keystoneclient's `Ec2Signer` does.
  */
 export function canonicalHeaderBlock(headers: Map<string, string>, signedNames: string[]): string {
-  return signedNames
-    .filter((name) => headers.has(name))
-    .map((name) => `${name}:${headers.get(name)}\n`)
-    .join('');
+  let block = '';
+  for (const name of signedNames) {
+    const value = headers.get(name);
+    if (value !== undefined) block += `${name}:${value}\n`;
+  }
+  return block;
 }
 
 /** The parts of a SigV4 canonical request, each already in canonical form. */
@@ -171,12 +193,12 @@ export interface CanonicalRequestParts {
 
 /** Joins the six parts of a canonical request with `\n`. */
 export function canonicalRequest(p: CanonicalRequestParts): string {
-  return [p.method, p.path, p.query, p.headerBlock, p.signedHeaders, p.payloadHash].join('\n');
+  return `${p.method}\n${p.path}\n${p.query}\n${p.headerBlock}\n${p.signedHeaders}\n${p.payloadHash}`;
 }
 
 /** `AWS4-HMAC-SHA256\n{X-Amz-Date}\n{scope}\n{hex sha256 of the canonical request}`. */
 export function stringToSignV4(date: string, scope: CredentialScope, canonical: string): string {
-  return [SIGV4_ALGORITHM, date, formatScope(scope), sha256Hex(canonical)].join('\n');
+  return `${SIGV4_ALGORITHM}\n${date}\n${formatScope(scope)}\n${sha256Hex(canonical)}`;
 }
 
 /** Hex HMAC-SHA256 of a string to sign (string or raw bytes) under the key derived for `scope`. */
@@ -213,14 +235,22 @@ export interface SigV4Authorization {
  * @throws SignatureFormatError when the value does not start with `AWS4-HMAC-SHA256`.
  */
 export function parseAuthorizationV4(value: string): SigV4Authorization {
-  const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(value.trim());
-  if (!m) throw new SignatureFormatError('not an AWS4-HMAC-SHA256 Authorization header');
-  const fields = new Map<string, string>();
-  for (const part of m[1].split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  const v = value.trim();
+  // `AWS4-HMAC-SHA256`, at least one whitespace, then the fields.
+  if (!v.startsWith(SIGV4_ALGORITHM) || !/^\s/.test(v.slice(SIGV4_ALGORITHM.length, SIGV4_ALGORITHM.length + 1))) {
+    throw new SignatureFormatError('not an AWS4-HMAC-SHA256 Authorization header');
   }
-  return { credential: fields.get('Credential'), signedHeaders: fields.get('SignedHeaders'), signature: fields.get('Signature') };
+  const out: SigV4Authorization = { credential: undefined, signedHeaders: undefined, signature: undefined };
+  // A field named twice counts with its last value.
+  for (const part of v.slice(SIGV4_ALGORITHM.length).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (name === 'Credential') out.credential = part.slice(eq + 1).trim();
+    else if (name === 'SignedHeaders') out.signedHeaders = part.slice(eq + 1).trim();
+    else if (name === 'Signature') out.signature = part.slice(eq + 1).trim();
+  }
+  return out;
 }
 
 /**
