@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { AuditEventEntity } from '../entities/index.js';
 
 /** What happened, by whom, to what: the fields of a CADF event Lintel fills. */
@@ -29,6 +28,10 @@ export const auditQueueStats = {
 };
 
 type AuditRow = Omit<AuditEventEntity, 'id'>;
+
+const TEXT_TYPES = new Set(['varchar', 'text']);
+
+const OBSERVER = { typeURI: 'service/security', id: 'lintel' };
 
 /** Write a batch at least this often while events are queued... */
 const FLUSH_MS = 200;
@@ -69,37 +72,40 @@ export class AuditService implements OnApplicationShutdown {
   /** A write is chained behind the current one and has not started: it will take what is queued. */
   private waiting = false;
   private failures = 0;
-  private columns: ColumnMetadata[] | undefined;
+  private columns: Array<{ property: keyof AuditRow; prepare?: (v: unknown) => unknown; databaseName: string }> | undefined;
 
   constructor(private readonly ds: DataSource) {}
 
   record(r: AuditRecord): void {
     const now = new Date();
-    const event = {
+    const { userId, name, projectId, address } = r.initiator;
+    // Built field by field rather than with conditional spreads: this runs once per audited request.
+    const initiator: Record<string, unknown> = { typeURI: 'service/security/account/user' };
+    if (userId) initiator.id = userId;
+    if (name) initiator.name = name;
+    if (projectId) initiator.project_id = projectId;
+    if (address) initiator.host = { address };
+    const target: Record<string, unknown> = { typeURI: `data/security/${r.targetType}` };
+    if (r.targetId) target.id = r.targetId;
+    const event: Record<string, unknown> = {
       typeURI: 'http://schemas.dmtf.org/cloud/audit/1.0/event',
       id: randomUUID(),
       eventType: 'activity',
-      eventTime: now.toISOString().replace('Z', '+0000'),
+      eventTime: `${now.toISOString().slice(0, -1)}+0000`,
       action: r.action,
       outcome: r.outcome,
-      initiator: {
-        typeURI: 'service/security/account/user',
-        ...(r.initiator.userId ? { id: r.initiator.userId } : {}),
-        ...(r.initiator.name ? { name: r.initiator.name } : {}),
-        ...(r.initiator.projectId ? { project_id: r.initiator.projectId } : {}),
-        ...(r.initiator.address ? { host: { address: r.initiator.address } } : {}),
-      },
-      target: { typeURI: `data/security/${r.targetType}`, ...(r.targetId ? { id: r.targetId } : {}) },
-      observer: { typeURI: 'service/security', id: 'lintel' },
-      ...(r.requestId ? { requestId: r.requestId } : {}),
-      ...(r.reason ? { reason: { reasonType: 'lintel', reasonCode: r.reason } } : {}),
+      initiator,
+      target,
+      observer: OBSERVER,
     };
+    if (r.requestId) event.requestId = r.requestId;
+    if (r.reason) event.reason = { reasonType: 'lintel', reasonCode: r.reason };
     this.logger.log({ request_id: r.requestId ?? undefined, cadf: event }, 'audit');
     // Columns are cut to their lengths (the payload keeps the whole value): a row the database
     // refuses would otherwise fail the batch it travels in.
     this.enqueue({
-      eventId: event.id, action: r.action.slice(0, 64), outcome: r.outcome, initiatorUserId: r.initiator.userId?.slice(0, 64) ?? null,
-      initiatorProjectId: r.initiator.projectId?.slice(0, 64) ?? null, targetType: r.targetType.slice(0, 64),
+      eventId: event.id as string, action: r.action.slice(0, 64), outcome: r.outcome, initiatorUserId: userId?.slice(0, 64) ?? null,
+      initiatorProjectId: projectId?.slice(0, 64) ?? null, targetType: r.targetType.slice(0, 64),
       targetId: r.targetId?.slice(0, 255) ?? null, requestId: r.requestId?.slice(0, 64) ?? null, eventTime: now, payload: JSON.stringify(event),
     });
   }
@@ -204,9 +210,15 @@ export class AuditService implements OnApplicationShutdown {
   private async insert(rows: AuditRow[]): Promise<void> {
     const { driver } = this.ds;
     const meta = this.ds.getMetadata(AuditEventEntity);
-    this.columns ??= meta.columns.filter((c) => !c.isGenerated);
+    this.columns ??= meta.columns.filter((c) => !c.isGenerated).map((c) => ({
+      property: c.propertyName as keyof AuditRow,
+      // Text columns without a transformer go as they are; the rest (the time) as TypeORM would write them.
+      prepare: TEXT_TYPES.has(String(c.type)) && !c.transformer ? undefined : (v: unknown) => driver.preparePersistentValue(v, c) as unknown,
+      databaseName: c.databaseName,
+    }));
     const columns = this.columns;
-    const values = rows.flatMap((row) => columns.map((c) => driver.preparePersistentValue(row[c.propertyName as keyof AuditRow], c) as unknown));
+    const values: unknown[] = [];
+    for (const row of rows) for (const c of columns) values.push(c.prepare ? c.prepare(row[c.property]) : row[c.property]);
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
     await this.ds.query(`INSERT INTO ${driver.escape(meta.tableName)} (${names}) VALUES ${rows.map(() => tuple).join(', ')}`, values);
