@@ -8,6 +8,7 @@ import {
 import { tokenEvents } from '@lintel/platform';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
+import { TokenMap } from './token-map.js';
 import { scopeKey, type TokenClaims } from './token-claims.js';
 import { TokenFormatError, TokenProvider } from './token-provider.js';
 
@@ -62,9 +63,9 @@ const MAX_CACHED = 20_000;
 @Injectable()
 export class TokenService {
   private readonly logger = new Logger(TokenService.name);
-  private readonly verified = new Map<string, TokenClaims>();
+  private readonly verified = new TokenMap<TokenClaims>();
   private readonly derived = new Map<string, Derived>();
-  private readonly principals = new Map<string, { at: number; version: string; principal: Principal }>();
+  private readonly principals = new TokenMap<{ at: number; version: string; principal: Principal }>();
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
   /**
    * Changes whenever something cached from earlier validations may no longer hold (signing keys

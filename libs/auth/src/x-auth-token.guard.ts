@@ -20,13 +20,24 @@ export interface AuthenticatedRequest {
  */
 @Injectable()
 export class XAuthTokenGuard implements CanActivate {
+  /** Whether each route (handler of a controller class) is public: metadata never changes, so it is read once. */
+  private readonly publicRoutes = new WeakMap<object, { cls: object; isPublic: boolean }>();
+
   constructor(
     private readonly tokens: TokenService,
     private readonly reflector: Reflector,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [ctx.getHandler(), ctx.getClass()])) return true;
+    const handler = ctx.getHandler();
+    const cls = ctx.getClass();
+    let route = this.publicRoutes.get(handler);
+    // A handler inherited by two controllers is looked up for each (the class can be @Public).
+    if (route?.cls !== cls) {
+      route = { cls, isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [handler, cls]) === true };
+      this.publicRoutes.set(handler, route);
+    }
+    if (route.isPublic) return true;
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || !token) throw new UnauthenticatedError('no X-Auth-Token');
