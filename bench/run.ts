@@ -5,11 +5,11 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../libs/config/src/config.js';
 import { signV4 } from '../libs/credentials/src/index.js';
 import type { HashRateResult } from './hash-rate.js';
-import { load, stopAllLoad, type LoadSpec } from './lib/load.js';
+import { load, pairedLoad, stopAllLoad, type LoadSpec } from './lib/load.js';
 import { installCleanup, onCleanup, spawnNode } from './lib/processes.js';
 import { resultsTable, targetsTable, warnings } from './lib/report.js';
 import { fromLoad, p99Below, rateAtLeast, runScenario, type Measurement, type Scenario, type Target } from './lib/scenario.js';
-import { cleanEnv, DIST, startBaseline, startLintel, type LintelServer } from './lib/servers.js';
+import { cleanEnv, DIST, startBaseline, startLintel, type LintelServer, type Server } from './lib/servers.js';
 
 /**
  * `npm run bench`: loopback load benchmarks of Lintel against a bare node:http baseline.
@@ -21,6 +21,8 @@ import { cleanEnv, DIST, startBaseline, startLintel, type LintelServer } from '.
  *   BENCH_WARMUP               seconds of unmeasured load before the baseline and validation runs (default 2)
  *   BENCH_VALIDATE_CONNECTIONS validation concurrency (default 16)
  *   BENCH_ISSUE_CONNECTIONS    password issuance concurrency (default 8)
+ *   BENCH_SLICES               slices the validate / ec2tokens / aksks loads are cut into, each after a
+ *                              baseline slice of the same length (default 5; 1 = one baseline run, then the load)
  *   LINTEL_BCRYPT_ROUNDS       bcrypt cost of the server and of the raw hash run (default 12, Keystone's)
  *   LINTEL_HASH_THREADS        hash threads (default: unset, the service's own default, cores - 1)
  *   BENCH_CPU_PROF=<dir>       write V8 CPU profiles of the Lintel server (main thread + workers) there
@@ -41,12 +43,13 @@ const warmup = envNumber('BENCH_WARMUP', 2, 0);
 const validateConnections = envNumber('BENCH_VALIDATE_CONNECTIONS', 16, 1);
 const issueConnections = envNumber('BENCH_ISSUE_CONNECTIONS', 8, 1);
 const baselineConnections = 16;
+const slices = envNumber('BENCH_SLICES', 5, 1);
 const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 const keep = process.env.BENCH_KEEP === '1';
 const adminPassword = 'bench-admin-password';
 
-// The run is bounded: eight measured loads, three warm-ups, server starts and drains.
-const watchdogMs = (duration * 8 + warmup * 3 + 150) * 1000;
+// The run is bounded: eight measured loads, three interleaved baselines, four warm-ups, server starts and drains.
+const watchdogMs = (duration * 11 + warmup * 4 + 150) * 1000;
 
 installCleanup(stopAllLoad);
 const workDir = mkdtempSync(join(tmpdir(), 'lintel-bench-'));
@@ -139,6 +142,30 @@ function lintel(): Promise<Lintel> {
   return lintelPromise;
 }
 
+// ------------------------------------------------------------------ the baseline server, started once, shared
+
+let baselinePromise: Promise<Server> | undefined;
+function baseline(): Promise<Server> {
+  baselinePromise ??= startBaseline(workDir);
+  return baselinePromise;
+}
+const baselineSpec = (srv: Server, d: number): LoadSpec => ({ url: `${srv.url}/`, connections: baselineConnections, duration: d });
+
+/**
+ * Measures `spec` in slices interleaved with baseline slices ({@link pairedLoad}): one row for the
+ * load, compared with one row for the baseline measured beside it, whose label gives the spread
+ * of the per-slice ratios.
+ */
+async function pairedRows(id: string, label: string, connections: number, spec: LoadSpec): Promise<Measurement[]> {
+  const srv = await baseline();
+  const r = await pairedLoad(spec, baselineSpec(srv, spec.duration), slices);
+  const spread = r.sliceRatios.length > 1 ? ` (slices ${Math.min(...r.sliceRatios).toFixed(2)}–${Math.max(...r.sliceRatios).toFixed(2)}×)` : '';
+  return [
+    fromLoad(id, label, connections, r.load, `${id}-baseline`),
+    { ...fromLoad(`${id}-baseline`, `  baseline interleaved${spread}`, baselineConnections, r.reference), rssMb: Number.NaN },
+  ];
+}
+
 // ------------------------------------------------------------------ scenarios (run in this order)
 
 let baselineBytes: number | undefined;
@@ -148,17 +175,13 @@ const scenarios: Scenario[] = [
     id: 'baseline',
     name: 'baseline: bare node:http, ~1 KB JSON',
     async run(ctx) {
-      const srv = await startBaseline(workDir);
-      try {
-        baselineBytes = (await (await fetch(`${srv.url}/`)).arrayBuffer()).byteLength;
-        const spec: LoadSpec = { url: `${srv.url}/`, connections: baselineConnections, duration };
-        if (warmup) await load({ ...spec, duration: warmup });
-        ctx.watch(srv.child.pid);
-        const r = await load(spec);
-        return [fromLoad('baseline', 'baseline node:http GET (1 KB JSON)', baselineConnections, r, 'baseline')];
-      } finally {
-        await srv.stop();
-      }
+      const srv = await baseline();
+      baselineBytes = (await (await fetch(`${srv.url}/`)).arrayBuffer()).byteLength;
+      const spec = baselineSpec(srv, duration);
+      if (warmup) await load({ ...spec, duration: warmup });
+      ctx.watch(srv.child.pid);
+      const r = await load(spec);
+      return [fromLoad('baseline', 'baseline node:http GET (1 KB JSON)', baselineConnections, r, 'baseline')];
     },
   },
   {
@@ -168,8 +191,7 @@ const scenarios: Scenario[] = [
       const l = await lintel();
       if (warmup) await load(l.validateSpec(warmup));
       ctx.watch(l.server.child.pid);
-      const r = await load(l.validateSpec(duration));
-      return [fromLoad('validate', 'lintel GET /v3/auth/tokens (validate)', validateConnections, r, 'baseline')];
+      return pairedRows('validate', 'lintel GET /v3/auth/tokens (validate)', validateConnections, l.validateSpec(duration));
     },
   },
   {
@@ -260,7 +282,7 @@ scenarios.push(
       if (first.status !== 200) throw new Error(`POST /v3/ec2tokens answered ${first.status}: ${(await first.text()).slice(0, 300)}`);
       if (warmup) await load({ ...spec, duration: warmup });
       ctx.watch(l.server.child.pid);
-      return [fromLoad('ec2tokens', 'lintel POST /v3/ec2tokens (SigV4)', validateConnections, await load(spec), 'baseline')];
+      return pairedRows('ec2tokens', 'lintel POST /v3/ec2tokens (SigV4)', validateConnections, spec);
     },
   },
   {
@@ -280,17 +302,17 @@ scenarios.push(
         ],
       };
       ctx.watch(l.server.child.pid);
-      return [fromLoad('aksks', 'multicloud POST+DELETE /v1/{p}/aksks', validateConnections, await load(spec), 'baseline')];
+      return pairedRows('aksks', 'multicloud POST+DELETE /v1/{p}/aksks', validateConnections, spec);
     },
   },
 );
 
 const targets: Target[] = [
-  rateAtLeast('validate', 'baseline', 0.4, 'validation req/s >= 40% of baseline'),
+  rateAtLeast('validate', 'validate-baseline', 0.4, 'validation req/s >= 40% of baseline'),
   p99Below('validate', 10, 'validation p99 < 10 ms'),
   rateAtLeast('issue', 'hash', 0.95, 'password issuance >= 95% of raw hash rate'),
   p99Below('mixed-validate', 20, 'mixed: validation p99 < 20 ms'),
-  rateAtLeast('ec2tokens', 'baseline', 0.3, 'ec2tokens req/s >= 30% of baseline'),
+  rateAtLeast('ec2tokens', 'ec2tokens-baseline', 0.3, 'ec2tokens req/s >= 30% of baseline'),
   p99Below('ec2tokens', 15, 'ec2tokens p99 < 15 ms'),
 ];
 
@@ -318,6 +340,7 @@ try {
     const l = await lintelPromise.catch(() => undefined);
     await l?.server.stop();
   }
+  await (await baselinePromise?.catch(() => undefined))?.stop();
 }
 
 console.log(`\nResults (rate = 2xx responses/s; p50/p99 of 2xx responses; max = longest wait incl. requests unanswered at the end;\n RSS = peak VmRSS of the server process during the load; baseline body ${baselineBytes ?? '?'} B)\n`);

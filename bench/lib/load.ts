@@ -35,6 +35,8 @@ export interface LoadResult {
   starved: number;
   /** Seconds actually measured. */
   duration: number;
+  /** Latencies of the 2xx responses, ms, sorted (for merging runs). */
+  sorted: Float64Array;
 }
 
 const running = new Set<Instance>();
@@ -111,5 +113,60 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     maxWait,
     starved,
     duration: result.duration,
+    sorted,
+  };
+}
+
+/** Several runs of one spec as if they were one: counts add up, percentiles over every response. */
+export function mergeLoads(rs: LoadResult[]): LoadResult {
+  const ok = rs.reduce((n, r) => n + r.ok, 0);
+  const duration = rs.reduce((n, r) => n + r.duration, 0);
+  const sorted = new Float64Array(ok);
+  let at = 0;
+  for (const r of rs) {
+    sorted.set(r.sorted, at);
+    at += r.sorted.length;
+  }
+  sorted.sort();
+  return {
+    rate: duration > 0 ? ok / duration : 0,
+    ok,
+    failures: rs.reduce((n, r) => n + r.failures, 0),
+    failureDetail: rs.map((r) => r.failureDetail).filter(Boolean).join('; '),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    maxWait: Math.max(0, ...rs.map((r) => r.maxWait)),
+    starved: Math.max(0, ...rs.map((r) => r.starved)),
+    duration,
+    sorted,
+  };
+}
+
+/** A load measured in slices that alternate with slices of a reference load (see {@link pairedLoad}). */
+export interface PairedResult {
+  load: LoadResult;
+  reference: LoadResult;
+  /** Rate of each load slice over the reference slice just before it. */
+  sliceRatios: number[];
+}
+
+/**
+ * Runs `spec` for its duration cut into `slices` slices, each right after a slice of the same
+ * length of `reference`: both see the machine in the same state. On a shared 2-CPU machine the
+ * bare baseline's rate moves by a third from one 5-second window to the next, so a ratio to a
+ * baseline measured a minute earlier says as much about the neighbours as about the server.
+ */
+export async function pairedLoad(spec: LoadSpec, reference: Omit<LoadSpec, 'duration'>, slices: number): Promise<PairedResult> {
+  const slice = spec.duration / slices;
+  const loads: LoadResult[] = [];
+  const refs: LoadResult[] = [];
+  for (let i = 0; i < slices; i++) {
+    refs.push(await load({ ...reference, duration: slice }));
+    loads.push(await load({ ...spec, duration: slice }));
+  }
+  return {
+    load: mergeLoads(loads),
+    reference: mergeLoads(refs),
+    sliceRatios: loads.map((l, i) => (refs[i]!.rate > 0 ? l.rate / refs[i]!.rate : 0)),
   };
 }

@@ -27,7 +27,7 @@ export function resultsTable(ms: Measurement[]): string {
       fmtMs(m.p99),
       fmtMs(m.maxWait),
       String(m.failures),
-      m.rssMb === undefined ? '-' : m.rssMb.toFixed(0),
+      m.rssMb === undefined || Number.isNaN(m.rssMb) ? '-' : m.rssMb.toFixed(0),
       ratio,
     ];
   });
