@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@lintel/config';
-import { AuditEventEntity, auditQueueStats, AuditService, createDataSource, type AuditRecord } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { AuditEventEntity, auditQueueStats, AuditService, AuditWriterThread, createDataSource, type AuditRecord } from '@lintel/domain';
+import { databaseKinds, sqliteKind, type TestDatabase } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
 import { startIdentity, testEnv } from '../helpers/lintel.js';
 
@@ -145,4 +145,116 @@ for (const kind of databaseKinds()) {
       }
     });
   });
+}
+
+/**
+ * On an SQLite file the app's AuditService (the one given the config) stores events from a writer
+ * thread with a connection of its own, beside the main connection.
+ */
+describe('audit writer thread (sqlite)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let cfg: ReturnType<typeof loadConfig>;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  before(async () => {
+    db = await sqliteKind().create();
+    cfg = loadConfig(testEnv(db));
+    ds = await createDataSource(cfg.database).initialize();
+    await ds.runMigrations({ transaction: 'each' });
+  });
+
+  after(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  test('stores events in order, with the same columns and payload as the connection would', async () => {
+    await ds.getRepository(AuditEventEntity).clear();
+    const viaThread = new AuditService(ds, cfg);
+    const viaConnection = new AuditService(ds);
+    try {
+      for (let i = 0; i < 600; i++) viaThread.record(event(i));
+      viaThread.record(event(600, { targetId: 'x'.repeat(400), outcome: 'failure', reason: '401' }));
+      await viaThread.flush();
+      viaConnection.record(event(601));
+      await viaConnection.flush();
+      const rows = await ds.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } });
+      assert.deepEqual(rows.slice(0, 600).map((r) => r.targetId), Array.from({ length: 600 }, (_, i) => `target-${i}`));
+      assert.equal(rows[600]!.targetId, 'x'.repeat(255), 'column cut to its length');
+      const cadf = JSON.parse(rows[600]!.payload) as { target: { id: string }; reason: object; eventTime: string };
+      assert.equal(cadf.target.id, 'x'.repeat(400), 'the payload keeps the whole value');
+      assert.deepEqual(cadf.reason, { reasonType: 'lintel', reasonCode: '401' });
+      // The time column as TypeORM reads it back is the event's time, in either path.
+      assert.equal(rows[600]!.eventTime.toISOString(), cadf.eventTime.replace('+0000', 'Z'));
+      const raw = await ds.query('SELECT event_time FROM audit_events WHERE target_id IN (?, ?) ORDER BY id', ['target-599', 'target-601']) as Array<{ event_time: string }>;
+      assert.match(raw[0]!.event_time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+      assert.equal(raw[0]!.event_time.length, raw[1]!.event_time.length, 'same stored format as the connection writes');
+      const [latest] = await viaThread.list({ limit: 1 }) as Array<{ target: { id: string } }>;
+      assert.equal(latest!.target.id, 'target-601');
+    } finally {
+      await viaThread.onApplicationShutdown();
+      await viaConnection.onApplicationShutdown();
+    }
+  });
+
+  test('transactions of the main connection that read, then write, never fail while the thread writes', async () => {
+    await ds.getRepository(AuditEventEntity).clear();
+    const audit = new AuditService(ds, cfg);
+    try {
+      audit.record(event(0));
+      await audit.flush();
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 1; writing && i < 20_000; i++) {
+          audit.record(event(i));
+          if (i % 50 === 0) await sleep(0);
+        }
+      })();
+      // Without BEGIN IMMEDIATE these fail with SQLITE_BUSY_SNAPSHOT whenever the thread commits
+      // between a transaction's read and its write.
+      const results = await Promise.allSettled(Array.from({ length: 40 }, () => ds.transaction(async (m) => {
+        await m.query('SELECT COUNT(*) AS n FROM audit_events');
+        await sleep(2);
+        await m.query('UPDATE audit_events SET outcome = outcome WHERE id = (SELECT MIN(id) FROM audit_events)');
+      })));
+      writing = false;
+      await writer;
+      await audit.flush();
+      assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
+      assert.ok(await ds.getRepository(AuditEventEntity).count() > 1);
+    } finally {
+      await audit.onApplicationShutdown();
+    }
+  });
+
+  test('a database locked past the busy timeout is retried, not dropped', async () => {
+    await ds.getRepository(AuditEventEntity).clear();
+    const busy = AuditWriterThread.busyTimeoutMs;
+    AuditWriterThread.busyTimeoutMs = 50;
+    const audit = new AuditService(ds, cfg);
+    const { dropped, failedWrites } = auditQueueStats;
+    try {
+      // The main connection holds the write lock (BEGIN IMMEDIATE) for a while.
+      const locked = ds.transaction(async () => sleep(700));
+      await sleep(20);
+      for (let i = 0; i < 3; i++) audit.record(event(i));
+      await audit.flush();
+      assert.ok(auditQueueStats.failedWrites > failedWrites, 'the write failed while locked');
+      await locked;
+      for (let i = 0; i < 50 && (await ds.getRepository(AuditEventEntity).count()) < 3; i++) {
+        await sleep(100);
+        await audit.flush();
+      }
+      assert.deepEqual(await stored(ds), ['target-0', 'target-1', 'target-2']);
+      assert.equal(auditQueueStats.dropped, dropped);
+    } finally {
+      await audit.onApplicationShutdown();
+      AuditWriterThread.busyTimeoutMs = busy;
+    }
+  });
+});
+
+async function stored(ds: DataSource): Promise<Array<string | null>> {
+  return (await ds.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } })).map((r) => r.targetId);
 }

@@ -8,6 +8,7 @@ export * from './password-hasher.js';
 export * from './services/alibaba-key.service.js';
 export * from './services/assignment.service.js';
 export * from './services/audit.service.js';
+export { AuditWriterThread } from './services/audit-writer-thread.js';
 export * from './services/bootstrap.service.js';
 export * from './services/catalog.service.js';
 export * from './services/cloud-account.service.js';

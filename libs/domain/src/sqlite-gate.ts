@@ -74,7 +74,14 @@ export function installSqliteGate(ds: DataSource): void {
     if (!gated.has(runner)) {
       gated.add(runner);
       const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
-      (runner as { query: unknown }).query = (...args: unknown[]) => (inside() ? query(...args) : exclusive(() => query(...args)));
+      (runner as { query: unknown }).query = (...args: unknown[]) => {
+        // Another connection writes to the file too (the audit writer thread, `manage`): a
+        // transaction that read first and wrote later would fail (SQLITE_BUSY_SNAPSHOT) had that
+        // connection committed in between. Taking the write lock at BEGIN, waiting for it up to the
+        // busy timeout, rules that out; transactions here are serialised by the gate anyway.
+        if (args[0] === 'BEGIN TRANSACTION') args[0] = 'BEGIN IMMEDIATE TRANSACTION';
+        return inside() ? query(...args) : exclusive(() => query(...args));
+      };
       // A transaction opened outside the gate (Repository.save does that) would span several
       // gated statements and swallow other requests' writes: refuse it loudly instead.
       const start = runner.startTransaction.bind(runner);
