@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { policy, type Principal } from '@lintel/auth';
 import { AuditService } from '@lintel/domain';
+import { routeOf } from '@lintel/platform';
 
 const ACTIONS: Record<string, string> = { POST: 'created', PUT: 'created', PATCH: 'updated', DELETE: 'deleted' };
 /** Collection segment → Keystone resource type of the CADF target. */
@@ -38,7 +39,9 @@ export class AuditHook {
       done(null, payload);
     });
     app.addHook('onResponse', (req, reply, done) => {
-      if (ACTIONS[req.method] && req.routeOptions?.url) this.record(req as Audited, req.routeOptions.url, reply.statusCode);
+      if (!ACTIONS[req.method]) return done();
+      const route = routeOf(req);
+      if (route) this.record(req as Audited, route, reply.statusCode);
       done();
     });
   }

@@ -5,6 +5,7 @@
 const ISO_EXTENDED = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?:\d{2})?)?$/i;
 const HTTP_DATE = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})\s*(GMT|UTC|UT|Z|[+-]\d{4})$/i;
+const SIGV4_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /**
@@ -15,6 +16,9 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
  * @returns undefined when `s` is not such a date-time or names an impossible date.
  */
 export function parseIso8601(s: string): Date | undefined {
+  // SigV4's X-Amz-Date exactly (nearly every signed request): one anchored match, no trimming.
+  const sigv4 = SIGV4_DATE.exec(s);
+  if (sigv4) return build(+sigv4[1]!, +sigv4[2]! - 1, +sigv4[3]!, +sigv4[4]!, +sigv4[5]!, +sigv4[6]!, 0, 'Z');
   const m = ISO_EXTENDED.exec(s.trim()) ?? ISO_BASIC.exec(s.trim());
   if (!m) return undefined;
   const [, y, mo, d, h, mi, sec, frac, zone] = m;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { httpDuration, httpRequests } from './metrics.js';
 
@@ -22,6 +23,20 @@ export function requestIdFor(header: unknown): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : `req-${randomUUID()}`;
 }
 
+const ROUTE = Symbol('lintel.route');
+
+/**
+ * The route pattern a request matched (`/v3/users/:id`), or undefined. Read once per request:
+ * Fastify's `request.routeOptions` builds a new dozen-field object on every access, and several
+ * hooks want the pattern.
+ */
+export function routeOf(req: FastifyRequest): string | undefined {
+  const r = req as FastifyRequest & { [ROUTE]?: string | null };
+  let url = r[ROUTE];
+  if (url === undefined) r[ROUTE] = url = req.routeOptions?.url ?? null;
+  return url ?? undefined;
+}
+
 /**
  * The Fastify adapter every Lintel app uses: bounded bodies, request ids on every response and in
  * every log line, trailing slashes tolerated, optional path prefixes served transparently.
@@ -40,7 +55,9 @@ export function createAdapter(o: AdapterOptions): FastifyAdapter {
     rewriteUrl: (req: { url?: string }) => normalisePath(req.url ?? '/', o.stripPrefixes ?? []),
   });
   const app = adapter.getInstance();
-  const seriesByKey = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  // Label children by route pattern, method and status: looked up once each, and without building a
+  // key string per request (the pattern and method strings are the same objects every time).
+  const seriesByRoute = new Map<string, Map<string, Map<number, { count: { inc(): void }; duration: { observe(v: number): void } }>>>();
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-openstack-request-id', req.id);
     // Keystone sets Vary on every response, errors included: caches must key on the caller's token.
@@ -59,21 +76,23 @@ export function createAdapter(o: AdapterOptions): FastifyAdapter {
     done(null, payload);
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions?.url ?? 'unmatched';
-    const key = `${req.method} ${route} ${reply.statusCode}`;
-    let series = seriesByKey.get(key);
+    const route = routeOf(req) ?? 'unmatched';
+    let byMethod = seriesByRoute.get(route);
+    if (!byMethod) seriesByRoute.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(req.method);
+    if (!byStatus) byMethod.set(req.method, (byStatus = new Map()));
+    let series = byStatus.get(reply.statusCode);
     if (!series) {
-      // Label children are looked up once per method, route and status, not hashed per request.
       const labels = { app: o.dialect, method: req.method, route, status: String(reply.statusCode) };
       series = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
-      seriesByKey.set(key, series);
+      byStatus.set(reply.statusCode, series);
     }
     series.count.inc();
     series.duration.observe(reply.elapsedTime / 1000);
     const failed = reply.statusCode >= 500;
     // The access line is built only when its level is on (LINTEL_LOG_LEVEL=warn drops it).
     if (!o.logger.isLevelEnabled(failed ? 'error' : 'info')) return done();
-    const line = { request_id: req.id, dialect: o.dialect, method: req.method, route: req.routeOptions?.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    const line = { request_id: req.id, dialect: o.dialect, method: req.method, route: routeOf(req), status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (failed) o.logger.error(line, 'request failed');
     else o.logger.info(line, 'request');
     done();
