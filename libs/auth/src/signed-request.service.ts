@@ -19,7 +19,7 @@ export interface S3Credentials {
 const REUSE_MS = 1000;
 
 /** The `/metrics` series of each dialect's outcomes, looked up once rather than hashed per check. */
-const outcomes = (dialect: string) => ({ accepted: signatureChecks.labels(dialect, 'accepted'), refused: signatureChecks.labels(dialect, 'refused') });
+const outcomes = (dialect: string) => ({ accepted: signatureChecks.labels({ dialect, outcome: 'accepted' }), refused: signatureChecks.labels({ dialect, outcome: 'refused' }) });
 const SERIES = { ec2: outcomes('ec2'), s3: outcomes('s3') };
 
 /** Counts a signature check by dialect and outcome (`/metrics`). */
