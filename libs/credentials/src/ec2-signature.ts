@@ -176,9 +176,9 @@ function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, 
   if (!payloadHash) throw new SignatureFormatError('body_hash is required');
 
   const verb = required(c.verb, 'verb').toUpperCase();
-  const { 'X-Amz-Signature': _signature, ...queryParams } = params;
-  // Upstream: an EC2 POST carries its parameters in the form body, so nothing is in the query.
-  const query = verb === 'POST' ? '' : canonicalQueryString(queryParams);
+  // Upstream: an EC2 POST carries its parameters in the form body, so nothing is in the query;
+  // a presigned URL's own signature is never part of what was signed.
+  const query = verb === 'POST' ? '' : canonicalQueryString(params, 'X-Amz-Signature');
   const path = required(c.path, 'path');
   const names = fields.signedHeaders.split(';').map((n) => n.trim().toLowerCase());
 

@@ -74,31 +74,68 @@ function hmacOuterBlock(key: string | Uint8Array, data: string | Uint8Array): Bu
   return outer;
 }
 
+/** An HMAC-SHA256 key with its two padded blocks worked out once: a derived signing key signs many requests. */
+class PreparedHmacKey {
+  private readonly ipad = Buffer.alloc(SHA256_BLOCK, 0x36);
+  private readonly opad = Buffer.alloc(SHA256_BLOCK, 0x5c);
+
+  constructor(key: Uint8Array) {
+    for (let i = 0; i < key.length; i++) {
+      this.ipad[i]! ^= key[i]!;
+      this.opad[i]! ^= key[i]!;
+    }
+  }
+
+  /** Lower-case hex HMAC of `data` (strings as UTF-8); {@link hmacSha256Hex} without the pad work. */
+  hex(data: string | Uint8Array): string {
+    const length = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+    const inner = Buffer.allocUnsafe(SHA256_BLOCK + length);
+    this.ipad.copy(inner, 0);
+    if (typeof data === 'string') inner.write(data, SHA256_BLOCK, 'utf8');
+    else inner.set(data, SHA256_BLOCK);
+    const outer = Buffer.allocUnsafe(SHA256_BLOCK + 32);
+    this.opad.copy(outer, 0);
+    outer.write(hash('sha256', inner, 'binary'), SHA256_BLOCK, 'latin1');
+    return hash('sha256', outer, 'hex');
+  }
+}
+
+interface DerivedKey extends CredentialScope {
+  key: Buffer;
+  hmac: PreparedHmacKey;
+}
+
 /**
  * The SigV4 signing key: HMAC-SHA256 chain `"AWS4" + secret` → date → region → service →
  * `aws4_request`.
  */
 export function signingKey(secret: string, scope: CredentialScope): Buffer {
-  // Derived keys change once a day per key and scope, as AWS's own SDKs cache them; four HMACs
-  // per request are most of a signature check. Looked up by the secret alone, then the scope
-  // compared field by field: no key string is built and hashed per request.
+  return derivedKey(secret, scope).key;
+}
+
+/**
+ * Derived keys change once a day per key and scope, as AWS's own SDKs cache them; four HMACs per
+ * request were most of a signature check. Looked up by the secret alone, then the scope compared
+ * field by field: no key string is built and hashed per request.
+ */
+function derivedKey(secret: string, scope: CredentialScope): DerivedKey {
   const known = derivedKeys.get(secret);
   if (known) {
-    for (const d of known) if (d.date === scope.date && d.region === scope.region && d.service === scope.service) return d.key;
+    for (const d of known) if (d.date === scope.date && d.region === scope.region && d.service === scope.service) return d;
   }
   const kDate = hmacSha256(`AWS4${secret}`, scope.date);
   const kRegion = hmacSha256(kDate, scope.region);
   const kService = hmacSha256(kRegion, scope.service);
   const key = hmacSha256(kService, 'aws4_request');
   if (derivedKeys.size >= MAX_DERIVED_KEYS) derivedKeys.clear();
-  const entry = { date: scope.date, region: scope.region, service: scope.service, key };
+  const entry: DerivedKey = { date: scope.date, region: scope.region, service: scope.service, key, hmac: new PreparedHmacKey(key) };
   // A few scopes per secret (yesterday's and today's date, a region or two); beyond that the oldest goes.
   if (!known) derivedKeys.set(secret, [entry]);
   else if (known.unshift(entry) > SCOPES_PER_SECRET) known.pop();
-  return key;
+  return entry;
 }
 
-const derivedKeys = new Map<string, Array<CredentialScope & { key: Buffer }>>();
+const derivedKeys = new Map<string, DerivedKey[]>();
 const MAX_DERIVED_KEYS = 4096;
 const SCOPES_PER_SECRET = 4;
 
@@ -136,11 +173,12 @@ export function encodePath(decodedPath: string): string {
 
 /**
  * SigV4's canonical query string: names and values RFC 3986-encoded, pairs sorted by encoded name
- * then encoded value, joined with `&`. Encoded strings are ASCII, so `<` is byte order.
+ * then encoded value, joined with `&`. Encoded strings are ASCII, so `<` is byte order. A parameter
+ * named `omit` is left out (a presigned URL's own `X-Amz-Signature`).
  */
-export function canonicalQueryString(params: Record<string, string>): string {
+export function canonicalQueryString(params: Record<string, string>, omit?: string): string {
   const pairs: Array<[string, string]> = [];
-  for (const k in params) if (Object.hasOwn(params, k)) pairs.push([rfc3986Encode(k), rfc3986Encode(String(params[k]))]);
+  for (const k in params) if (k !== omit && Object.hasOwn(params, k)) pairs.push([rfc3986Encode(k), rfc3986Encode(String(params[k]))]);
   if (pairs.length > 1) pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
   let out = '';
   for (let i = 0; i < pairs.length; i++) out += `${i ? '&' : ''}${pairs[i]![0]}=${pairs[i]![1]}`;
@@ -154,13 +192,30 @@ export function normalizeHeaders(headers: Record<string, string>): Map<string, s
   for (const k in headers) {
     if (!Object.hasOwn(headers, k)) continue;
     const v = String(headers[k]).trim();
-    out.set(k.trim().toLowerCase(), INNER_SPACE.test(v) ? v.replace(/\s+/g, ' ') : v);
+    out.set(k.trim().toLowerCase(), needsTrimAll(v) ? v.replace(/\s+/g, ' ') : v);
   }
   return out;
 }
 
 /** Whitespace that trimall collapses: a run of two or more, or any single one but a space. */
 const INNER_SPACE = /\s\s|[^\S ]/;
+
+/**
+ * Whether {@link INNER_SPACE} matches, answered without the regex for the usual value (printable
+ * ASCII, single spaces): a long Authorization header went through the alternation char by char.
+ */
+function needsTrimAll(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 32 && c < 127) continue;
+    if (c === 32) {
+      const next = v.charCodeAt(i + 1);
+      if (next > 32 && next < 127) continue;
+    }
+    return INNER_SPACE.test(v);
+  }
+  return false;
+}
 
 /**
  * The canonical headers block: `name:value\n` for each signed name, in the order given. Names
@@ -203,7 +258,7 @@ export function stringToSignV4(date: string, scope: CredentialScope, canonical: 
 
 /** Hex HMAC-SHA256 of a string to sign (string or raw bytes) under the key derived for `scope`. */
 export function signatureV4(secret: string, scope: CredentialScope, stringToSign: string | Uint8Array): string {
-  return hmacSha256Hex(signingKey(secret, scope), stringToSign);
+  return derivedKey(secret, scope).hmac.hex(stringToSign);
 }
 
 /**
