@@ -22,21 +22,6 @@ const REUSE_MS = 1000;
 const outcomes = (dialect: string) => ({ accepted: signatureChecks.labels({ dialect, outcome: 'accepted' }), refused: signatureChecks.labels({ dialect, outcome: 'refused' }) });
 const SERIES = { ec2: outcomes('ec2'), s3: outcomes('s3') };
 
-/** Counts a signature check by dialect and outcome (`/metrics`). */
-function counted<T>(dialect: keyof typeof SERIES, check: Promise<T>): Promise<T> {
-  const series = SERIES[dialect];
-  return check.then(
-    (r) => {
-      series.accepted.inc();
-      return r;
-    },
-    (e: unknown) => {
-      series.refused.inc();
-      throw e;
-    },
-  );
-}
-
 /** Unknown key and non-ec2 credential answer alike, so keys cannot be enumerated (bug 2077541). */
 const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.');
 
@@ -57,40 +42,47 @@ export class SignedRequestService {
     private readonly tokens: TokenService,
   ) {}
 
-  ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
-    return counted('ec2', this.ec2Uncounted(c));
-  }
-
-  s3(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
-    return counted('s3', this.s3Uncounted(c));
-  }
-
-  private async ec2Uncounted(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
-    const cred = await this.lookup(c.access);
-    if (!verifyEc2Signature(this.secretOf(cred), c)) throw new UnauthenticatedError('EC2 signature mismatch');
-    let at: Date | undefined;
+  /** Counted by outcome in `/metrics` (in the same async call: no promise wrapped around it). */
+  async ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
     try {
-      at = ec2RequestTime(c);
+      const cred = await this.lookup(c.access);
+      if (!verifyEc2Signature(this.secretOf(cred), c)) throw new UnauthenticatedError('EC2 signature mismatch');
+      let at: Date | undefined;
+      try {
+        at = ec2RequestTime(c);
+      } catch (e) {
+        if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`EC2 request time unreadable: ${e.message}`);
+        throw e;
+      }
+      const issued = await this.finish(cred, at, 'ec2tokens');
+      SERIES.ec2.accepted.inc();
+      return issued;
     } catch (e) {
-      if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`EC2 request time unreadable: ${e.message}`);
+      SERIES.ec2.refused.inc();
       throw e;
     }
-    return this.finish(cred, at, 'ec2tokens');
   }
 
-  private async s3Uncounted(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
-    const cred = await this.lookup(c.access);
-    if (typeof c.token !== 'string' || typeof c.signature !== 'string' || !verifyS3Token(this.secretOf(cred), c.token, c.signature)) {
-      throw new UnauthenticatedError('S3 signature mismatch');
-    }
-    let at: Date | undefined;
+  async s3(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
     try {
-      at = s3TokenTime(c.token);
+      const cred = await this.lookup(c.access);
+      if (typeof c.token !== 'string' || typeof c.signature !== 'string' || !verifyS3Token(this.secretOf(cred), c.token, c.signature)) {
+        throw new UnauthenticatedError('S3 signature mismatch');
+      }
+      let at: Date | undefined;
+      try {
+        at = s3TokenTime(c.token);
+      } catch (e) {
+        if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`S3 request time unreadable: ${e.message}`);
+        throw e;
+      }
+      const issued = await this.finish(cred, at, 's3tokens');
+      SERIES.s3.accepted.inc();
+      return issued;
     } catch (e) {
-      if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`S3 request time unreadable: ${e.message}`);
+      SERIES.s3.refused.inc();
       throw e;
     }
-    return this.finish(cred, at, 's3tokens');
   }
 
   private async lookup(access: string | undefined): Promise<Credential> {

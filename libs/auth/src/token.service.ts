@@ -359,8 +359,15 @@ export class TokenService {
    * event arrived, signing keys changed, or caches were dropped.
    */
   validityVersion(): string {
-    return `${this.revocations.version}:${this.epoch}`;
+    // Asked several times per request: the string is rebuilt only when a part changed.
+    const { version } = this.revocations;
+    if (version !== this.versionOf.revocations || this.epoch !== this.versionOf.epoch) {
+      this.versionOf = { revocations: version, epoch: this.epoch, text: `${version}:${this.epoch}` };
+    }
+    return this.versionOf.text;
   }
+
+  private versionOf = { revocations: -1, epoch: -1, text: '' };
 
   /** Revokes exactly this token (its own audit id), visible to this process at once. */
   async revoke(claims: TokenClaims): Promise<void> {

@@ -52,7 +52,8 @@ export class Ec2TokensController {
   async ec2Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorise(req, 'identity:ec2tokens_validate');
     const { id, view } = await this.signed.ec2(signedRequestBody(body) as unknown as Ec2Credentials);
-    const rendered = await this.render(view, queryFlag(q, 'nocatalog'));
+    const text = this.render(view, queryFlag(q, 'nocatalog'));
+    const rendered = typeof text === 'string' ? text : await text;
     reply.status(200).header('X-Subject-Token', id).header('Content-Type', 'application/json; charset=utf-8');
     return rendered;
   }
@@ -61,7 +62,8 @@ export class Ec2TokensController {
   async s3Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     this.authorise(req, 'identity:s3tokens_validate');
     const { id, view } = await this.signed.s3(signedRequestBody(body));
-    const rendered = await this.render(view, queryFlag(q, 'nocatalog'));
+    const text = this.render(view, queryFlag(q, 'nocatalog'));
+    const rendered = typeof text === 'string' ? text : await text;
     reply.status(200).header('Content-Type', 'application/json; charset=utf-8');
     return rendered;
   }
@@ -85,11 +87,15 @@ export class Ec2TokensController {
    * object) renders once. Keyed by the view, not by the id: hashing a 500-character token id per
    * request cost more than the lookup saved.
    */
-  private async render(view: TokenView, nocatalog: boolean): Promise<string> {
+  private render(view: TokenView, nocatalog: boolean): string | Promise<string> {
     let texts = this.rendered.get(view);
     if (!texts) this.rendered.set(view, (texts = {}));
     const kind = nocatalog ? 'nocatalog' : 'catalog';
-    return (texts[kind] ??= JSON.stringify(renderToken(view, nocatalog ? undefined : await this.tokens.catalogEntries())));
+    // Synchronous when rendered before: no promise and microtask for the common case.
+    const known = texts[kind];
+    if (known !== undefined) return known;
+    const done = (catalog?: Awaited<ReturnType<TokenService['catalogEntries']>>) => (texts[kind] = JSON.stringify(renderToken(view, catalog)));
+    return nocatalog ? done() : this.tokens.catalogEntries().then(done);
   }
 
   /** Since the fix for bug 2119646 only admin or service callers may exchange signatures. */
