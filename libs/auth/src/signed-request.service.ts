@@ -25,6 +25,17 @@ const SERIES = { ec2: outcomes('ec2'), s3: outcomes('s3') };
 /** Unknown key and non-ec2 credential answer alike, so keys cannot be enumerated (bug 2077541). */
 const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.');
 
+function accessOf(access: string | undefined): string {
+  if (!access) throw new UnauthenticatedError('EC2 signature not supplied');
+  return access;
+}
+
+/** The credential an access key names, if it is an ec2 one (plain functions: no promise of their own per request). */
+function ec2Key(cred: Credential | null): Credential {
+  if (!cred || !isEc2(cred.type)) throw keyNotFound();
+  return cred;
+}
+
 /**
  * Turns a request signed with an access key into a project-scoped token for the key's owner
  * (Keystone's ec2tokens / s3tokens, contract §6): the key must exist, be active and unexpired,
@@ -45,7 +56,7 @@ export class SignedRequestService {
   /** Counted by outcome in `/metrics` (in the same async call: no promise wrapped around it). */
   async ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
     try {
-      const cred = await this.lookup(c.access);
+      const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(c.access)));
       if (!verifyEc2Signature(this.secretOf(cred), c)) throw new UnauthenticatedError('EC2 signature mismatch');
       let at: Date | undefined;
       try {
@@ -54,7 +65,9 @@ export class SignedRequestService {
         if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`EC2 request time unreadable: ${e.message}`);
         throw e;
       }
-      const issued = await this.finish(cred, at, 'ec2tokens');
+      this.checkUsable(cred, at);
+      const issued = await this.tokenFor(cred);
+      this.credentials.recordUse(cred.id, 'ec2tokens');
       SERIES.ec2.accepted.inc();
       return issued;
     } catch (e) {
@@ -65,7 +78,7 @@ export class SignedRequestService {
 
   async s3(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
     try {
-      const cred = await this.lookup(c.access);
+      const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(c.access)));
       if (typeof c.token !== 'string' || typeof c.signature !== 'string' || !verifyS3Token(this.secretOf(cred), c.token, c.signature)) {
         throw new UnauthenticatedError('S3 signature mismatch');
       }
@@ -76,20 +89,15 @@ export class SignedRequestService {
         if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`S3 request time unreadable: ${e.message}`);
         throw e;
       }
-      const issued = await this.finish(cred, at, 's3tokens');
+      this.checkUsable(cred, at);
+      const issued = await this.tokenFor(cred);
+      this.credentials.recordUse(cred.id, 's3tokens');
       SERIES.s3.accepted.inc();
       return issued;
     } catch (e) {
       SERIES.s3.refused.inc();
       throw e;
     }
-  }
-
-  private async lookup(access: string | undefined): Promise<Credential> {
-    if (!access) throw new UnauthenticatedError('EC2 signature not supplied');
-    const cred = await this.credentials.findByAccessKeyCached(access);
-    if (!cred || !isEc2(cred.type)) throw keyNotFound();
-    return cred;
   }
 
   /**
@@ -106,15 +114,13 @@ export class SignedRequestService {
     return secret;
   }
 
-  private async finish(cred: Credential, at: Date | undefined, service: string): Promise<{ id: string; view: TokenView }> {
+  /** The key must be active and unexpired, have a project, and the request be fresh. */
+  private checkUsable(cred: Credential, at: Date | undefined): void {
     if (!isUsable(cred)) throw new UnauthenticatedError(`credential ${cred.id.slice(0, 8)}… is ${cred.state === 'active' ? 'expired' : 'inactive'}`);
     if (!cred.projectId) throw new NotFoundError('project', 'None');
     const ttl = this.cfg.credential.authTtl * 1000;
     // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
     if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');
-    const issued = await this.tokenFor(cred);
-    this.credentials.recordUse(cred.id, service);
-    return issued;
   }
 
   /**

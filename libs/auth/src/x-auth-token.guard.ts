@@ -28,7 +28,7 @@ export class XAuthTokenGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     const handler = ctx.getHandler();
     const cls = ctx.getClass();
     let route = this.publicRoutes.get(handler);
@@ -41,7 +41,15 @@ export class XAuthTokenGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || !token) throw new UnauthenticatedError('no X-Auth-Token');
-    req.principal = await this.tokens.authenticate(token);
-    return true;
+    // A token seen within the second is answered without a promise.
+    const cached = this.tokens.cachedPrincipal(token);
+    if (cached) {
+      req.principal = cached;
+      return true;
+    }
+    return this.tokens.authenticate(token).then((principal) => {
+      req.principal = principal;
+      return true;
+    });
   }
 }
