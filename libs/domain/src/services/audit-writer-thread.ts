@@ -9,6 +9,9 @@ export class AuditWriteError extends Error {
   }
 }
 
+/** How long a closing thread may take to finish its last batches and close its connection. */
+const CLOSE_WAIT_MS = 10_000;
+
 interface Running {
   worker: Worker;
   pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>;
@@ -48,14 +51,25 @@ export class AuditWriterThread {
     return entry.thread;
   }
 
-  /** Gives the thread back; the last user stops it (batches still in flight then fail). */
+  /**
+   * Gives the thread back; the last user stops it: the thread closes its connection after the
+   * batches already sent (stopped outright if it has not ended within {@link CLOSE_WAIT_MS}).
+   */
   async release(): Promise<void> {
     const entry = AuditWriterThread.shared.get(this.file);
     if (!entry || entry.thread !== this || --entry.users > 0) return;
     AuditWriterThread.shared.delete(this.file);
     const running = this.running;
     this.running = undefined;
-    await running?.worker.terminate();
+    if (!running) return;
+    const { worker } = running;
+    worker.ref();
+    const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ close: true } satisfies AuditWriteRequest);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS)));
+    if ((await Promise.race([ended, late])) === 'late') await worker.terminate();
+    clearTimeout(timer);
   }
 
   /** Stores one batch; resolves once it is committed. */

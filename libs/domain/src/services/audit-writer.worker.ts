@@ -9,11 +9,8 @@ export interface AuditWriterInit {
   busyTimeoutMs: number;
 }
 
-/** A batch to store; `id` pairs the answer with the request. */
-export interface AuditWriteRequest {
-  id: number;
-  events: PackedAuditEvent[];
-}
+/** A batch to store; `id` pairs the answer with the request. `close` ends the thread instead. */
+export type AuditWriteRequest = { id: number; events: PackedAuditEvent[] } | { close: true };
 
 /**
  * The answer: no `error` when the batch is stored. `transient` errors (the database busy or
@@ -35,7 +32,15 @@ db.pragma('synchronous = NORMAL');
 const statements = new Map<number, Database.Statement>();
 const quote = (name: string) => `"${name}"`;
 
-parentPort!.on('message', ({ id, events }: AuditWriteRequest) => {
+parentPort!.on('message', (m: AuditWriteRequest) => {
+  if ('close' in m) {
+    // Statements run one at a time, so nothing is in flight: close the connection (SQLite
+    // checkpoints its WAL when the last connection closes) and let the thread end.
+    db.close();
+    parentPort!.close();
+    return;
+  }
+  const { id, events } = m;
   let answer: AuditWriteResult;
   try {
     let statement = statements.get(events.length);
