@@ -25,6 +25,16 @@ const SERIES = { ec2: outcomes('ec2'), s3: outcomes('s3') };
 /** Unknown key and non-ec2 credential answer alike, so keys cannot be enumerated (bug 2077541). */
 const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.');
 
+/** The signed request time `read` finds; an unreadable one is a 401 like any bad signature. */
+function signedAt(dialect: string, read: () => Date | undefined): Date | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`${dialect} request time unreadable: ${e.message}`);
+    throw e;
+  }
+}
+
 function accessOf(access: string | undefined): string {
   if (!access) throw new UnauthenticatedError('EC2 signature not supplied');
   return access;
@@ -53,49 +63,38 @@ export class SignedRequestService {
     private readonly tokens: TokenService,
   ) {}
 
-  /** Counted by outcome in `/metrics` (in the same async call: no promise wrapped around it). */
-  async ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
-    try {
-      const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(c.access)));
-      if (!verifyEc2Signature(this.secretOf(cred), c)) throw new UnauthenticatedError('EC2 signature mismatch');
-      let at: Date | undefined;
-      try {
-        at = ec2RequestTime(c);
-      } catch (e) {
-        if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`EC2 request time unreadable: ${e.message}`);
-        throw e;
-      }
-      this.checkUsable(cred, at);
-      const issued = await this.tokenFor(cred);
-      this.credentials.recordUse(cred.id, 'ec2tokens');
-      SERIES.ec2.accepted.inc();
-      return issued;
-    } catch (e) {
-      SERIES.ec2.refused.inc();
-      throw e;
-    }
+  ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
+    return this.exchange('ec2', c.access, (secret) => {
+      if (!verifyEc2Signature(secret, c)) throw new UnauthenticatedError('EC2 signature mismatch');
+      return signedAt('EC2', () => ec2RequestTime(c));
+    });
   }
 
-  async s3(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
-    try {
-      const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(c.access)));
-      if (typeof c.token !== 'string' || typeof c.signature !== 'string' || !verifyS3Token(this.secretOf(cred), c.token, c.signature)) {
+  s3(c: S3Credentials): Promise<{ id: string; view: TokenView }> {
+    return this.exchange('s3', c.access, (secret) => {
+      const { token, signature } = c;
+      if (typeof token !== 'string' || typeof signature !== 'string' || !verifyS3Token(secret, token, signature)) {
         throw new UnauthenticatedError('S3 signature mismatch');
       }
-      let at: Date | undefined;
-      try {
-        at = s3TokenTime(c.token);
-      } catch (e) {
-        if (e instanceof SignatureFormatError) throw new UnauthenticatedError(`S3 request time unreadable: ${e.message}`);
-        throw e;
-      }
-      this.checkUsable(cred, at);
+      return signedAt('S3', () => s3TokenTime(token));
+    });
+  }
+
+  /**
+   * The exchange both dialects share: the key, `check` (the signature against the key's secret,
+   * returning the signed time), the key's state and the request's freshness, then the token.
+   * Counted by outcome in `/metrics` within the one async call (no promise wrapped around it).
+   */
+  private async exchange(dialect: keyof typeof SERIES, access: string | undefined, check: (secret: string) => Date | undefined): Promise<{ id: string; view: TokenView }> {
+    try {
+      const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(access)));
+      this.checkUsable(cred, check(this.secretOf(cred)));
       const issued = await this.tokenFor(cred);
-      this.credentials.recordUse(cred.id, 's3tokens');
-      SERIES.s3.accepted.inc();
+      this.credentials.recordUse(cred.id, `${dialect}tokens`);
+      SERIES[dialect].accepted.inc();
       return issued;
     } catch (e) {
-      SERIES.s3.refused.inc();
+      SERIES[dialect].refused.inc();
       throw e;
     }
   }

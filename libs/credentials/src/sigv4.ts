@@ -46,57 +46,50 @@ const SHA256_BLOCK = 64;
  * costing more than the hashing. The spec checks it against `createHmac`.
  */
 export function hmacSha256(key: string | Uint8Array, data: string | Uint8Array): Buffer {
-  return hash('sha256', hmacOuterBlock(key, data), 'buffer');
+  return hash('sha256', new PreparedHmacKey(key).outerBlock(data), 'buffer');
 }
 
 /** {@link hmacSha256} as lower-case hex, without a Buffer for the result. */
 export function hmacSha256Hex(key: string | Uint8Array, data: string | Uint8Array): string {
-  return hash('sha256', hmacOuterBlock(key, data), 'hex');
+  return new PreparedHmacKey(key).hex(data);
 }
 
-/** `(K ^ opad) || H((K ^ ipad) || data)`: what the outer hash of an HMAC-SHA256 runs over. */
-function hmacOuterBlock(key: string | Uint8Array, data: string | Uint8Array): Buffer {
-  let k = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  if (k.length > SHA256_BLOCK) k = hash('sha256', k, 'buffer');
-  const length = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
-  const inner = Buffer.allocUnsafe(SHA256_BLOCK + length).fill(0x36, 0, SHA256_BLOCK);
-  const outer = Buffer.allocUnsafe(SHA256_BLOCK + 32).fill(0x5c, 0, SHA256_BLOCK);
-  for (let i = 0; i < k.length; i++) {
-    inner[i]! ^= k[i]!;
-    outer[i]! ^= k[i]!;
-  }
-  // The message goes straight into the block, not through a Buffer of its own.
-  if (typeof data === 'string') inner.write(data, SHA256_BLOCK, 'utf8');
-  else inner.set(data, SHA256_BLOCK);
-  // The inner digest as a 'binary' (latin1) string, one char per byte, is written into the pooled block
-  // directly: a Buffer result would be one more ArrayBuffer for the collector.
-  outer.write(hash('sha256', inner, 'binary'), SHA256_BLOCK, 'latin1');
-  return outer;
-}
-
-/** An HMAC-SHA256 key with its two padded blocks worked out once: a derived signing key signs many requests. */
+/**
+ * An HMAC-SHA256 key with its two padded blocks (`K ^ ipad`, `K ^ opad`) worked out once: a
+ * derived signing key signs many requests.
+ */
 class PreparedHmacKey {
   private readonly ipad = Buffer.alloc(SHA256_BLOCK, 0x36);
   private readonly opad = Buffer.alloc(SHA256_BLOCK, 0x5c);
 
-  constructor(key: Uint8Array) {
-    for (let i = 0; i < key.length; i++) {
-      this.ipad[i]! ^= key[i]!;
-      this.opad[i]! ^= key[i]!;
+  constructor(key: string | Uint8Array) {
+    let k = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+    if (k.length > SHA256_BLOCK) k = hash('sha256', k, 'buffer');
+    for (let i = 0; i < k.length; i++) {
+      this.ipad[i]! ^= k[i]!;
+      this.opad[i]! ^= k[i]!;
     }
   }
 
-  /** Lower-case hex HMAC of `data` (strings as UTF-8); {@link hmacSha256Hex} without the pad work. */
+  /** Lower-case hex HMAC of `data` (strings as UTF-8). */
   hex(data: string | Uint8Array): string {
+    return hash('sha256', this.outerBlock(data), 'hex');
+  }
+
+  /** `(K ^ opad) || H((K ^ ipad) || data)`: what the outer hash of the HMAC runs over. */
+  outerBlock(data: string | Uint8Array): Buffer {
     const length = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
     const inner = Buffer.allocUnsafe(SHA256_BLOCK + length);
     this.ipad.copy(inner, 0);
+    // The message goes straight into the block, not through a Buffer of its own.
     if (typeof data === 'string') inner.write(data, SHA256_BLOCK, 'utf8');
     else inner.set(data, SHA256_BLOCK);
     const outer = Buffer.allocUnsafe(SHA256_BLOCK + 32);
     this.opad.copy(outer, 0);
+    // The inner digest as a 'binary' (latin1) string, one char per byte, is written into the
+    // block directly: a Buffer result would be one more ArrayBuffer for the collector.
     outer.write(hash('sha256', inner, 'binary'), SHA256_BLOCK, 'latin1');
-    return hash('sha256', outer, 'hex');
+    return outer;
   }
 }
 
