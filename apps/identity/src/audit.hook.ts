@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { policy, type Principal } from '@lintel/auth';
+import { scopedProject, type Principal } from '@lintel/auth';
 import { AuditService } from '@lintel/domain';
 import { routeOf } from '@lintel/platform';
 
@@ -61,7 +61,7 @@ export class AuditHook {
       targetId: r.grant ? `${params.role}:${params.actor}:${params.target ?? 'system'}` : params.prior ? `${params.prior}:${params.implied}` : params.id ?? params.access ?? member?.id ?? null,
       initiator: {
         userId: p?.userId ?? (r.authenticate ? member?.user?.id : null) ?? null,
-        projectId: p ? policy.projectId(p) ?? null : null,
+        projectId: p ? scopedProject(p) ?? null : null,
         name: r.authenticate && outcome === 'failure' ? attemptedName(req.body) : null,
         address: req.ip,
       },

@@ -18,6 +18,7 @@ import { ProjectsController } from './resources/projects.controller.js';
 import { UsersController } from './resources/users.controller.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
+import { KeystonePolicy } from './keystone-caller.js';
 
 /** The Keystone v3 dialect. Needs LintelConfigModule and DomainModule from the composing root. */
 @Module({
@@ -28,6 +29,7 @@ import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },
     AuditHook,
+    KeystonePolicy,
   ],
 })
 export class IdentityModule {}

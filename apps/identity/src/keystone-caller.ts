@@ -1,13 +1,42 @@
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { policy, type Principal } from '@lintel/auth';
+import { isEc2Derived, PolicyService, type Principal } from '@lintel/auth';
 import { ForbiddenError } from '@lintel/domain';
+import type { PolicyInput } from '@lintel/policy';
 
 /**
- * The caller of a Keystone API route. Tokens derived from EC2 credentials are for other
- * services, not for Keystone's own API (contract §6.5, upstream July 2026): 403.
+ * The caller of a Keystone API route. Tokens derived from EC2 credentials are for the service
+ * that exchanged them, not for Keystone's own API (docs/keystone.md, "EC2 tokens"): 403.
  */
 export function keystoneCaller(req: FastifyRequest): Principal {
   const p = (req as FastifyRequest & { principal: Principal }).principal;
-  if (policy.isEc2Derived(p)) throw new ForbiddenError();
+  if (isEc2Derived(p)) throw new ForbiddenError();
   return p;
+}
+
+/**
+ * Keystone's `ENFORCER.enforce_call` for the Keystone routes: the caller's credentials, the
+ * route's arguments, the target read from the database and the request body (seen by rules only
+ * as `request_body.*`) go to the policy engine; a refusal is Keystone's 403.
+ */
+@Injectable()
+export class KeystonePolicy {
+  constructor(private readonly policy: PolicyService) {}
+
+  /** Enforces `action` and returns the caller. */
+  enforce(req: FastifyRequest, action: string, input: Omit<PolicyInput, 'body'> = {}): Principal {
+    const caller = keystoneCaller(req);
+    this.policy.enforce(caller, action, { ...input, body: req.body });
+    return caller;
+  }
+
+  /** The same decision without throwing (per-item filtering of lists). */
+  allows(caller: Principal, action: string, input: Omit<PolicyInput, 'body'> = {}): boolean {
+    return this.policy.allows(caller, action, input);
+  }
+
+  /** Whether `action`'s rule reads a target attribute under `prefix` (costly ones are built only then). */
+  reads(action: string, prefix: string): boolean {
+    return this.policy.reads(action, prefix);
+  }
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runMain } from '@lintel/platform';
 import { createManageContext } from './manage.module.js';
 import { AuditService, CredentialService } from '@lintel/domain';
+import { checkPolicy, listPolicy, samplePolicy } from './policy-commands.js';
 import { bootstrap, credentialKeys, migrate, rotateCredentialKeys, tokenKeys } from './tasks.js';
 
 /** `lintel-manage`: Lintel's keystone-manage. Every command is idempotent. */
@@ -72,6 +73,29 @@ await runMain(async (config, logger) => {
       } finally {
         await ctx.close();
       }
+    });
+
+  const policy = program.command('policy').description('the authorization policy (LINTEL_POLICY_FILE over Keystone\'s and Lintel\'s defaults)');
+  policy.command('list').description('print the effective rules as a policy file, like oslopolicy-policy-generator')
+    .option('--namespace <ns>', 'only rules whose name starts with this (identity, lintel)')
+    .option('--format <format>', 'yaml or json', 'yaml')
+    .action((opts: { namespace?: string; format: string }) => {
+      process.stdout.write(listPolicy(config, opts));
+    });
+  policy.command('sample').description('print the default rules with their documentation (the sample file under docs/)')
+    .option('--namespace <ns>', 'only rules whose name starts with this (identity, lintel)')
+    .action((opts: { namespace?: string }) => {
+      process.stdout.write(samplePolicy(opts.namespace));
+    });
+  policy.command('check').description('evaluate rules for a token and a target, like oslopolicy-checker: prints passed/failed per rule')
+    .option('--token <token>', 'a Lintel token (validated against this database); else --access')
+    .option('--access <file>', 'a token body as GET /v3/auth/tokens answers it (JSON)')
+    .option('--target <json>', 'the target, as JSON text or @file (e.g. {"target": {"user": {"domain_id": "d1"}}})')
+    .option('--rule <name>', 'only this rule (else every rule with a colon in its name)')
+    .action(async (opts: { token?: string; access?: string; target?: string; rule?: string }) => {
+      const { lines, anyPassed } = await checkPolicy(config, logger, opts);
+      process.stdout.write(lines.join('\n') + '\n');
+      if (opts.rule && !anyPassed) process.exitCode = 1;
     });
 
   try {

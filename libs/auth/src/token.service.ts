@@ -6,6 +6,7 @@ import {
   type UserEntity,
 } from '@lintel/domain';
 import { tokenEvents } from '@lintel/platform';
+import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
 import { TokenMap } from './token-map.js';
@@ -278,6 +279,7 @@ export class TokenService {
     const d = await this.derivedFor(claims).catch((e) => {
       throw e instanceof DomainError && e.code === 'NotFound' ? new UnauthenticatedError('X-Auth-Token scope no longer valid') : e;
     });
+    const isAdminProject = !!d.project && d.project.name === this.cfg.adminProject.name && d.projectDomain?.name === this.cfg.adminProject.domainName;
     return {
       claims,
       userId: claims.userId,
@@ -285,7 +287,8 @@ export class TokenService {
       scope: claims.scope,
       roles: d.roles.map((r) => r.name),
       roleIds: d.roles.map((r) => r.id),
-      isAdminProject: !!d.project && d.project.name === this.cfg.adminProject.name && d.projectDomain?.name === this.cfg.adminProject.domainName,
+      isAdminProject,
+      creds: policyCredentials({ ...d, scope: claims.scope, claims, isAdminProject }),
     };
   }
 

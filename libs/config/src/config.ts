@@ -65,6 +65,11 @@ export interface LintelConfig {
     readonly minimumAgeDays: number | undefined;
     readonly changeUponFirstUse: boolean;
   };
+  /**
+   * Authorization (docs/policy.md): an oslo.policy file whose rules replace the defaults of the
+   * same name, and whether a rule's intended token scopes are enforced (oslo.policy's `enforce_scope`).
+   */
+  readonly policy: { readonly file: string | undefined; readonly enforceScope: boolean };
   readonly logLevel: LogLevel;
 }
 
@@ -144,6 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
       uniqueLastCount: e.LINTEL_UNIQUE_LAST_PASSWORD_COUNT,
       minimumAgeDays: e.LINTEL_MINIMUM_PASSWORD_AGE,
       changeUponFirstUse: e.LINTEL_CHANGE_PASSWORD_UPON_FIRST_USE === 'true' || e.LINTEL_CHANGE_PASSWORD_UPON_FIRST_USE === '1',
+    },
+    policy: {
+      file: e.LINTEL_POLICY_FILE ? resolve(e.LINTEL_POLICY_FILE) : undefined,
+      enforceScope: !(e.LINTEL_POLICY_ENFORCE_SCOPE === 'false' || e.LINTEL_POLICY_ENFORCE_SCOPE === '0'),
     },
     logLevel: (e.LINTEL_LOG_LEVEL ?? 'info') as LogLevel,
   };

@@ -55,5 +55,8 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(1) @Max(64) LINTEL_HASH_THREADS?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(200) LINTEL_DB_POOL_SIZE?: number;
 
+  @IsOptional() @IsString() @MinLength(1) LINTEL_POLICY_FILE?: string;
+  @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_POLICY_ENFORCE_SCOPE?: string;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LINTEL_LOG_LEVEL?: string;
 }

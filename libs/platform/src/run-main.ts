@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type LintelConfig } from '@lintel/config';
+import { loadPolicy, PolicyError } from '@lintel/policy';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger as Pino } from 'pino';
 import { createLogger } from './logger.js';
@@ -40,7 +41,8 @@ function tuneGc(): void {
 }
 
 /**
- * Entry-point wrapper: loads the config (a bad variable is reported by name, exit code 2),
+ * Entry-point wrapper: loads the config and the policy (a bad variable or policy rule is reported
+ * by name, exit code 2),
  * makes the logger, and turns a failed start into one log line and exit code 1.
  */
 export async function runMain(main: (config: LintelConfig, logger: Pino) => Promise<void>): Promise<void> {
@@ -48,8 +50,10 @@ export async function runMain(main: (config: LintelConfig, logger: Pino) => Prom
   let config: LintelConfig;
   try {
     config = loadConfig();
+    // A policy file that does not parse stops the start here, naming each bad rule (docs/policy.md).
+    loadPolicy(config.policy);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof PolicyError) {
       process.stderr.write(`lintel: ${e.message}\n`);
       process.exit(2);
     }

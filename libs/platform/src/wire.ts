@@ -32,3 +32,13 @@ export function describeValue(path: string, v: unknown): string {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
+
+/** The query parameters among `names` given once as text (Keystone's `filters=` for policy). */
+export function queryPick(q: unknown, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = queryText(q, n);
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}

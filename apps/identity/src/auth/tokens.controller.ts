@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, policy, Public, RevocationCache, TokenService, type Principal } from '@lintel/auth';
+import { AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError } from '@lintel/domain';
 import { queryFlag } from '@lintel/platform';
 import { baseUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
 import { parseAuthRequest } from './auth-request.parser.js';
 
@@ -16,6 +16,7 @@ interface RenderedValidation {
   /** Revocation list version and token-service epoch when rendered. */
   version: string;
   userId: string;
+  userDomainId: string;
   expiresAt: number;
   body: string;
 }
@@ -40,6 +41,7 @@ export class TokensController {
     private readonly revocationCache: RevocationCache,
     private readonly rateLimiter: AuthRateLimiter,
     private readonly assignments: AssignmentService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Public()
@@ -58,19 +60,15 @@ export class TokensController {
   /** GET validates (`identity:validate_token`); Fastify's HEAD twin checks (`identity:check_token`). */
   @Get('tokens')
   async validateToken(@Req() req: Req_, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const caller = keystoneCaller(req);
-    const head = req.method === 'HEAD';
-    const action = head ? 'identity:check_token' : 'identity:validate_token';
+    const action = req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     const subject = subjectHeader(req);
     if (!subject) {
-      if (policy.isAdmin(caller)) throw new DomainError('NotFound', 'No token in the request');
-      throw new ForbiddenError(action);
+      this.authz.enforce(req, action);
+      throw new DomainError('NotFound', 'No token in the request');
     }
-    // The subject is validated before the policy decision, as Keystone does (§3.1).
+    // The subject is validated before the policy decision, as Keystone does: it is the target.
     const v = await this.validated(subject, req);
-    const allowed = policy.isAdmin(caller) || policy.isSystemReader(caller) || caller.userId === v.userId
-      || (!head && policy.hasRole(caller, 'service'));
-    if (!allowed) throw new ForbiddenError(action);
+    this.authz.enforce(req, action, { target: { token: { user_id: v.userId, user: { domain: { id: v.userDomainId } } } } });
     reply.status(200).header('X-Subject-Token', subject).header('Content-Type', 'application/json; charset=utf-8');
     return v.body;
   }
@@ -94,7 +92,7 @@ export class TokensController {
     }
     const view = await this.tokens.validate(subject, allowExpired);
     const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries() : undefined;
-    const entry = { at: now, version, userId: view.claims.userId, expiresAt: view.claims.expiresAt, body: JSON.stringify(renderToken(view, catalog)) };
+    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt, body: JSON.stringify(renderToken(view, catalog)) };
     if (this.rendered.size >= MAX_RENDERED) this.rendered.clear();
     this.rendered.set(key, entry);
     return entry;
@@ -103,20 +101,19 @@ export class TokensController {
   @Delete('tokens')
   @HttpCode(204)
   async revokeToken(@Req() req: Req_): Promise<void> {
-    const caller = keystoneCaller(req);
     const subject = subjectHeader(req);
     if (!subject) {
-      if (policy.isAdmin(caller)) throw new DomainError('NotFound', 'No token in the request');
-      throw new ForbiddenError('identity:revoke_token');
+      this.authz.enforce(req, 'identity:revoke_token');
+      throw new DomainError('NotFound', 'No token in the request');
     }
     const view = await this.tokens.validate(subject);
-    if (!policy.isAdmin(caller) && caller.userId !== view.claims.userId) throw new ForbiddenError('identity:revoke_token');
+    this.authz.enforce(req, 'identity:revoke_token', { target: { token: { user_id: view.claims.userId, user: { domain: { id: view.user.domainId } } } } });
     await this.tokens.revoke(view.claims);
   }
 
   @Get('projects')
   async projects(@Req() req: Req_) {
-    const caller = keystoneCaller(req);
+    const caller = this.authz.enforce(req, 'identity:get_auth_projects');
     const base = baseUrl(req, this.cfg);
     const projects = await this.assignments.projectsOfUser(caller.userId);
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: `${base}/v3/auth/projects`, previous: null, next: null } };
@@ -124,7 +121,7 @@ export class TokensController {
 
   @Get('domains')
   async domains(@Req() req: Req_) {
-    const caller = keystoneCaller(req);
+    const caller = this.authz.enforce(req, 'identity:get_auth_domains');
     const base = baseUrl(req, this.cfg);
     const domains = await this.assignments.domainsOfUser(caller.userId);
     return { domains: domains.map((d) => renderDomain(d, base)), links: { self: `${base}/v3/auth/domains`, previous: null, next: null } };
@@ -132,8 +129,9 @@ export class TokensController {
 
   @Get('catalog')
   async catalog(@Req() req: Req_) {
-    const caller = keystoneCaller(req);
-    const projectId = policy.projectId(caller);
+    const caller = this.authz.enforce(req, 'identity:get_auth_catalog');
+    const projectId = scopedProject(caller);
+    // Keystone's Forbidden here is a security error: its text is the generic one.
     if (!projectId) throw new ForbiddenError();
     const base = baseUrl(req, this.cfg);
     return { catalog: renderCatalog(await this.tokens.catalogEntries(), projectId, caller.userId), links: { self: `${base}/v3/auth/catalog` } };
@@ -141,7 +139,7 @@ export class TokensController {
 
   @Get('system')
   async system(@Req() req: Req_) {
-    const caller = keystoneCaller(req);
+    const caller = this.authz.enforce(req, 'identity:get_auth_system');
     const base = baseUrl(req, this.cfg);
     const has = await this.assignments.hasSystemRole(caller.userId);
     return { system: has ? [{ all: true }] : [], links: { self: `${base}/v3/auth/system` } };

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@lintel/auth';
+import { KeystonePolicy } from '../keystone-caller.js';
 import { EndpointsController } from './endpoints.controller.js';
 import { RegionsController } from './regions.controller.js';
 import { ServicesController } from './services.controller.js';
 
 /** Keystone's catalog admin API: services, endpoints and regions (contract §7.7). */
-@Module({ controllers: [ServicesController, EndpointsController, RegionsController] })
+@Module({ imports: [AuthModule], controllers: [ServicesController, EndpointsController, RegionsController], providers: [KeystonePolicy] })
 export class CatalogAdminModule {}

@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy } from '@lintel/auth';
-import { CatalogService, ForbiddenError, InvalidInputError, NotFoundError, type EndpointInterface, type EndpointPatch } from '@lintel/domain';
+import { CatalogService, InvalidInputError, NotFoundError, type EndpointInterface, type EndpointPatch } from '@lintel/domain';
 import { describeValue, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
-import { isReader } from '../resources/users.controller.js';
 import { renderEndpoint } from './catalog-render.js';
 
 type Q = Record<string, unknown>;
@@ -53,11 +51,12 @@ export class EndpointsController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly catalog: CatalogService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Get()
   async listEndpoints(@Query() q: Q, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_endpoints');
+    this.authz.enforce(req, 'identity:list_endpoints');
     const iface = queryText(q, 'interface');
     const endpoints = await this.catalog.listEndpoints({
       serviceId: queryText(q, 'service_id'), regionId: queryText(q, 'region_id'),
@@ -69,7 +68,7 @@ export class EndpointsController {
 
   @Post()
   async createEndpoint(@Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_endpoint');
+    this.authz.enforce(req, 'identity:create_endpoint');
     const b = ResourceBody.of(body, 'endpoint', ENDPOINT_FIELDS);
     for (const key of ['interface', 'service_id', 'url']) b.required(key);
     const f = endpointFields(b);
@@ -79,7 +78,7 @@ export class EndpointsController {
 
   @Get(':id')
   async getEndpoint(@Param('id') id: string, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:get_endpoint');
+    this.authz.enforce(req, 'identity:get_endpoint', { args: { endpoint_id: id } });
     const e = await this.catalog.getEndpoint(id);
     if (!e) throw new NotFoundError('endpoint', id);
     return { endpoint: renderEndpoint(e, baseUrl(req, this.cfg)) };
@@ -87,7 +86,7 @@ export class EndpointsController {
 
   @Patch(':id')
   async updateEndpoint(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_endpoint');
+    this.authz.enforce(req, 'identity:update_endpoint', { args: { endpoint_id: id } });
     const b = ResourceBody.of(body, 'endpoint', ENDPOINT_FIELDS);
     b.nonEmpty();
     b.sameId(id);
@@ -98,7 +97,7 @@ export class EndpointsController {
   @Delete(':id')
   @HttpCode(204)
   async deleteEndpoint(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_endpoint');
+    this.authz.enforce(req, 'identity:delete_endpoint', { args: { endpoint_id: id } });
     await this.catalog.deleteEndpoint(id);
   }
 }

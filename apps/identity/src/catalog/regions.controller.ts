@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy } from '@lintel/auth';
-import { CatalogService, ForbiddenError, InvalidInputError, NotFoundError, type NewRegion } from '@lintel/domain';
+import { CatalogService, InvalidInputError, NotFoundError, type NewRegion } from '@lintel/domain';
 import { queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
 import { renderRegion } from './catalog-render.js';
 
@@ -31,11 +30,12 @@ export class RegionsController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly catalog: CatalogService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Get()
   async listRegions(@Query() q: Q, @Req() req: FastifyRequest) {
-    keystoneCaller(req);
+    this.authz.enforce(req, 'identity:list_regions');
     const base = baseUrl(req, this.cfg);
     const regions = await this.catalog.listRegions({ parentRegionId: queryText(q, 'parent_region_id') });
     return { regions: regions.map((r) => renderRegion(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
@@ -43,7 +43,7 @@ export class RegionsController {
 
   @Post()
   async createRegion(@Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_region');
+    this.authz.enforce(req, 'identity:create_region');
     const b = ResourceBody.of(body, 'region', REGION_FIELDS);
     // An empty id means "choose one", as in Keystone.
     const id = b.str('id') || undefined;
@@ -54,7 +54,7 @@ export class RegionsController {
   @Put(':id')
   @HttpCode(201)
   async createRegionWithId(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_region');
+    this.authz.enforce(req, 'identity:create_region', { args: { region_id: id } });
     const b = ResourceBody.of(body, 'region', REGION_FIELDS);
     const bodyId = b.str('id');
     if (bodyId != null && bodyId !== id) throw new InvalidInputError(`Conflicting region IDs specified: "${id}" != "${bodyId}"`);
@@ -65,7 +65,7 @@ export class RegionsController {
 
   @Get(':id')
   async getRegion(@Param('id') id: string, @Req() req: FastifyRequest) {
-    keystoneCaller(req);
+    this.authz.enforce(req, 'identity:get_region', { args: { region_id: id } });
     const r = await this.catalog.getRegion(id);
     if (!r) throw new NotFoundError('region', id);
     return { region: renderRegion(r, baseUrl(req, this.cfg)) };
@@ -73,7 +73,7 @@ export class RegionsController {
 
   @Patch(':id')
   async updateRegion(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_region');
+    this.authz.enforce(req, 'identity:update_region', { args: { region_id: id } });
     const b = ResourceBody.of(body, 'region', REGION_FIELDS);
     b.nonEmpty();
     b.sameId(id);
@@ -85,7 +85,7 @@ export class RegionsController {
   @Delete(':id')
   @HttpCode(204)
   async deleteRegion(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_region');
+    this.authz.enforce(req, 'identity:delete_region', { args: { region_id: id } });
     await this.catalog.deleteRegion(id);
   }
 }

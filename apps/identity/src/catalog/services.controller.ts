@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy } from '@lintel/auth';
-import { CatalogService, ForbiddenError, InvalidInputError, NotFoundError } from '@lintel/domain';
+import { CatalogService, InvalidInputError, NotFoundError } from '@lintel/domain';
 import { queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
-import { isReader } from '../resources/users.controller.js';
 import { renderService } from './catalog-render.js';
 
 type Q = Record<string, unknown>;
@@ -30,11 +28,12 @@ export class ServicesController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly catalog: CatalogService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Get()
   async listServices(@Query() q: Q, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_services');
+    this.authz.enforce(req, 'identity:list_services');
     const base = baseUrl(req, this.cfg);
     const services = await this.catalog.listServices({ type: queryText(q, 'type'), name: queryText(q, 'name') });
     return { services: services.map((s) => renderService(s, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
@@ -42,7 +41,7 @@ export class ServicesController {
 
   @Post()
   async createService(@Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_service');
+    this.authz.enforce(req, 'identity:create_service');
     const b = ResourceBody.of(body, 'service', SERVICE_FIELDS);
     b.required('type');
     const s = await this.catalog.createService({
@@ -54,7 +53,7 @@ export class ServicesController {
 
   @Get(':id')
   async getService(@Param('id') id: string, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:get_service');
+    this.authz.enforce(req, 'identity:get_service', { args: { service_id: id } });
     const s = await this.catalog.getService(id);
     if (!s) throw new NotFoundError('service', id);
     return { service: renderService(s, baseUrl(req, this.cfg)) };
@@ -62,7 +61,7 @@ export class ServicesController {
 
   @Patch(':id')
   async updateService(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_service');
+    this.authz.enforce(req, 'identity:update_service', { args: { service_id: id } });
     const b = ResourceBody.of(body, 'service', SERVICE_FIELDS);
     b.nonEmpty();
     b.sameId(id);
@@ -77,7 +76,7 @@ export class ServicesController {
   @Delete(':id')
   @HttpCode(204)
   async deleteService(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_service');
+    this.authz.enforce(req, 'identity:delete_service', { args: { service_id: id } });
     await this.catalog.deleteService(id);
   }
 }

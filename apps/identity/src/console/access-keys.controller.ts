@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, policy, type Principal } from '@lintel/auth';
+import { AuthRateLimiter, PolicyService, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
   AssignmentService, ConflictError, CredentialService, ForbiddenError, IdentityService, InvalidInputError, NotFoundError,
@@ -24,9 +24,9 @@ const MAX_EXPIRY_MS = 10 * 365 * 24 * 3600 * 1000;
  * (apps/console) manages them. Every dialect's keys of the project are listed (with the dialect
  * that issued them), never their secrets: a secret is shown once, in the answer that creates it.
  *
- * Authorization is SODA's (libs/auth `policy.actsOnProject`, `mayManageKeysOf`): the token must
- * be scoped to the project (or be a system admin's); admins there manage everyone's keys, members
- * their own, readers read their own. Creating a key also needs the caller's password again,
+ * Authorization is the policy's `lintel:console:*` rules (docs/policy.md; by default SODA's: the
+ * token must be scoped to the project, or be a system admin's; admins there manage everyone's
+ * keys, members their own, readers read their own). Creating a key also needs the caller's password again,
  * checked here like a login (lockout and rate limits), so a token left in a browser is not
  * enough to mint long-lived keys.
  */
@@ -38,22 +38,24 @@ export class AccessKeysController {
     private readonly identity: IdentityService,
     private readonly assignments: AssignmentService,
     private readonly rateLimiter: AuthRateLimiter,
+    private readonly policy: PolicyService,
   ) {}
 
   @Get('access_keys')
   async listKeys(@Param('projectId') projectId: string, @Query() q: Q, @Req() req: FastifyRequest) {
-    const caller = this.callerOn(req, projectId);
+    const caller = keystoneCaller(req);
     const asked = queryText(q, 'user_id');
-    const only = policy.hasRole(caller, 'admin') ? asked : caller.userId;
-    if (!policy.mayManageKeysOf(caller, only ?? caller.userId, 'read')) throw new ForbiddenError('identity:list_access_keys');
-    if (asked !== undefined && only !== asked) return this.page([], req);
-    const keys = (await this.credentials.list({ projectId, userId: only })).filter((c) => c.accessKey !== null);
+    // The caller may list at all when it may read its own keys; each key is then shown only to
+    // who may read its owner's keys (a filter on someone else's gives an empty list, not a 403).
+    this.enforce(caller, 'lintel:console:list_access_keys', projectId, caller.userId);
+    const keys = (await this.credentials.list({ projectId, userId: asked }))
+      .filter((c) => c.accessKey !== null && this.allows(caller, 'lintel:console:list_access_keys', projectId, c.userId));
     return this.page(await this.renderAll(keys, req), req);
   }
 
   @Get('access_keys/:access')
   async getKey(@Param('projectId') projectId: string, @Param('access') access: string, @Req() req: FastifyRequest) {
-    const key = await this.loadKey(this.callerOn(req, projectId), projectId, access, 'read');
+    const key = await this.loadKey(keystoneCaller(req), projectId, access, 'lintel:console:get_access_key');
     return { access_key: (await this.renderAll([key], req))[0] };
   }
 
@@ -63,7 +65,7 @@ export class AccessKeysController {
    */
   @Post('access_keys')
   async createKey(@Param('projectId') projectId: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const caller = this.callerOn(req, projectId);
+    const caller = keystoneCaller(req);
     const b = ResourceBody.of(body, 'access_key', ['user_id', 'expires_at']);
     const password = isJsonObject(body) ? body.password : undefined;
     if (password === undefined) throw InvalidInputError.missing('password', 'request body');
@@ -71,7 +73,7 @@ export class AccessKeysController {
     b.noExtras();
     const userId = b.str('user_id', { max: 64 }) ?? caller.userId;
     const expiresAt = this.expiry(b.str('expires_at', { max: 64, nullable: true }));
-    if (!policy.mayManageKeysOf(caller, userId, 'write')) throw new ForbiddenError('identity:create_access_key');
+    this.enforce(caller, 'lintel:console:create_access_key', projectId, userId);
     await this.confirmPassword(caller, password, req.ip);
     await this.requireMember(userId, projectId);
     for (let attempt = 0; ; attempt++) {
@@ -91,13 +93,13 @@ export class AccessKeysController {
   /** `{"access_key": {"state": "active" | "inactive"}}`: deactivate or reactivate. */
   @Patch('access_keys/:access')
   async updateKey(@Param('projectId') projectId: string, @Param('access') access: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const caller = this.callerOn(req, projectId);
+    const caller = keystoneCaller(req);
     const b = ResourceBody.of(body, 'access_key', ['state']);
     b.noExtras();
     b.required('state');
     const state = b.str('state', { max: 16 })!;
     if (!STATES.includes(state)) throw InvalidInputError.field('access_key/state', `'${state}' is not one of ['active', 'inactive']`);
-    const key = await this.loadKey(caller, projectId, access, 'write');
+    const key = await this.loadKey(caller, projectId, access, 'lintel:console:update_access_key');
     const updated = await this.credentials.update(key.id, { state: state as 'active' | 'inactive' }, (current) => {
       if (current.projectId !== projectId) throw new NotFoundError('access key', access);
     });
@@ -107,17 +109,17 @@ export class AccessKeysController {
   @Delete('access_keys/:access')
   @HttpCode(204)
   async deleteKey(@Param('projectId') projectId: string, @Param('access') access: string, @Req() req: FastifyRequest): Promise<void> {
-    const key = await this.loadKey(this.callerOn(req, projectId), projectId, access, 'write');
+    const key = await this.loadKey(keystoneCaller(req), projectId, access, 'lintel:console:delete_access_key');
     await this.credentials.delete(key.id);
   }
 
-  /** The users who may own keys here: everyone with a role on the project for its admins, else the caller. */
+  /** The users who may own keys here, each shown where `lintel:console:get_key_owner` allows (by default: all to the project's admins, else the caller). */
   @Get('users')
   async listUsers(@Param('projectId') projectId: string, @Req() req: FastifyRequest) {
-    const caller = this.callerOn(req, projectId);
-    const ids = policy.hasRole(caller, 'admin')
-      ? [...new Set((await this.assignments.listAssignments({ projectIds: [projectId], effective: true })).map((l) => l.actor.id))]
-      : [caller.userId];
+    const caller = keystoneCaller(req);
+    this.enforce(caller, 'lintel:console:get_key_owner', projectId, caller.userId);
+    const members = [...new Set((await this.assignments.listAssignments({ projectIds: [projectId], effective: true })).map((l) => l.actor.id))];
+    const ids = members.filter((id) => this.allows(caller, 'lintel:console:get_key_owner', projectId, id));
     const users = (await Promise.all(ids.map((id) => this.identity.getUser(id)))).filter((u): u is UserEntity => u !== null);
     users.sort((a, b) => a.name.localeCompare(b.name));
     return {
@@ -126,17 +128,19 @@ export class AccessKeysController {
     };
   }
 
-  private callerOn(req: FastifyRequest, projectId: string): Principal {
-    const caller = keystoneCaller(req);
-    if (!policy.actsOnProject(caller, projectId)) throw new ForbiddenError('identity:access_keys');
-    return caller;
+  private allows(caller: Principal, action: string, projectId: string, userId: string): boolean {
+    return this.policy.allows(caller, action, { args: { project_id: projectId }, target: { project: { id: projectId }, user: { id: userId } } });
   }
 
-  private async loadKey(caller: Principal, projectId: string, access: string, need: 'read' | 'write'): Promise<Credential> {
+  private enforce(caller: Principal, action: string, projectId: string, userId: string): void {
+    if (!this.allows(caller, action, projectId, userId)) throw new ForbiddenError(action);
+  }
+
+  /** A key of this project; someone else's key is as absent as a missing one to a caller who may not read it. */
+  private async loadKey(caller: Principal, projectId: string, access: string, action: string): Promise<Credential> {
     const key = await this.credentials.findByAccessKey(access);
-    // Someone else's key is as absent as a missing one to a caller who may not see it.
-    if (!key || key.projectId !== projectId || !policy.mayManageKeysOf(caller, key.userId, 'read')) throw new NotFoundError('access key', access);
-    if (!policy.mayManageKeysOf(caller, key.userId, need)) throw new ForbiddenError('identity:update_access_key');
+    if (!key || key.projectId !== projectId || !this.allows(caller, 'lintel:console:get_access_key', projectId, key.userId)) throw new NotFoundError('access key', access);
+    this.enforce(caller, action, projectId, key.userId);
     return key;
   }
 

@@ -1,18 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy, type Principal } from '@lintel/auth';
-import { CredentialService, ForbiddenError, NotFoundError, type Credential } from '@lintel/domain';
+import type { Principal } from '@lintel/auth';
+import { CredentialService, NotFoundError, type Credential } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
+import { credentialTarget } from '../targets.js';
 import { parseCreateCredential, parsePatchCredential } from './credential-body.js';
 import { renderCredential } from './credential.render.js';
 
 type Req_ = FastifyRequest & { principal: Principal };
-
-/** Admin, system reader or owner may read; admin or owner may write (Keystone's default policy). */
-const mayRead = (p: Principal, c: { userId: string }) => policy.isAdmin(p) || policy.isSystemReader(p) || p.userId === c.userId;
-const mayWrite = (p: Principal, c: { userId: string }) => policy.isAdmin(p) || p.userId === c.userId;
 
 /** `/v3/credentials` (contract §4), on the shared credential store. */
 @Controller('v3/credentials')
@@ -20,45 +17,52 @@ export class CredentialsController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly credentials: CredentialService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Post()
   async createCredential(@Body() body: unknown, @Req() req: Req_) {
-    const caller = keystoneCaller(req);
     const input = parseCreateCredential(body);
-    if (!mayWrite(caller, input)) throw new ForbiddenError('identity:create_credential');
+    this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
     const c = await this.credentials.create({ ...input, issuer: 'keystone' });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
-  /** Filtered per item, never refused (CVE-2019-19687): non-admins see only their own. */
+  /**
+   * As Keystone (CVE-2019-19687): `identity:list_credentials` on the caller's own credentials
+   * (unless system-scoped), then each credential is shown only where `identity:get_credential` allows.
+   */
   @Get()
   async listCredentials(@Query() q: Record<string, unknown>, @Req() req: Req_) {
-    const caller = keystoneCaller(req);
     const filter = { userId: typeof q.user_id === 'string' ? q.user_id : undefined, type: typeof q.type === 'string' ? q.type : undefined };
+    const ownOnly = req.principal && !(req.principal.scope && 'system' in req.principal.scope);
+    const caller = this.authz.enforce(req, 'identity:list_credentials', {
+      target: ownOnly ? { credential: { user_id: req.principal.userId } } : undefined,
+      filters: { ...(filter.userId !== undefined ? { user_id: filter.userId } : {}), ...(filter.type !== undefined ? { type: filter.type } : {}) },
+    });
     const all = await this.credentials.list(filter);
     const base = baseUrl(req, this.cfg);
     return {
-      credentials: all.filter((c) => mayRead(caller, c)).map((c) => renderCredential(c, base)),
+      credentials: all.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } })).map((c) => renderCredential(c, base)),
       links: { self: selfUrl(req, this.cfg), previous: null, next: null },
     };
   }
 
   @Get(':id')
   async getCredential(@Param('id') id: string, @Req() req: Req_) {
-    const caller = keystoneCaller(req);
+    await this.authorize(req, 'identity:get_credential', id);
     const c = await this.load(id);
-    if (!mayRead(caller, c)) throw new ForbiddenError('identity:get_credential');
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
   /** Authorised against the stored and the merged credential, so nobody re-owns one (CVE-2020-12691). */
   @Patch(':id')
   async updateCredential(@Param('id') id: string, @Body() body: unknown, @Req() req: Req_) {
-    const caller = keystoneCaller(req);
     const patch = parsePatchCredential(body, id);
+    await this.authorize(req, 'identity:update_credential', id);
     const c = await this.credentials.update(id, patch, (current, merged) => {
-      if (!mayWrite(caller, current) || !mayWrite(caller, merged)) throw new ForbiddenError('identity:update_credential');
+      this.authz.enforce(req, 'identity:update_credential', { args: { credential_id: id }, target: { credential: credentialTarget(current) } });
+      this.authz.enforce(req, 'identity:update_credential', { args: { credential_id: id }, target: { credential: credentialTarget(merged) } });
     });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
@@ -66,10 +70,15 @@ export class CredentialsController {
   @Delete(':id')
   @HttpCode(204)
   async deleteCredential(@Param('id') id: string, @Req() req: Req_): Promise<void> {
-    const caller = keystoneCaller(req);
-    const c = await this.load(id);
-    if (!mayWrite(caller, c)) throw new ForbiddenError('identity:delete_credential');
+    await this.authorize(req, 'identity:delete_credential', id);
+    await this.load(id);
     await this.credentials.delete(id);
+  }
+
+  /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins). */
+  private async authorize(req: Req_, action: string, id: string): Promise<void> {
+    const c = await this.credentials.get(id);
+    this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
   }
 
   private async load(id: string): Promise<Credential> {

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { policy, Public, SignedRequestService, TokenService, type TokenView } from '@lintel/auth';
-import { DomainError, ForbiddenError, InvalidInputError } from '@lintel/domain';
+import { Public, SignedRequestService, TokenService, type TokenView } from '@lintel/auth';
+import { DomainError, InvalidInputError } from '@lintel/domain';
 import type { Ec2Credentials } from '@lintel/credentials';
 import { describeValue, isJsonObject, queryFlag, type JsonObject } from '@lintel/platform';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
 import { renderToken } from '../render.js';
 
 type Obj = JsonObject;
@@ -46,11 +46,12 @@ export class Ec2TokensController {
   constructor(
     private readonly signed: SignedRequestService,
     private readonly tokens: TokenService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Post('ec2tokens')
   async ec2Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    this.authorise(req, 'identity:ec2tokens_validate');
+    this.authz.enforce(req, 'identity:ec2tokens_validate');
     const { id, view } = await this.signed.ec2(signedRequestBody(body) as unknown as Ec2Credentials);
     const text = this.render(view, queryFlag(q, 'nocatalog'));
     const rendered = typeof text === 'string' ? text : await text;
@@ -60,7 +61,7 @@ export class Ec2TokensController {
 
   @Post('s3tokens')
   async s3Tokens(@Body() body: unknown, @Query() q: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    this.authorise(req, 'identity:s3tokens_validate');
+    this.authz.enforce(req, 'identity:s3tokens_validate');
     const { id, view } = await this.signed.s3(signedRequestBody(body));
     const text = this.render(view, queryFlag(q, 'nocatalog'));
     const rendered = typeof text === 'string' ? text : await text;
@@ -98,9 +99,4 @@ export class Ec2TokensController {
     return nocatalog ? done() : this.tokens.catalogEntries().then(done);
   }
 
-  /** Since the fix for bug 2119646 only admin or service callers may exchange signatures. */
-  private authorise(req: FastifyRequest, action: string): void {
-    const caller = keystoneCaller(req);
-    if (!policy.isAdmin(caller) && !policy.hasRole(caller, 'service')) throw new ForbiddenError(action);
-  }
 }

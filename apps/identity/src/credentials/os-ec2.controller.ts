@@ -1,14 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy, type Principal } from '@lintel/auth';
 import {
   AssignmentService, CredentialService, ForbiddenError, IdentityService, isEc2, newId, NotFoundError, ResourceService,
   UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { ec2CredentialId } from '@lintel/credentials';
 import { baseUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
+import { credentialTarget } from '../targets.js';
 import { renderEc2 } from './credential.render.js';
 
 
@@ -21,14 +21,12 @@ export class OsEc2Controller {
     private readonly identity: IdentityService,
     private readonly resources: ResourceService,
     private readonly assignments: AssignmentService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Post()
   async createEc2Credential(@Param('userId') userId: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
-    if (!policy.isAdmin(caller) && !(policy.hasRole(caller, 'member') && caller.userId === userId)) {
-      throw new ForbiddenError('identity:ec2_create_credential');
-    }
+    this.authz.enforce(req, 'identity:ec2_create_credential', { args: { user_id: userId }, target: { credential: { user_id: userId } } });
     await this.requireUser(userId);
     const tenant = (body as { tenant_id?: unknown } | undefined)?.tenant_id;
     const project = typeof tenant === 'string' ? await this.resources.getProject(tenant) : null;
@@ -47,8 +45,7 @@ export class OsEc2Controller {
 
   @Get()
   async listEc2Credentials(@Param('userId') userId: string, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
-    if (!this.mayRead(caller, userId)) throw new ForbiddenError('identity:ec2_list_credentials');
+    this.authz.enforce(req, 'identity:ec2_list_credentials', { args: { user_id: userId } });
     await this.requireUser(userId);
     const base = baseUrl(req, this.cfg);
     const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type));
@@ -60,37 +57,33 @@ export class OsEc2Controller {
 
   @Get(':access')
   async getEc2Credential(@Param('userId') userId: string, @Param('access') access: string, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
-    const c = await this.load(userId, access);
-    if (!this.mayRead(caller, c.userId)) throw new ForbiddenError('identity:ec2_get_credential');
+    const c = await this.load(req, 'identity:ec2_get_credential', userId, access);
     return { credential: renderEc2(c, baseUrl(req, this.cfg)) };
   }
 
   @Delete(':access')
   @HttpCode(204)
   async deleteEc2Credential(@Param('userId') userId: string, @Param('access') access: string, @Req() req: FastifyRequest): Promise<void> {
-    const caller = keystoneCaller(req);
-    const c = await this.load(userId, access);
-    if (!policy.isAdmin(caller) && !(policy.hasRole(caller, 'member') && caller.userId === c.userId)) {
-      throw new ForbiddenError('identity:ec2_delete_credential');
-    }
+    const c = await this.load(req, 'identity:ec2_delete_credential', userId, access);
     await this.credentials.delete(c.id);
-  }
-
-  private mayRead(caller: Principal, ownerId: string): boolean {
-    return policy.isAdmin(caller) || policy.isSystemReader(caller) || caller.userId === ownerId;
   }
 
   private async requireUser(userId: string): Promise<void> {
     if (!(await this.identity.getUser(userId))) throw new NotFoundError('user', userId);
   }
 
-  /** By access key; another user's key under this path is "not found" (tightening allowed by §5.4). */
-  private async load(userId: string, access: string): Promise<Credential> {
-    await this.requireUser(userId);
+  /**
+   * By access key, in Keystone's order: the credential is the policy's target (404 when there is
+   * none), then the user must exist; another user's key under this path is "not found" (a
+   * tightening of Keystone, docs/keystone.md "OS-EC2").
+   */
+  private async load(req: FastifyRequest, action: string, userId: string, access: string): Promise<Credential> {
     const id = ec2CredentialId(access);
     const c = await this.credentials.get(id);
-    if (!c || c.userId !== userId) throw new NotFoundError('credential', id);
+    if (!c) throw new NotFoundError('credential', id);
+    this.authz.enforce(req, action, { args: { user_id: userId, credential_id: access }, target: { credential: credentialTarget(c) } });
+    await this.requireUser(userId);
+    if (c.userId !== userId) throw new NotFoundError('credential', id);
     if (!isEc2(c.type)) throw new UnauthenticatedError('OS-EC2 lookup of a credential that is not ec2');
     return c;
   }

@@ -1,29 +1,31 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy } from '@lintel/auth';
-import { ForbiddenError, NotFoundError, ResourceService } from '@lintel/domain';
-import { queryBool, queryText } from '@lintel/platform';
+import { scopedDomain } from '@lintel/auth';
+import { NotFoundError, ResourceService } from '@lintel/domain';
+import { queryBool, queryPick, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderDomain } from '../render.js';
+import { domainTarget } from '../targets.js';
 import { ResourceBody } from './resource-body.js';
-import { Access } from './access.js';
 
 type Q = Record<string, unknown>;
 const DOMAIN_FIELDS = ['name', 'description', 'enabled', 'tags', 'options', 'explicit_domain_id'];
 
-/** `/v3/domains` (contract §7.2). Writes need admin; a domain-scoped token reads its domain. */
+/** `/v3/domains` (docs/keystone.md, "Domains"), authorized by the policy's `identity:*_domain` rules. */
 @Controller('v3/domains')
 export class DomainsController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly resources: ResourceService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Get()
   async listDomains(@Query() q: Q, @Req() req: FastifyRequest) {
-    const only = new Access(keystoneCaller(req)).listScope('identity:list_domains');
+    const only = scopedDomain(keystoneCaller(req));
+    this.authz.enforce(req, 'identity:list_domains', { target: only ? { domain: { id: only } } : undefined, filters: queryPick(q, ['name', 'enabled']) });
     const base = baseUrl(req, this.cfg);
     const all = await this.resources.listDomains({
       name: queryText(q, 'name'), enabled: queryBool(q, 'enabled'),
@@ -34,8 +36,8 @@ export class DomainsController {
 
   @Post()
   async createDomain(@Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_domain');
     const b = ResourceBody.of(body, 'domain', DOMAIN_FIELDS);
+    this.authz.enforce(req, 'identity:create_domain');
     b.required('name');
     const d = await this.resources.createDomain({
       id: b.str('explicit_domain_id', { max: 64 }) ?? undefined, name: b.str('name')!,
@@ -47,18 +49,16 @@ export class DomainsController {
 
   @Get(':id')
   async getDomain(@Param('id') id: string, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
-    const scoped = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
-    if (!new Access(caller).reads(id) && scoped !== id) throw new ForbiddenError('identity:get_domain');
     const d = await this.resources.getDomain(id);
+    this.authz.enforce(req, 'identity:get_domain', { args: { domain_id: id }, target: d ? { domain: domainTarget(d) } : {} });
     if (!d) throw new NotFoundError('domain', id);
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };
   }
 
   @Patch(':id')
   async updateDomain(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_domain');
     const b = ResourceBody.of(body, 'domain', DOMAIN_FIELDS);
+    this.authz.enforce(req, 'identity:update_domain', { args: { domain_id: id } });
     b.nonEmpty();
     b.sameId(id);
     const d = await this.resources.updateDomain(id, {
@@ -71,7 +71,7 @@ export class DomainsController {
   @Delete(':id')
   @HttpCode(204)
   async deleteDomain(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_domain');
+    this.authz.enforce(req, 'identity:delete_domain', { args: { domain_id: id } });
     await this.resources.deleteDomain(id);
   }
 }

@@ -1,19 +1,19 @@
 import { Controller, Delete, Get, HttpCode, Inject, Put, Param, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy, RevocationCache, TokenService } from '@lintel/auth';
+import { PolicyFacts, RevocationCache, TokenService } from '@lintel/auth';
 import {
-  AssignmentService, ForbiddenError, GroupService, IdentityService, NotFoundError, ResourceService, SYSTEM_TARGET_ID,
-  type AssignmentType,
+  AssignmentService, GroupService, IdentityService, NotFoundError, ResourceService, SYSTEM_TARGET_ID, type AssignmentType,
 } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
+import { domainTarget, groupTarget, projectTarget, roleTarget, userTarget } from '../targets.js';
 import { renderRole } from './roles.controller.js';
-import { Access, isAdminProject } from './access.js';
 
 /**
- * Grants (contract §7.5): PUT, GET/HEAD (204 when assigned), DELETE and list, for users and
- * groups on projects, domains and the system. Unknown role, actor or target: 404, in that order.
+ * Grants (docs/keystone.md, "Grants"): PUT, GET/HEAD (204 when assigned), DELETE and list, for
+ * users and groups on projects, domains and the system. Unknown role, actor or target: 404, in
+ * that order, then the policy (`identity:*_grant(s)` on projects and domains, `identity:*_system_grant_for_*`).
  */
 @Controller('v3')
 export class GrantsController {
@@ -25,6 +25,8 @@ export class GrantsController {
     private readonly resources: ResourceService,
     private readonly revocationCache: RevocationCache,
     private readonly tokens: TokenService,
+    private readonly authz: KeystonePolicy,
+    private readonly facts: PolicyFacts,
   ) {}
 
   @Put('projects/:target/users/:actor/roles/:role')
@@ -166,19 +168,19 @@ export class GrantsController {
   }
 
   private async put(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string): Promise<void> {
-    await this.authorise(req, type, actorId, targetId, roleId, 'manage', `identity:create_${this.policyName(type)}_grant`);
+    await this.authorise(req, type, actorId, targetId, roleId, 'create');
     await this.assignments.grant({ type, actorId, targetId, roleId });
   }
 
   private async check(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string): Promise<void> {
-    await this.authorise(req, type, actorId, targetId, roleId, 'read', `identity:check_${this.policyName(type)}_grant`);
+    await this.authorise(req, type, actorId, targetId, roleId, 'check');
     if (!(await this.assignments.hasGrant({ type, actorId, targetId, roleId }))) {
       throw new NotFoundError('role assignment', `role: ${roleId}, user or group: ${actorId}, project, domain, or system: ${targetId}`);
     }
   }
 
   private async remove(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string): Promise<void> {
-    await this.authorise(req, type, actorId, targetId, roleId, 'manage', `identity:revoke_${this.policyName(type)}_grant`);
+    await this.authorise(req, type, actorId, targetId, roleId, 'revoke');
     await this.assignments.removeGrant({ type, actorId, targetId, roleId });
     // This process stops honouring the affected tokens at once; the others within the refresh bound.
     await this.revocationCache.refresh();
@@ -186,40 +188,50 @@ export class GrantsController {
   }
 
   private async list(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string) {
-    await this.authorise(req, type, actorId, targetId, undefined, 'read', `identity:list_${this.policyName(type)}_grants`);
+    await this.authorise(req, type, actorId, targetId, undefined, 'list');
     const base = baseUrl(req, this.cfg);
     const roles = await this.assignments.grantedRoles(type, actorId, targetId);
     return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
-  private policyName(type: AssignmentType): string {
-    return type.endsWith('System') ? 'system' : type.endsWith('Project') ? 'project' : 'domain';
+  /** Keystone's action name: `identity:<verb>_grant(s)`, or `identity:<verb>_system_grant(s)_for_<user|group>`. */
+  private action(type: AssignmentType, verb: 'create' | 'check' | 'revoke' | 'list'): string {
+    const actor = type.startsWith('User') ? 'user' : 'group';
+    if (type.endsWith('System')) return verb === 'list' ? `identity:list_system_grants_for_${actor}` : `identity:${verb}_system_grant_for_${actor}`;
+    return verb === 'list' ? 'identity:list_grants' : `identity:${verb}_grant`;
   }
 
   /**
-   * 404s for an unknown role, actor or target (in that order), then the personas: grants on the
-   * system are for cloud administrators only; a domain admin grants on its domain and its
-   * projects, to users and groups of its domain; readers of the target's domain may look.
+   * Keystone's order: 404s for an unknown role, actor or target, then the policy with all three
+   * as the target (`target.role`, `target.user` or `target.group`, `target.project` or `target.domain`).
    */
-  private async authorise(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string | undefined, need: 'manage' | 'read', action: string): Promise<void> {
-    if (roleId !== undefined && !(await this.assignments.getRole(roleId))) throw new NotFoundError('role', roleId);
-    const actor = type.startsWith('User') ? await this.identity.getUser(actorId) : await this.groups.get(actorId);
-    if (!actor) throw new NotFoundError(type.startsWith('User') ? 'user' : 'group', actorId);
-    let targetDomain: string | undefined;
-    let cloudTarget = false;
+  private async authorise(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string | undefined, verb: 'create' | 'check' | 'revoke' | 'list'): Promise<void> {
+    const role = roleId !== undefined ? await this.assignments.getRole(roleId) : undefined;
+    if (roleId !== undefined && !role) throw new NotFoundError('role', roleId);
+    const isUser = type.startsWith('User');
+    const user = isUser ? await this.identity.getUser(actorId) : null;
+    const group = isUser ? null : await this.groups.get(actorId);
+    if (!user && !group) throw new NotFoundError(isUser ? 'user' : 'group', actorId);
+    const target: Record<string, unknown> = {};
+    if (role) target.role = roleTarget(role);
+    if (user) target.user = userTarget(user);
+    if (group) target.group = groupTarget(group);
+    let project = null;
     if (type.endsWith('Project')) {
-      const p = await this.resources.getProject(targetId);
-      if (!p) throw new NotFoundError('project', targetId);
-      targetDomain = p.domainId;
-      cloudTarget = await isAdminProject(this.cfg, this.resources, p.name, p.domainId);
+      project = await this.resources.getProject(targetId);
+      if (!project) throw new NotFoundError('project', targetId);
+      target.project = projectTarget(project);
     } else if (type.endsWith('Domain')) {
-      if (!(await this.resources.getDomain(targetId))) throw new NotFoundError('domain', targetId);
-      targetDomain = targetId;
+      const d = await this.resources.getDomain(targetId);
+      if (!d) throw new NotFoundError('domain', targetId);
+      target.domain = domainTarget(d);
     }
-    const access = new Access(keystoneCaller(req));
-    const allowed = need === 'read'
-      ? (targetDomain === undefined ? access.cloudReader : access.reads(targetDomain))
-      : (targetDomain === undefined || cloudTarget ? access.cloudAdmin : access.manages(targetDomain) && access.manages(actor.domainId));
-    access.require(allowed, action);
+    const action = this.action(type, verb);
+    Object.assign(target, await this.facts.forAction(action, { user, group, project }));
+    const args: Record<string, string> = { [isUser ? 'user_id' : 'group_id']: actorId };
+    if (roleId !== undefined) args.role_id = roleId;
+    if (type.endsWith('Project')) args.project_id = targetId;
+    if (type.endsWith('Domain')) args.domain_id = targetId;
+    this.authz.enforce(req, action, { args, target });
   }
 }

@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy } from '@lintel/auth';
-import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, GroupService, IdentityService, NotFoundError, ResourceService, type GroupEntity } from '@lintel/domain';
+import { PolicyFacts, scopedDomain } from '@lintel/auth';
+import { DEFAULT_DOMAIN_ID, GroupService, IdentityService, NotFoundError, ResourceService, type GroupEntity, type UserEntity } from '@lintel/domain';
+import { queryPick } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderUser } from '../render.js';
+import { groupTarget, userTarget } from '../targets.js';
 import { ResourceBody } from './resource-body.js';
-import { Access } from './access.js';
 
 export function renderGroup(g: GroupEntity, base: string) {
   return { ...(g.extra ?? {}), id: g.id, name: g.name, domain_id: g.domainId, description: g.description ?? '', links: { self: `${base}/v3/groups/${g.id}` } };
@@ -23,26 +24,26 @@ export class GroupsController {
     private readonly groups: GroupService,
     private readonly identity: IdentityService,
     private readonly resources: ResourceService,
-    private readonly assignments: AssignmentService,
+    private readonly authz: KeystonePolicy,
+    private readonly facts: PolicyFacts,
   ) {}
 
   @Get('groups')
   async listGroups(@Query() q: Record<string, unknown>, @Req() req: FastifyRequest) {
-    const only = new Access(keystoneCaller(req)).listScope('identity:list_groups');
-    const asked = typeof q.domain_id === 'string' ? q.domain_id : undefined;
+    const only = scopedDomain(keystoneCaller(req));
+    this.authz.enforce(req, 'identity:list_groups', { target: only ? { group: { domain_id: only } } : undefined, filters: queryPick(q, ['domain_id', 'name']) });
+    const asked = (typeof q.domain_id === 'string' ? q.domain_id : undefined) ?? only;
     const base = baseUrl(req, this.cfg);
-    const groups = only && asked && asked !== only ? [] : await this.groups.list({ name: typeof q.name === 'string' ? q.name : undefined, domainId: only ?? asked });
+    const groups = only && asked !== only ? [] : await this.groups.list({ name: typeof q.name === 'string' ? q.name : undefined, domainId: asked });
     return { groups: groups.map((g) => renderGroup(g, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
   @Post('groups')
   async createGroup(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
     const b = ResourceBody.of(body, 'group', GROUP_FIELDS);
     b.required('name');
-    const scoped = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
-    const domainId = b.str('domain_id', { max: 64 }) ?? scoped ?? DEFAULT_DOMAIN_ID;
-    new Access(caller).require(new Access(caller).manages(domainId), 'identity:create_group');
+    this.authz.enforce(req, 'identity:create_group', { target: { group: b.o } });
+    const domainId = b.str('domain_id', { max: 64 }) ?? scopedDomain(keystoneCaller(req)) ?? DEFAULT_DOMAIN_ID;
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
     const g = await this.groups.create({ name: b.str('name')!, domainId, description: b.str('description', { max: 65535, nullable: true }), extra: b.extras() });
     return { group: renderGroup(g, baseUrl(req, this.cfg)) };
@@ -50,15 +51,14 @@ export class GroupsController {
 
   @Get('groups/:id')
   async getGroup(@Param('id') id: string, @Req() req: FastifyRequest) {
-    const g = await this.load(id);
-    new Access(keystoneCaller(req)).require(new Access(keystoneCaller(req)).reads(g.domainId), 'identity:get_group');
-    return { group: renderGroup(g, baseUrl(req, this.cfg)) };
+    await this.authorize(req, 'identity:get_group', id);
+    return { group: renderGroup(await this.load(id), baseUrl(req, this.cfg)) };
   }
 
   @Patch('groups/:id')
   async updateGroup(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    await this.manage(req, id, 'identity:update_group');
     const b = ResourceBody.of(body, 'group', GROUP_FIELDS);
+    if (!(await this.authorize(req, 'identity:update_group', id))) throw new NotFoundError('group', id);
     b.nonEmpty();
     b.sameId(id);
     const g = await this.groups.update(id, { name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined, extra: b.extras() });
@@ -68,16 +68,18 @@ export class GroupsController {
   @Delete('groups/:id')
   @HttpCode(204)
   async deleteGroup(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    await this.manage(req, id, 'identity:delete_group');
+    await this.authorize(req, 'identity:delete_group', id);
     await this.groups.delete(id);
   }
 
+  /** A domain-scoped token sees the members of its own domain only (as Keystone). */
   @Get('groups/:id/users')
-  async listUsersInGroup(@Param('id') id: string, @Req() req: FastifyRequest) {
-    const g = await this.load(id);
-    new Access(keystoneCaller(req)).require(new Access(keystoneCaller(req)).reads(g.domainId), 'identity:list_users_in_group');
+  async listUsersInGroup(@Param('id') id: string, @Query() q: Record<string, unknown>, @Req() req: FastifyRequest) {
+    const caller = await this.authorize(req, 'identity:list_users_in_group', id, queryPick(q, ['domain_id', 'enabled', 'name', 'password_expires_at']));
+    await this.load(id);
+    const only = scopedDomain(caller);
     const base = baseUrl(req, this.cfg);
-    const users = await this.groups.usersOf(id);
+    const users = (await this.groups.usersOf(id)).filter((u) => !only || u.domainId === only);
     const rendered = await Promise.all(users.map(async (u) => renderUser(u, (await this.identity.currentPassword(u.id))?.expiresAt ?? null, base)));
     return { users: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
@@ -85,7 +87,7 @@ export class GroupsController {
   @Put('groups/:id/users/:userId')
   @HttpCode(204)
   async addUserToGroup(@Param('id') id: string, @Param('userId') userId: string, @Req() req: FastifyRequest): Promise<void> {
-    await this.manageMembership(req, id, userId, 'identity:add_user_to_group');
+    await this.authorizeMembership(req, 'identity:add_user_to_group', id, userId);
     await this.groups.addUser(id, userId);
   }
 
@@ -93,40 +95,48 @@ export class GroupsController {
   @Get('groups/:id/users/:userId')
   @HttpCode(204)
   async checkUserInGroup(@Param('id') id: string, @Param('userId') userId: string, @Req() req: FastifyRequest): Promise<void> {
-    const g = await this.load(id);
-    new Access(keystoneCaller(req)).require(new Access(keystoneCaller(req)).reads(g.domainId), 'identity:check_user_in_group');
+    await this.authorizeMembership(req, 'identity:check_user_in_group', id, userId);
     if (!(await this.groups.isMember(id, userId))) throw new NotFoundError('user', `${userId} in group ${id}`);
   }
 
   @Delete('groups/:id/users/:userId')
   @HttpCode(204)
   async removeUserFromGroup(@Param('id') id: string, @Param('userId') userId: string, @Req() req: FastifyRequest): Promise<void> {
-    await this.manageMembership(req, id, userId, 'identity:remove_user_from_group');
+    await this.authorizeMembership(req, 'identity:remove_user_from_group', id, userId);
     await this.groups.removeUser(id, userId);
   }
 
+  /** A domain-scoped token sees the groups of its own domain only (as Keystone). */
   @Get('users/:userId/groups')
-  async listUserGroups(@Param('userId') userId: string, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
+  async listUserGroups(@Param('userId') userId: string, @Query() q: Record<string, unknown>, @Req() req: FastifyRequest) {
     const u = await this.identity.getUser(userId);
+    const caller = this.authz.enforce(req, 'identity:list_groups_for_user', { args: { user_id: userId }, target: u ? { user: userTarget(u) } : {}, filters: queryPick(q, ['name']) });
     if (!u) throw new NotFoundError('user', userId);
-    new Access(caller).require(new Access(caller).reads(u.domainId) || caller.userId === userId, 'identity:list_groups_for_user');
+    const only = scopedDomain(caller);
     const base = baseUrl(req, this.cfg);
-    return { groups: (await this.groups.groupsOf(userId)).map((g) => renderGroup(g, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const groups = (await this.groups.groupsOf(userId)).filter((g) => !only || g.domainId === only);
+    return { groups: groups.map((g) => renderGroup(g, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
-  private async manage(req: FastifyRequest, id: string, action: string): Promise<void> {
-    await new Access(keystoneCaller(req)).requireConfined(this.assignments, [id], (await this.load(id)).domainId, action);
+  /** Keystone's order: the stored group is the target (none when missing), then the policy; the 404 comes after. */
+  private async authorize(req: FastifyRequest, action: string, id: string, filters?: Record<string, string>) {
+    const g = await this.groups.get(id);
+    const facts = g ? await this.facts.forAction(action, { group: g }) : undefined;
+    return this.authz.enforce(req, action, { args: { group_id: id }, target: g ? { group: groupTarget(g), ...facts } : {}, filters });
   }
 
-  /** Membership changes need management of the group's domain and of the user's. */
-  private async manageMembership(req: FastifyRequest, id: string, userId: string, action: string): Promise<void> {
-    const access = new Access(keystoneCaller(req));
-    const g = await this.load(id);
-    const u = await this.identity.getUser(userId);
-    if (!u) throw new NotFoundError('user', userId);
-    access.require(access.manages(u.domainId), action);
-    await access.requireConfined(this.assignments, [id], g.domainId, action);
+  /** Membership routes: the group and the user are the target (each absent when missing), then 404s. */
+  private async authorizeMembership(req: FastifyRequest, action: string, id: string, userId: string): Promise<{ group: GroupEntity; user: UserEntity }> {
+    const group = await this.groups.get(id);
+    const user = await this.identity.getUser(userId);
+    const facts = await this.facts.forAction(action, { group, user });
+    this.authz.enforce(req, action, {
+      args: { group_id: id, user_id: userId },
+      target: { ...(group ? { group: groupTarget(group) } : {}), ...(user ? { user: userTarget(user) } : {}), ...facts },
+    });
+    if (!group) throw new NotFoundError('group', id);
+    if (!user) throw new NotFoundError('user', userId);
+    return { group, user };
   }
 
   private async load(id: string): Promise<GroupEntity> {

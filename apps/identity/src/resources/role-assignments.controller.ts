@@ -5,14 +5,21 @@ import {
   AssignmentService, GroupService, IdentityService, InvalidInputError, NotFoundError, NULL_DOMAIN_ID, ResourceService,
   type AssignmentLine,
 } from '@lintel/domain';
-import { queryFlag, queryText } from '@lintel/platform';
+import { scopedDomain } from '@lintel/auth';
+import { queryFlag, queryPick, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
-import { Access } from './access.js';
+import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
+import { projectTarget } from '../targets.js';
 
 type Q = Record<string, unknown>;
+const FILTERS = ['group.id', 'role.id', 'scope.domain.id', 'scope.project.id', 'scope.OS-INHERIT:inherited_to', 'user.id', 'scope.system'];
 
-/** `GET /v3/role_assignments` (contract §7.6), with `effective`, `include_names` and `include_subtree`. */
+/**
+ * `GET /v3/role_assignments` (docs/keystone.md, "Role assignments"), with `effective`,
+ * `include_names` and `include_subtree`. `identity:list_role_assignments` decides (or
+ * `identity:list_role_assignments_for_tree` with the subtree's root as the target); a
+ * domain-scoped token then sees only assignments on its domain and the domain's projects.
+ */
 @Controller('v3/role_assignments')
 export class RoleAssignmentsController {
   constructor(
@@ -21,11 +28,22 @@ export class RoleAssignmentsController {
     private readonly identity: IdentityService,
     private readonly groups: GroupService,
     private readonly resources: ResourceService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Get()
   async listRoleAssignments(@Query() q: Q, @Req() req: FastifyRequest) {
-    const only = new Access(keystoneCaller(req)).listScope('identity:list_role_assignments');
+    const only = scopedDomain(keystoneCaller(req));
+    if (queryFlag(q, 'include_subtree')) {
+      const root = queryText(q, 'scope.project.id');
+      const p = root ? await this.resources.getProject(root) : null;
+      if (root && !p) throw new NotFoundError('project', root);
+      this.authz.enforce(req, 'identity:list_role_assignments_for_tree', {
+        target: p ? { project: projectTarget(p), domain_id: p.domainId } : undefined, filters: queryPick(q, FILTERS.slice(0, -1)),
+      });
+    } else {
+      this.authz.enforce(req, 'identity:list_role_assignments', { target: only ? { domain_id: only } : undefined, filters: queryPick(q, FILTERS) });
+    }
     const f = {
       userId: queryText(q, 'user.id'), groupId: queryText(q, 'group.id'), roleId: queryText(q, 'role.id'),
       projectId: queryText(q, 'scope.project.id'), domainId: queryText(q, 'scope.domain.id'),
@@ -42,10 +60,7 @@ export class RoleAssignmentsController {
     if (f.subtree && !f.projectId) throw bad('scope.project.id needs to be specified if include_subtree is also specified');
 
     let projectIds = f.projectId ? [f.projectId] : undefined;
-    if (f.subtree && f.projectId) {
-      if (!(await this.resources.getProject(f.projectId))) throw new NotFoundError('project', f.projectId);
-      projectIds = await this.subtree(f.projectId);
-    }
+    if (f.subtree && f.projectId) projectIds = await this.subtree(f.projectId);
     let lines = await this.assignments.listAssignments({ ...f, projectIds });
     if (only) {
       // A domain reader sees assignments on its domain and on the projects in it.

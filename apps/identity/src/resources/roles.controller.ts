@@ -1,15 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Head, HttpCode, Inject, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { policy } from '@lintel/auth';
 import {
-  AssignmentService, DEFAULT_ROLES, DomainError, ForbiddenError, NotFoundError, NULL_DOMAIN_ID, ResourceService, type RoleEntity,
+  AssignmentService, DEFAULT_ROLES, DomainError, NotFoundError, NULL_DOMAIN_ID, ResourceService, type RoleEntity,
 } from '@lintel/domain';
+import { queryPick } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { KeystonePolicy } from '../keystone-caller.js';
+import { roleTarget } from '../targets.js';
 import { ResourceBody } from './resource-body.js';
-import { Access } from './access.js';
-import { isReader } from './users.controller.js';
 
 /** A role (contract §7.4): `domain_id` null for global roles. */
 export function renderRole(r: RoleEntity, base: string) {
@@ -22,18 +21,23 @@ export function renderRole(r: RoleEntity, base: string) {
 
 const ROLE_FIELDS = ['name', 'domain_id', 'description', 'options'];
 
-/** `/v3/roles` and implied roles (contract §7.4). Any authenticated reader may list; writes need admin. */
+/**
+ * `/v3/roles` and implied roles (docs/keystone.md, "Roles"). Global roles are guarded by
+ * `identity:*_role`, domain-specific ones by `identity:*_domain_role`, as in Keystone.
+ */
 @Controller('v3')
 export class RolesController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly assignments: AssignmentService,
     private readonly resources: ResourceService,
+    private readonly authz: KeystonePolicy,
   ) {}
 
   @Get('roles')
   async listRoles(@Query() q: Record<string, unknown>, @Req() req: FastifyRequest) {
-    new Access(keystoneCaller(req)).listScope('identity:list_roles');
+    const domainFilter = typeof q.domain_id === 'string' && q.domain_id ? q.domain_id : undefined;
+    this.authz.enforce(req, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles', { filters: queryPick(q, ['name', 'domain_id']) });
     const base = baseUrl(req, this.cfg);
     const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: typeof q.domain_id === 'string' ? q.domain_id : null });
     return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
@@ -41,10 +45,11 @@ export class RolesController {
 
   @Post('roles')
   async createRole(@Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_role');
     const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
     b.required('name');
     const domainId = b.str('domain_id', { max: 64, nullable: true });
+    if (domainId) this.authz.enforce(req, 'identity:create_domain_role', { target: { role: b.o } });
+    else this.authz.enforce(req, 'identity:create_role');
     if (domainId && !(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
     const r = await this.assignments.createRole({
       name: b.str('name')!, domainId: b.str('domain_id', { max: 64, nullable: true }), description: b.str('description', { max: 65535, nullable: true }), extra: b.extras(),
@@ -54,15 +59,13 @@ export class RolesController {
 
   @Get('roles/:id')
   async getRole(@Param('id') id: string, @Req() req: FastifyRequest) {
-    new Access(keystoneCaller(req)).listScope('identity:get_role');
-    return { role: renderRole(await this.load(id), baseUrl(req, this.cfg)) };
+    return { role: renderRole(await this.authorize(req, 'get', id), baseUrl(req, this.cfg)) };
   }
 
   @Patch('roles/:id')
   async updateRole(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:update_role');
-    await this.requireMutable(id, 'identity:update_role');
     const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
+    this.requireMutable(await this.authorize(req, 'update', id), 'identity:update_role');
     b.nonEmpty();
     b.sameId(id);
     const r = await this.assignments.updateRole(id, { name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined });
@@ -72,39 +75,44 @@ export class RolesController {
   @Delete('roles/:id')
   @HttpCode(204)
   async deleteRole(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_role');
-    await this.requireMutable(id, 'identity:delete_role');
+    this.requireMutable(await this.authorize(req, 'delete', id), 'identity:delete_role');
     await this.assignments.deleteRole(id);
   }
 
   @Put('roles/:prior/implies/:implied')
   @HttpCode(201)
   async createImpliedRole(@Param('prior') prior: string, @Param('implied') implied: string, @Req() req: FastifyRequest) {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:create_implied_role');
-    const [p, i] = [await this.load(prior), await this.load(implied)];
+    const [p, i] = await this.authorizeInference(req, 'identity:create_implied_role', prior, implied);
     await this.assignments.addImpliedRole(p.id, i.id);
     return this.inference(p, i, req);
   }
 
+  /** `HEAD`: 204 when the inference exists (`identity:check_implied_role`); declared before the GET so Fastify keeps it. */
+  @Head('roles/:prior/implies/:implied')
+  @HttpCode(204)
+  async checkImpliedRole(@Param('prior') prior: string, @Param('implied') implied: string, @Req() req: FastifyRequest): Promise<void> {
+    const [p, i] = await this.authorizeInference(req, 'identity:check_implied_role', prior, implied);
+    await this.requireInference(p, i);
+  }
+
   @Get('roles/:prior/implies/:implied')
   async getImpliedRole(@Param('prior') prior: string, @Param('implied') implied: string, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:get_implied_role');
-    const [p, i] = [await this.load(prior), await this.load(implied)];
-    if (!(await this.assignments.listImplications(p.id)).some((x) => x.impliedRoleId === i.id)) throw new NotFoundError('role inference', `${p.id} implies ${i.id}`);
+    const [p, i] = await this.authorizeInference(req, 'identity:get_implied_role', prior, implied);
+    await this.requireInference(p, i);
     return this.inference(p, i, req);
   }
 
   @Delete('roles/:prior/implies/:implied')
   @HttpCode(204)
   async deleteImpliedRole(@Param('prior') prior: string, @Param('implied') implied: string, @Req() req: FastifyRequest): Promise<void> {
-    if (!policy.isAdmin(keystoneCaller(req))) throw new ForbiddenError('identity:delete_implied_role');
-    await this.assignments.removeImpliedRole((await this.load(prior)).id, (await this.load(implied)).id);
+    const [p, i] = await this.authorizeInference(req, 'identity:delete_implied_role', prior, implied);
+    await this.assignments.removeImpliedRole(p.id, i.id);
   }
 
   @Get('roles/:prior/implies')
   async listImpliedRoles(@Param('prior') prior: string, @Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_implied_roles');
     const p = await this.load(prior);
+    this.authz.enforce(req, 'identity:list_implied_roles', { args: { prior_role_id: prior }, target: { prior_role: roleTarget(p) } });
     const base = baseUrl(req, this.cfg);
     const implies = await Promise.all((await this.assignments.listImplications(p.id)).map(async (x) => this.brief((await this.load(x.impliedRoleId)), base)));
     return { role_inference: { prior_role: this.brief(p, base), implies }, links: { self: selfUrl(req, this.cfg) } };
@@ -112,7 +120,7 @@ export class RolesController {
 
   @Get('role_inferences')
   async listRoleInferences(@Req() req: FastifyRequest) {
-    if (!isReader(keystoneCaller(req))) throw new ForbiddenError('identity:list_role_inference_rules');
+    this.authz.enforce(req, 'identity:list_role_inference_rules');
     const base = baseUrl(req, this.cfg);
     const all = await this.assignments.listImplications();
     const priors = [...new Set(all.map((x) => x.priorRoleId))];
@@ -127,11 +135,34 @@ export class RolesController {
    * The roles bootstrap makes are what every policy check names (Keystone marks them immutable):
    * renaming or deleting `admin` would lock the cloud out.
    */
-  private async requireMutable(id: string, action: string): Promise<void> {
-    const r = await this.load(id);
+  private requireMutable(r: RoleEntity, action: string): void {
     if (r.domainId === NULL_DOMAIN_ID && (DEFAULT_ROLES as readonly string[]).includes(r.name)) {
       throw new DomainError('Forbidden', `You are not authorized to perform the requested action: ${action}. Role ${r.name} is immutable.`);
     }
+  }
+
+  /**
+   * Keystone's order for a role: global roles are guarded by `identity:<verb>_role`, and a role
+   * that does not exist is refused by that rule before it is reported missing; domain-specific
+   * roles by `identity:<verb>_domain_role` with the role as the target.
+   */
+  private async authorize(req: FastifyRequest, verb: 'get' | 'update' | 'delete', id: string): Promise<RoleEntity> {
+    const r = await this.assignments.getRole(id);
+    const domainRole = !!r && r.domainId !== NULL_DOMAIN_ID;
+    this.authz.enforce(req, `identity:${verb}_${domainRole ? 'domain_role' : 'role'}`, { args: { role_id: id }, target: r ? { role: roleTarget(r) } : {} });
+    if (!r) throw new NotFoundError('role', id);
+    return r;
+  }
+
+  /** Both roles must exist (404 first), then the policy decides with them as the target. */
+  private async authorizeInference(req: FastifyRequest, action: string, prior: string, implied: string): Promise<[RoleEntity, RoleEntity]> {
+    const [p, i] = [await this.load(prior), await this.load(implied)];
+    this.authz.enforce(req, action, { args: { prior_role_id: prior, implied_role_id: implied }, target: { prior_role: roleTarget(p), implied_role: roleTarget(i) } });
+    return [p, i];
+  }
+
+  private async requireInference(p: RoleEntity, i: RoleEntity): Promise<void> {
+    if (!(await this.assignments.listImplications(p.id)).some((x) => x.impliedRoleId === i.id)) throw new NotFoundError('role inference', `${p.id} implies ${i.id}`);
   }
 
   private brief(r: RoleEntity, base: string) {

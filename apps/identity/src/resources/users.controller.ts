@@ -1,19 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, policy, Public, type Principal } from '@lintel/auth';
-import { AssignmentService, DEFAULT_DOMAIN_ID, ForbiddenError, IdentityService, InvalidInputError, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
-import { queryBool, queryText } from '@lintel/platform';
+import { AuthRateLimiter, PolicyFacts, Public, scopedDomain } from '@lintel/auth';
+import { AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, InvalidInputError, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
+import { queryBool, queryPick, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { keystoneCaller } from '../keystone-caller.js';
+import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderProject, renderUser } from '../render.js';
-import { Access } from './access.js';
+import { userTarget } from '../targets.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
-/** Readers of identity data under Keystone's default policy (§0.7): admin or a system reader. */
-export const isReader = (p: Principal) => policy.isAdmin(p) || policy.isSystemReader(p);
 const USER_FIELDS = ['name', 'domain_id', 'password', 'enabled', 'default_project_id', 'options'];
+const LIST_FILTERS = ['domain_id', 'enabled', 'idp_id', 'name', 'protocol_id', 'unique_id', 'password_expires_at'];
 
 /** `description` and `email` are stored as extras, but a client that sends them means text. */
 function checkUserExtras(b: ResourceBody): void {
@@ -21,7 +20,7 @@ function checkUserExtras(b: ResourceBody): void {
   b.str('email', { max: 255, nullable: true });
 }
 
-/** `/v3/users` (contract §7.1). Writes need admin; a user may read themself and change their own password. */
+/** `/v3/users` (docs/keystone.md, "Users"), authorized by the policy's `identity:*_user` rules. */
 @Controller('v3/users')
 export class UsersController {
   constructor(
@@ -30,29 +29,37 @@ export class UsersController {
     private readonly resources: ResourceService,
     private readonly assignments: AssignmentService,
     private readonly rateLimiter: AuthRateLimiter,
+    private readonly authz: KeystonePolicy,
+    private readonly facts: PolicyFacts,
   ) {}
 
+  /** A domain-scoped token lists its domain's users only, whatever the filters say (as Keystone). */
   @Get()
   async listUsers(@Query() q: Q, @Req() req: FastifyRequest) {
-    const only = new Access(keystoneCaller(req)).listScope('identity:list_users');
-    const asked = queryText(q, 'domain_id');
-    const users = only && asked && asked !== only ? []
-      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: only ?? asked, enabled: queryBool(q, 'enabled') });
+    const only = scopedDomain(keystoneCaller(req));
+    this.authz.enforce(req, 'identity:list_users', { target: only ? { domain_id: only } : undefined, filters: queryPick(q, LIST_FILTERS) });
+    const asked = queryText(q, 'domain_id') ?? only;
+    const users = only && asked !== only ? []
+      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: asked, enabled: queryBool(q, 'enabled') });
     return { users: await Promise.all(users.map((u) => this.render(u, req))), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
+  /** The policy sees the user as the body describes it (Keystone's target); the domain defaults to the token's. */
   @Post()
   async createUser(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
     const b = ResourceBody.of(body, 'user', USER_FIELDS);
     b.required('name');
     checkUserExtras(b);
-    const scopedDomain = caller.scope && 'domain' in caller.scope ? caller.scope.domain : undefined;
-    const domainId = b.str('domain_id', { max: 64 }) ?? scopedDomain ?? DEFAULT_DOMAIN_ID;
-    new Access(caller).require(new Access(caller).manages(domainId), 'identity:create_user');
+    const name = b.str('name')!;
+    const asked = b.str('domain_id', { max: 64 }) ?? undefined;
+    const caller = keystoneCaller(req);
+    const domainId = asked ?? scopedDomain(caller) ?? DEFAULT_DOMAIN_ID;
+    const facts = await this.facts.forAction('identity:create_user', { userName: { name, domainId } });
+    const { password: _secret, ...described } = b.o;
+    this.authz.enforce(req, 'identity:create_user', { target: { user: described, ...facts } });
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
     const u = await this.identity.createUser({
-      name: b.str('name')!, domainId, password: b.str('password', { max: 4096 }) ?? undefined, enabled: b.bool('enabled'),
+      name, domainId, password: b.str('password', { max: 4096, nullable: true }) ?? undefined, enabled: b.bool('enabled'),
       defaultProjectId: b.str('default_project_id', { max: 64, nullable: true }) ?? null, options: b.userOptions(), extra: b.extras(),
     });
     return { user: await this.render(u, req) };
@@ -60,23 +67,22 @@ export class UsersController {
 
   @Get(':id')
   async getUser(@Param('id') id: string, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
-    const u = await this.load(id);
-    new Access(caller).require(new Access(caller).reads(u.domainId) || caller.userId === id, 'identity:get_user');
-    return { user: await this.render(u, req) };
+    await this.authorize(req, 'identity:get_user', id);
+    return { user: await this.render(await this.load(id), req) };
   }
 
   @Patch(':id')
   async updateUser(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const access = new Access(keystoneCaller(req));
-    await access.requireConfined(this.assignments, await this.assignments.actorsOf(id), (await this.load(id)).domainId, 'identity:update_user');
     const b = ResourceBody.of(body, 'user', USER_FIELDS);
     b.nonEmpty();
     checkUserExtras(b);
+    const name = b.str('name') ?? undefined;
+    const current = await this.authorize(req, 'identity:update_user', id, name);
+    if (!current) throw new NotFoundError('user', id);
     b.sameId(id);
-    if (b.has('domain_id') && b.o.domain_id !== (await this.load(id)).domainId) throw InvalidInputError.field('user/domain_id', 'can not be updated');
+    if (b.has('domain_id') && b.o.domain_id !== current.domainId) throw InvalidInputError.field('user/domain_id', 'can not be updated');
     const u = await this.identity.updateUser(id, {
-      name: b.str('name') ?? undefined, enabled: b.bool('enabled'), password: b.str('password', { max: 4096 }) ?? undefined,
+      name, enabled: b.bool('enabled'), password: b.str('password', { max: 4096, nullable: true }) ?? undefined,
       defaultProjectId: b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined,
       options: b.userOptions(), extra: b.extras(),
     });
@@ -86,15 +92,14 @@ export class UsersController {
   @Delete(':id')
   @HttpCode(204)
   async deleteUser(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    const access = new Access(keystoneCaller(req));
-    await access.requireConfined(this.assignments, await this.assignments.actorsOf(id), (await this.load(id)).domainId, 'identity:delete_user');
+    await this.authorize(req, 'identity:delete_user', id);
     await this.identity.deleteUser(id);
   }
 
   /**
-   * Self-service password change (§7.1, §8.1): the original password is the authentication, so a
-   * user whose password has expired (and who can get no token) can still change it; 204. Counted
-   * by the authentication rate limits and subject to lockout like a login.
+   * Self-service password change: the original password is the authentication, so a user whose
+   * password has expired (and who can get no token) can still change it; 204. Counted by the
+   * authentication rate limits and subject to lockout like a login.
    */
   @Public()
   @Post(':id/password')
@@ -108,13 +113,23 @@ export class UsersController {
   }
 
   @Get(':id/projects')
-  async listUserProjects(@Param('id') id: string, @Req() req: FastifyRequest) {
-    const caller = keystoneCaller(req);
-    const u = await this.load(id);
-    new Access(caller).require(new Access(caller).reads(u.domainId) || caller.userId === id, 'identity:list_user_projects');
+  async listUserProjects(@Param('id') id: string, @Query() q: Q, @Req() req: FastifyRequest) {
+    await this.authorize(req, 'identity:list_user_projects', id, undefined, queryPick(q, ['domain_id', 'enabled', 'name']));
+    await this.load(id);
     const base = baseUrl(req, this.cfg);
     const projects = await this.assignments.projectsOfUser(id);
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+  }
+
+  /**
+   * Keystone's order: the stored user is the target (none when it does not exist, so only who
+   * may act on any user learns that it is missing), then the policy, then the 404.
+   */
+  private async authorize(req: FastifyRequest, action: string, id: string, newName?: string, filters?: Record<string, string>): Promise<UserEntity | null> {
+    const u = await this.identity.getUser(id);
+    const facts = u ? await this.facts.forAction(action, { user: u, userName: { name: newName ?? u.name, domainId: u.domainId } }) : undefined;
+    this.authz.enforce(req, action, { args: { user_id: id }, target: u ? { user: userTarget(u), ...facts } : {}, filters });
+    return u;
   }
 
   private async load(id: string): Promise<UserEntity> {

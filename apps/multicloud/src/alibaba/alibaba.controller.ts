@@ -1,5 +1,6 @@
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { keyOwnerTarget, PolicyService } from '@lintel/auth';
 import { alibabaDate } from '@lintel/credentials';
 import {
   AlibabaKeyLimitError, AlibabaKeyService, CloudAccountService, CredentialLimitError, CredentialService, isEc2, NoHomeProjectError,
@@ -38,6 +39,7 @@ export class AlibabaController {
   constructor(
     private readonly auth: AlibabaAuthService,
     private readonly accounts: CloudAccountService,
+    private readonly policy: PolicyService,
     private readonly credentials: CredentialService,
     private readonly keys: AlibabaKeyService,
   ) {}
@@ -68,7 +70,9 @@ export class AlibabaController {
   private async run(action: AlibabaAction, caller: UserEntity, input: OperationInput): Promise<Record<string, unknown>> {
     const target = await this.target(caller, input.userPrincipalName);
     const key = input.userAccessKeyId !== undefined ? await this.ownKey(target, input.userAccessKeyId) : undefined;
-    if (target.id !== caller.id && !(await this.accounts.mayManage(caller.id, target, key?.projectId))) throw noPermission();
+    const rule = `lintel:alibaba:${action.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}`;
+    const scopes = await this.accounts.keyScopes(target, key?.projectId);
+    if (!(await this.policy.allowsOnAnyScope(caller, scopes, rule, { target: keyOwnerTarget(target, key?.projectId) }))) throw noPermission();
     if (input.userAccessKeyId !== undefined && !key) throw keyNotFound(input.userAccessKeyId);
     switch (action) {
       case 'CreateAccessKey':

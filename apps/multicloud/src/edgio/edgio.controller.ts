@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { keyOwnerTarget, PolicyService } from '@lintel/auth';
 import { CloudAccountService, DomainError, EdgioSessionService, isDatabaseUnavailable, NoHomeProjectError } from '@lintel/domain';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
@@ -33,6 +34,7 @@ export class EdgioController {
   constructor(
     private readonly accounts: CloudAccountService,
     private readonly sessions: EdgioSessionService,
+    private readonly policy: PolicyService,
   ) {
     this.methods = new Map<string, JsonRpcMethod>([
       ['login', {
@@ -124,11 +126,21 @@ export class EdgioController {
     return (await this.sessions.close(token)) ? 0 : LOGOUT_INVALID_TOKEN;
   }
 
-  /** `initKeyPair(token)` → `{access_key, secret_key, code: 0}`, or the bare -10001 / -10004. */
+  /**
+   * `initKeyPair(token)` → `{access_key, secret_key, code: 0}`, or the bare -10001 / -10004 (also
+   * when the policy's `lintel:edgio:init_key_pair` refuses: Edgio has no code of its own for that).
+   */
   private async initKeyPair(token: string, ctx: JsonRpcContext): Promise<unknown> {
     try {
-      const pair = await this.sessions.initKeyPair(token);
-      if (!pair) return INVALID_TOKEN;
+      const s = await this.sessions.find(token);
+      if (!s) return INVALID_TOKEN;
+      const project = await this.accounts.requireHomeProject(s.user);
+      const scopes = await this.accounts.keyScopes(s.user, project.id);
+      if (!(await this.policy.allowsOnAnyScope(s.user, scopes, 'lintel:edgio:init_key_pair', { target: keyOwnerTarget(s.user, project.id) }))) {
+        this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', reason: `policy refused lintel:edgio:init_key_pair for ${s.user.id}` }, 'no key generated');
+        return KEY_GENERATION_FAILED;
+      }
+      const pair = await this.sessions.initKeyPair(s, project);
       return { access_key: pair.access, secret_key: pair.secret, code: 0 };
     } catch (e) {
       if (e instanceof NoHomeProjectError) {

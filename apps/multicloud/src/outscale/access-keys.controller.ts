@@ -4,6 +4,7 @@ import {
   CloudAccountService, CredentialLimitError, CredentialService, isEc2, NoHomeProjectError, OutscaleKeyLimitError, OutscaleKeyService,
   type Credential, type CredentialPatch, type UserEntity,
 } from '@lintel/domain';
+import { keyOwnerTarget, PolicyService } from '@lintel/auth';
 import { parseExpiration, parseRequest, SHAPES, type AccessKeyRequest } from './access-key.request.js';
 import { OutscaleAuthService } from './outscale-auth.service.js';
 import { invalidValue, OutscaleError, OutscaleExceptionFilter, requestIdOf } from './outscale-exception.filter.js';
@@ -42,6 +43,7 @@ export class AccessKeysController {
     private readonly auth: OutscaleAuthService,
     private readonly settings: OutscaleSettings,
     private readonly accounts: CloudAccountService,
+    private readonly policy: PolicyService,
     private readonly credentials: CredentialService,
     private readonly keys: OutscaleKeyService,
   ) {}
@@ -63,7 +65,9 @@ export class AccessKeysController {
     const expiresAt = r.ExpirationDate !== undefined ? parseExpiration(r.ExpirationDate) : null;
     const target = await this.target(caller, r.UserName);
     const key = r.AccessKeyId !== undefined ? await this.ownKey(target, r.AccessKeyId) : undefined;
-    if (target.id !== caller.id && !(await this.accounts.mayManage(caller.id, target, key?.projectId))) throw notAllowed();
+    const rule = `lintel:outscale:${action.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}`;
+    const scopes = await this.accounts.keyScopes(target, key?.projectId);
+    if (!(await this.policy.allowsOnAnyScope(caller, scopes, rule, { target: keyOwnerTarget(target, key?.projectId) }))) throw notAllowed();
     if (r.AccessKeyId !== undefined && !key) throw keyNotFound(r.AccessKeyId);
     if (r.DryRun === true) return {};
     switch (action) {

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { policy, type Principal } from '@lintel/auth';
+import { PolicyService, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
   AssignmentService, ConflictError, CredentialService, IdentityService, type Credential,
@@ -30,11 +30,12 @@ export class AksksController {
     private readonly credentials: CredentialService,
     private readonly identity: IdentityService,
     private readonly assignments: AssignmentService,
+    private readonly policy: PolicyService,
   ) {}
 
   @Post()
   async createAksk(@Param('tenantId') tenantId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
-    const caller = this.callerOn(req, tenantId);
+    const caller = req.principal;
     const body = req.body;
     if (body === undefined) throw new SodaError(400, 'failed to read request body: EOF');
     const cred = isObj(body) ? body.credential : undefined;
@@ -44,7 +45,7 @@ export class AksksController {
     }
     if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw forbidden();
     const userId = (cred?.user_id as string | undefined) ?? caller.userId;
-    await this.authorise(caller, tenantId, userId, 'write');
+    await this.authorise(caller, 'lintel:soda:create_aksk', tenantId, userId);
     for (let attempt = 0; ; attempt++) {
       const access = randomAlphanumeric(16);
       const secret = randomAlphanumeric(32);
@@ -74,33 +75,23 @@ export class AksksController {
   /** Removes all of the user's keys in this project at once (there is no single-key delete in SODA). */
   @Delete(':userId')
   async deleteAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
-    const caller = this.callerOn(req, tenantId);
-    await this.authorise(caller, tenantId, userId, 'write');
+    await this.authorise(req.principal, 'lintel:soda:delete_aksk', tenantId, userId);
     await this.credentials.deleteWhere({ userId, projectId: tenantId, type: 'ec2' });
     json(reply, 200, {});
   }
 
   private async listFor(req: Req_, tenantId: string, userId: string) {
-    const caller = this.callerOn(req, tenantId);
-    await this.authorise(caller, tenantId, userId, 'read');
+    await this.authorise(req.principal, 'lintel:soda:get_aksk', tenantId, userId);
     const keys = await this.credentials.list({ userId, projectId: tenantId, type: 'ec2' });
     return keys.map((c) => this.render(c));
   }
 
-  /** The token must be scoped to the path's project, or be a system-scoped admin token. */
-  private callerOn(req: Req_, tenantId: string): Principal {
-    const p = req.principal;
-    if (policy.actsOnProject(p, tenantId)) return p;
-    throw forbidden();
-  }
-
   /**
-   * The target must be a user of the project; admins manage anyone's keys there, members their
-   * own, readers may only read their own.
+   * The policy decides on the project of the path and the user whose keys they are
+   * (`lintel:soda:*`: docs/policy.md); that user must then hold a role on the project (404).
    */
-  private async authorise(caller: Principal, tenantId: string, userId: string, need: 'read' | 'write'): Promise<void> {
-    // The token is already known to act on this project (callerOn).
-    if (!policy.mayManageKeysOf(caller, userId, need)) throw forbidden();
+  private async authorise(caller: Principal, action: string, tenantId: string, userId: string): Promise<void> {
+    if (!this.policy.allows(caller, action, { args: { project_id: tenantId, user_id: userId }, target: { project: { id: tenantId }, user: { id: userId } } })) throw forbidden();
     const user = await this.identity.getUser(userId);
     if (!user || !(await this.assignments.effectiveRoles(userId, { project: tenantId })).length) {
       throw new SodaError(404, `user ${userId} not found`);

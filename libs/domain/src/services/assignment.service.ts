@@ -198,11 +198,11 @@ export class AssignmentService {
   }
 
   /**
-   * True when any of the actors holds a grant outside `domainId`: on the system, on another
-   * domain, or on a project of another domain. A domain administrator must not take such a user
-   * or group over, or it would gain those grants.
+   * True when any of the actors holds a grant beyond `domainId`: on the system, on another
+   * domain, on a project of another domain, or on one of `beyond` (the cloud's admin project).
+   * Whoever takes such a user or group over gains those grants (docs/policy.md, "Facts").
    */
-  async holdsGrantsOutside(actorIds: string[], domainId: string): Promise<boolean> {
+  async holdsGrantsBeyond(actorIds: string[], domainId: string, beyond: readonly string[] = []): Promise<boolean> {
     if (!actorIds.length) return false;
     const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(actorIds) });
     const projectIds = rows.filter((r) => r.type.endsWith('Project')).map((r) => r.targetId);
@@ -210,7 +210,7 @@ export class AssignmentService {
     const projectDomain = new Map(projects.map((p) => [p.id, p.domainId]));
     return rows.some((r) => r.type.endsWith('System')
       || (r.type.endsWith('Domain') && r.targetId !== domainId)
-      || (r.type.endsWith('Project') && projectDomain.get(r.targetId) !== domainId));
+      || (r.type.endsWith('Project') && (projectDomain.get(r.targetId) !== domainId || beyond.includes(r.targetId))));
   }
 
   private async groupIdsOf(userId: string, tx: EntityManager = this.ds.manager): Promise<string[]> {

@@ -4,7 +4,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { ProjectEntity, UserEntity } from '../entities/index.js';
 import { DomainError, NotFoundError } from '../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../ids.js';
-import { AssignmentService } from './assignment.service.js';
+import { AssignmentService, type ScopeTarget } from './assignment.service.js';
 import { IdentityService } from './identity.service.js';
 import { ResourceService } from './resource.service.js';
 
@@ -20,8 +20,8 @@ export class NoHomeProjectError extends DomainError {
 
 /**
  * How the cloud dialects (Edgio, Outscale) see Lintel's users: a login name maps to a user, a
- * user has a home project that owns the keys issued for them, and admins of a user's domain or
- * home project manage that user's keys. See the README ("Edgio", "Outscale").
+ * user has a home project that owns the keys issued for them, and the key rules of the policy are
+ * judged on the scopes a user's keys live in (docs/policy.md).
  */
 @Injectable()
 export class CloudAccountService {
@@ -86,21 +86,16 @@ export class CloudAccountService {
   }
 
   /**
-   * Whether `callerId` may manage `target`'s keys: always their own; another user's only with
-   * `admin` on the target's domain, on the target's home project (or the key's project), or on
-   * the system.
+   * The scopes a user's keys live in, for the cloud dialects' key rules (docs/policy.md): the
+   * system, the user's domain, the key's project (when there is one) and the user's home project.
+   * A caller without a token scope is judged with its roles on each of these.
    */
-  async mayManage(callerId: string, target: UserEntity, keyProjectId?: string | null): Promise<boolean> {
-    if (callerId === target.id) return true;
-    const isAdmin = (roles: { name: string }[]) => roles.some((r) => r.name === 'admin');
-    if (isAdmin(await this.assignments.effectiveRoles(callerId, { system: true }))) return true;
-    if (isAdmin(await this.assignments.effectiveRoles(callerId, { domain: target.domainId }))) return true;
-    const projects = new Set<string>();
-    if (keyProjectId) projects.add(keyProjectId);
+  async keyScopes(target: UserEntity, keyProjectId?: string | null): Promise<ScopeTarget[]> {
+    const scopes: ScopeTarget[] = [{ system: true }, { domain: target.domainId }];
+    if (keyProjectId) scopes.push({ project: keyProjectId });
     const home = await this.homeProject(target);
-    if (home) projects.add(home.id);
-    for (const p of projects) if (isAdmin(await this.assignments.effectiveRoles(callerId, { project: p }))) return true;
-    return false;
+    if (home && home.id !== keyProjectId) scopes.push({ project: home.id });
+    return scopes;
   }
 
   /** Locks the user's row for the rest of the transaction (MySQL; SQLite's gate serialises anyway). */

@@ -82,13 +82,9 @@ export class EdgioSessionService {
    * previous pair (issuer `edgio`) is deleted and a new ec2 credential on the user's home project
    * inserted, so there is never zero or two pairs and the old key stops verifying at commit.
    *
-   * @returns null when the token names no live session.
-   * @throws NoHomeProjectError when no project can own the key.
+   * The caller has found the session and had the policy allow it (the dialect's job).
    */
-  async initKeyPair(token: string): Promise<{ access: string; secret: string } | null> {
-    const s = await this.find(token);
-    if (!s) return null;
-    const project = await this.accounts.requireHomeProject(s.user);
+  async initKeyPair(s: { user: UserEntity }, project: ProjectEntity): Promise<{ access: string; secret: string }> {
     for (let attempt = 0; ; attempt++) {
       const access = randomLowerHex(EDGIO_KEY_LENGTH);
       const secret = randomLowerHex(EDGIO_KEY_LENGTH);
