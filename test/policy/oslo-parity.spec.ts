@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,8 @@ import { onPath, skipUnless } from '../helpers/commands.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const driver = resolve(here, '../../../test/policy/oslo_eval.py');
-const python = onPath('python3');
+// Debian's own interpreter, where python3-oslo.policy is installed (a pyenv python3 on PATH lacks it).
+const python = ['/usr/bin/python3', onPath('python3')].find((p) => p && existsSync(p));
 const hasOslo = !!python && spawnSync(python, ['-c', 'import oslo_policy'], { stdio: 'ignore' }).status === 0;
 const checker = onPath('oslopolicy-checker');
 const skip = skipUnless(hasOslo && checker ? 'ok' : undefined, 'python3-oslo.policy (oslopolicy-checker) is not installed');

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, PolicyService, type Principal } from '@lintel/auth';
+import { AuthRateLimiter, PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
   AssignmentService, ConflictError, CredentialService, ForbiddenError, IdentityService, InvalidInputError, NotFoundError,
@@ -39,6 +39,7 @@ export class AccessKeysController {
     private readonly assignments: AssignmentService,
     private readonly rateLimiter: AuthRateLimiter,
     private readonly policy: PolicyService,
+    private readonly facts: PolicyFacts,
   ) {}
 
   @Get('access_keys')
@@ -47,9 +48,11 @@ export class AccessKeysController {
     const asked = queryText(q, 'user_id');
     // The caller may list at all when it may read its own keys; each key is then shown only to
     // who may read its owner's keys (a filter on someone else's gives an empty list, not a 403).
-    this.enforce(caller, 'lintel:console:list_access_keys', projectId, caller.userId);
-    const keys = (await this.credentials.list({ projectId, userId: asked }))
-      .filter((c) => c.accessKey !== null && this.allows(caller, 'lintel:console:list_access_keys', projectId, c.userId));
+    await this.enforce(caller, 'lintel:console:list_access_keys', projectId, caller.userId);
+    const keys: Credential[] = [];
+    for (const c of await this.credentials.list({ projectId, userId: asked })) {
+      if (c.accessKey !== null && (await this.allows(caller, 'lintel:console:list_access_keys', projectId, c.userId))) keys.push(c);
+    }
     return this.page(await this.renderAll(keys, req), req);
   }
 
@@ -73,7 +76,7 @@ export class AccessKeysController {
     b.noExtras();
     const userId = b.str('user_id', { max: 64 }) ?? caller.userId;
     const expiresAt = this.expiry(b.str('expires_at', { max: 64, nullable: true }));
-    this.enforce(caller, 'lintel:console:create_access_key', projectId, userId);
+    await this.enforce(caller, 'lintel:console:create_access_key', projectId, userId);
     await this.confirmPassword(caller, password, req.ip);
     await this.requireMember(userId, projectId);
     for (let attempt = 0; ; attempt++) {
@@ -117,9 +120,10 @@ export class AccessKeysController {
   @Get('users')
   async listUsers(@Param('projectId') projectId: string, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
-    this.enforce(caller, 'lintel:console:get_key_owner', projectId, caller.userId);
+    await this.enforce(caller, 'lintel:console:get_key_owner', projectId, caller.userId);
     const members = [...new Set((await this.assignments.listAssignments({ projectIds: [projectId], effective: true })).map((l) => l.actor.id))];
-    const ids = members.filter((id) => this.allows(caller, 'lintel:console:get_key_owner', projectId, id));
+    const ids: string[] = [];
+    for (const id of members) if (await this.allows(caller, 'lintel:console:get_key_owner', projectId, id)) ids.push(id);
     const users = (await Promise.all(ids.map((id) => this.identity.getUser(id)))).filter((u): u is UserEntity => u !== null);
     users.sort((a, b) => a.name.localeCompare(b.name));
     return {
@@ -128,19 +132,21 @@ export class AccessKeysController {
     };
   }
 
-  private allows(caller: Principal, action: string, projectId: string, userId: string): boolean {
-    return this.policy.allows(caller, action, { args: { project_id: projectId }, target: { project: { id: projectId }, user: { id: userId } } });
+  /** The policy on the project and the keys' owner (with the facts about the owner that the rule reads). */
+  private async allows(caller: Principal, action: string, projectId: string, userId: string): Promise<boolean> {
+    const facts = await this.facts.forAction(action, { user: await this.identity.getUser(userId) });
+    return this.policy.allows(caller, action, { args: { project_id: projectId }, target: { project: { id: projectId }, user: { id: userId }, ...facts } });
   }
 
-  private enforce(caller: Principal, action: string, projectId: string, userId: string): void {
-    if (!this.allows(caller, action, projectId, userId)) throw new ForbiddenError(action);
+  private async enforce(caller: Principal, action: string, projectId: string, userId: string): Promise<void> {
+    if (!(await this.allows(caller, action, projectId, userId))) throw new ForbiddenError(action);
   }
 
   /** A key of this project; someone else's key is as absent as a missing one to a caller who may not read it. */
   private async loadKey(caller: Principal, projectId: string, access: string, action: string): Promise<Credential> {
     const key = await this.credentials.findByAccessKey(access);
-    if (!key || key.projectId !== projectId || !this.allows(caller, 'lintel:console:get_access_key', projectId, key.userId)) throw new NotFoundError('access key', access);
-    this.enforce(caller, action, projectId, key.userId);
+    if (!key || key.projectId !== projectId || !(await this.allows(caller, 'lintel:console:get_access_key', projectId, key.userId))) throw new NotFoundError('access key', access);
+    await this.enforce(caller, action, projectId, key.userId);
     return key;
   }
 

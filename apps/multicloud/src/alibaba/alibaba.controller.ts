@@ -1,6 +1,6 @@
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { keyOwnerTarget, PolicyService } from '@lintel/auth';
+import { keyOwnerTarget, PolicyFacts, PolicyService } from '@lintel/auth';
 import { alibabaDate } from '@lintel/credentials';
 import {
   AlibabaKeyLimitError, AlibabaKeyService, CloudAccountService, CredentialLimitError, CredentialService, isEc2, NoHomeProjectError,
@@ -40,6 +40,7 @@ export class AlibabaController {
     private readonly auth: AlibabaAuthService,
     private readonly accounts: CloudAccountService,
     private readonly policy: PolicyService,
+    private readonly facts: PolicyFacts,
     private readonly credentials: CredentialService,
     private readonly keys: AlibabaKeyService,
   ) {}
@@ -72,7 +73,7 @@ export class AlibabaController {
     const key = input.userAccessKeyId !== undefined ? await this.ownKey(target, input.userAccessKeyId) : undefined;
     const rule = `lintel:alibaba:${action.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}`;
     const scopes = await this.accounts.keyScopes(target, key?.projectId);
-    if (!(await this.policy.allowsOnAnyScope(caller, scopes, rule, { target: keyOwnerTarget(target, key?.projectId) }))) throw noPermission();
+    if (!(await this.policy.allowsOnAnyScope(caller, scopes, rule, { target: { ...keyOwnerTarget(target, key?.projectId), ...(await this.facts.forAction(rule, { user: target })) } }))) throw noPermission();
     if (input.userAccessKeyId !== undefined && !key) throw keyNotFound(input.userAccessKeyId);
     switch (action) {
       case 'CreateAccessKey':

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { keyOwnerTarget, PolicyService } from '@lintel/auth';
+import { keyOwnerTarget, PolicyFacts, PolicyService } from '@lintel/auth';
 import { CloudAccountService, DomainError, EdgioSessionService, isDatabaseUnavailable, NoHomeProjectError } from '@lintel/domain';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
@@ -35,6 +35,7 @@ export class EdgioController {
     private readonly accounts: CloudAccountService,
     private readonly sessions: EdgioSessionService,
     private readonly policy: PolicyService,
+    private readonly facts: PolicyFacts,
   ) {
     this.methods = new Map<string, JsonRpcMethod>([
       ['login', {
@@ -136,7 +137,7 @@ export class EdgioController {
       if (!s) return INVALID_TOKEN;
       const project = await this.accounts.requireHomeProject(s.user);
       const scopes = await this.accounts.keyScopes(s.user, project.id);
-      if (!(await this.policy.allowsOnAnyScope(s.user, scopes, 'lintel:edgio:init_key_pair', { target: keyOwnerTarget(s.user, project.id) }))) {
+      if (!(await this.policy.allowsOnAnyScope(s.user, scopes, 'lintel:edgio:init_key_pair', { target: { ...keyOwnerTarget(s.user, project.id), ...(await this.facts.forAction('lintel:edgio:init_key_pair', { user: s.user })) } }))) {
         this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', reason: `policy refused lintel:edgio:init_key_pair for ${s.user.id}` }, 'no key generated');
         return KEY_GENERATION_FAILED;
       }

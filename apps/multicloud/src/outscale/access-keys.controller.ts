@@ -4,7 +4,7 @@ import {
   CloudAccountService, CredentialLimitError, CredentialService, isEc2, NoHomeProjectError, OutscaleKeyLimitError, OutscaleKeyService,
   type Credential, type CredentialPatch, type UserEntity,
 } from '@lintel/domain';
-import { keyOwnerTarget, PolicyService } from '@lintel/auth';
+import { keyOwnerTarget, PolicyFacts, PolicyService } from '@lintel/auth';
 import { parseExpiration, parseRequest, SHAPES, type AccessKeyRequest } from './access-key.request.js';
 import { OutscaleAuthService } from './outscale-auth.service.js';
 import { invalidValue, OutscaleError, OutscaleExceptionFilter, requestIdOf } from './outscale-exception.filter.js';
@@ -44,6 +44,7 @@ export class AccessKeysController {
     private readonly settings: OutscaleSettings,
     private readonly accounts: CloudAccountService,
     private readonly policy: PolicyService,
+    private readonly facts: PolicyFacts,
     private readonly credentials: CredentialService,
     private readonly keys: OutscaleKeyService,
   ) {}
@@ -67,7 +68,7 @@ export class AccessKeysController {
     const key = r.AccessKeyId !== undefined ? await this.ownKey(target, r.AccessKeyId) : undefined;
     const rule = `lintel:outscale:${action.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}`;
     const scopes = await this.accounts.keyScopes(target, key?.projectId);
-    if (!(await this.policy.allowsOnAnyScope(caller, scopes, rule, { target: keyOwnerTarget(target, key?.projectId) }))) throw notAllowed();
+    if (!(await this.policy.allowsOnAnyScope(caller, scopes, rule, { target: { ...keyOwnerTarget(target, key?.projectId), ...(await this.facts.forAction(rule, { user: target })) } }))) throw notAllowed();
     if (r.AccessKeyId !== undefined && !key) throw keyNotFound(r.AccessKeyId);
     if (r.DryRun === true) return {};
     switch (action) {

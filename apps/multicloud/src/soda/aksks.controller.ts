@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PolicyService, type Principal } from '@lintel/auth';
+import { PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
   AssignmentService, ConflictError, CredentialService, IdentityService, type Credential,
@@ -31,6 +31,7 @@ export class AksksController {
     private readonly identity: IdentityService,
     private readonly assignments: AssignmentService,
     private readonly policy: PolicyService,
+    private readonly facts: PolicyFacts,
   ) {}
 
   @Post()
@@ -91,8 +92,9 @@ export class AksksController {
    * (`lintel:soda:*`: docs/policy.md); that user must then hold a role on the project (404).
    */
   private async authorise(caller: Principal, action: string, tenantId: string, userId: string): Promise<void> {
-    if (!this.policy.allows(caller, action, { args: { project_id: tenantId, user_id: userId }, target: { project: { id: tenantId }, user: { id: userId } } })) throw forbidden();
     const user = await this.identity.getUser(userId);
+    const facts = await this.facts.forAction(action, { user });
+    if (!this.policy.allows(caller, action, { args: { project_id: tenantId, user_id: userId }, target: { project: { id: tenantId }, user: { id: userId }, ...facts } })) throw forbidden();
     if (!user || !(await this.assignments.effectiveRoles(userId, { project: tenantId })).length) {
       throw new SodaError(404, `user ${userId} not found`);
     }
