@@ -77,13 +77,13 @@ await runMain(async (config, logger) => {
 
   const policy = program.command('policy').description('the authorization policy (LINTEL_POLICY_FILE over Keystone\'s and Lintel\'s defaults)');
   policy.command('list').description('print the effective rules as a policy file, like oslopolicy-policy-generator')
-    .option('--namespace <ns>', 'only rules whose name starts with this (identity, lintel)')
+    .option('--namespace <ns>', 'keystone (Keystone\'s rules), lintel (Lintel\'s), or a prefix such as identity')
     .option('--format <format>', 'yaml or json', 'yaml')
     .action((opts: { namespace?: string; format: string }) => {
       process.stdout.write(listPolicy(config, opts));
     });
   policy.command('sample').description('print the default rules with their documentation (the sample file under docs/)')
-    .option('--namespace <ns>', 'only rules whose name starts with this (identity, lintel)')
+    .option('--namespace <ns>', 'keystone (Keystone\'s rules), lintel (Lintel\'s), or a prefix such as identity')
     .action((opts: { namespace?: string }) => {
       process.stdout.write(samplePolicy(opts.namespace));
     });
