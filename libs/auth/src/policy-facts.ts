@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { isAdminProjectName, LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AssignmentService, ResourceService, type GroupEntity, type ProjectEntity, type UserEntity } from '@lintel/domain';
 import type { Policy } from '@lintel/policy';
 import { LINTEL_POLICY } from './policy.service.js';
@@ -64,7 +64,7 @@ export class PolicyFacts {
 
   /** Whether a project of that name in that domain is, or would be, the admin project. */
   async isAdminProjectName(name: string, domainId: string): Promise<boolean> {
-    return name === this.cfg.adminProject.name && (await this.resources.getDomain(domainId))?.name === this.cfg.adminProject.domainName;
+    return name === this.cfg.adminProject.name && isAdminProjectName(this.cfg, name, (await this.resources.getDomain(domainId))?.name);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { isAdminProjectName, LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AssignmentService, ForbiddenError, ResourceService, type ScopeTarget, type UserEntity } from '@lintel/domain';
 import { loadPolicy, type Credentials, type Policy, type PolicyInput } from '@lintel/policy';
 import { policyCredentials } from './credentials.js';
@@ -70,7 +70,7 @@ export class PolicyService {
       project,
       projectDomain,
       roles,
-      isAdminProject: !!project && project.name === this.cfg.adminProject.name && projectDomain?.name === this.cfg.adminProject.domainName,
+      isAdminProject: !!project && isAdminProjectName(this.cfg, project.name, projectDomain?.name),
     });
   }
 }

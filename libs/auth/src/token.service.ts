@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { isAdminProjectName, LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
   AssignmentService, CatalogService, DomainError, ForbiddenError, IdentityService, newAuditId, ResourceService, RevocationService,
   UnauthenticatedError, type CatalogEntry, type DomainEntity, type ProjectEntity, type RoleEntity, type ScopeTarget,
@@ -279,7 +279,7 @@ export class TokenService {
     const d = await this.derivedFor(claims).catch((e) => {
       throw e instanceof DomainError && e.code === 'NotFound' ? new UnauthenticatedError('X-Auth-Token scope no longer valid') : e;
     });
-    const isAdminProject = !!d.project && d.project.name === this.cfg.adminProject.name && d.projectDomain?.name === this.cfg.adminProject.domainName;
+    const isAdminProject = !!d.project && isAdminProjectName(this.cfg, d.project.name, d.projectDomain?.name);
     return {
       claims,
       userId: claims.userId,

@@ -164,6 +164,11 @@ function reachable(bind: string): string {
   return bind.includes(':') ? `[${bind}]` : bind;
 }
 
+/** Whether a project of that name, in the domain of that name, is the cloud's admin project (Keystone's `admin_project_*`). */
+export function isAdminProjectName(c: LintelConfig, projectName: string, domainName: string | undefined): boolean {
+  return projectName === c.adminProject.name && domainName === c.adminProject.domainName;
+}
+
 /** The identity URL put in the service catalog. */
 export function identityPublicUrl(c: LintelConfig): string {
   return c.publicUrl ?? `http://${reachable(c.bind)}:${c.identityPort}`;

@@ -50,8 +50,7 @@ export class CredentialsController {
 
   @Get(':id')
   async getCredential(@Param('id') id: string, @Req() req: Req_) {
-    await this.authorize(req, 'identity:get_credential', id);
-    const c = await this.load(id);
+    const c = await this.authorize(req, 'identity:get_credential', id);
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
@@ -71,18 +70,13 @@ export class CredentialsController {
   @HttpCode(204)
   async deleteCredential(@Param('id') id: string, @Req() req: Req_): Promise<void> {
     await this.authorize(req, 'identity:delete_credential', id);
-    await this.load(id);
     await this.credentials.delete(id);
   }
 
-  /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins). */
-  private async authorize(req: Req_, action: string, id: string): Promise<void> {
+  /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins), then the 404. */
+  private async authorize(req: Req_, action: string, id: string): Promise<Credential> {
     const c = await this.credentials.get(id);
     this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
-  }
-
-  private async load(id: string): Promise<Credential> {
-    const c = await this.credentials.get(id);
     if (!c) throw new NotFoundError('credential', id);
     return c;
   }
