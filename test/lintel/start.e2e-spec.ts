@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -48,5 +48,37 @@ describe('all-in-one process (npm start)', () => {
     assert.equal(r.code, 2);
     assert.match(r.output, /LINTEL_IDENTITY_PORT/);
     assert.doesNotMatch(r.output, /\n\s+at /);
+  });
+
+  test('a bad policy file stops the start naming each bad rule, its line and the character', async () => {
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, '"identity:get_user": "role:admin or"\n"identity:list_users": "rule:no_such_rule"\n');
+    const r = await runNode(scripts.lintel, [], { ...(await env()), LINTEL_POLICY_FILE: file });
+    assert.equal(r.code, 2);
+    assert.match(r.output, /rule "identity:get_user" \(line 1\): the rule ends where a check was expected at character 14 of its check string/);
+    assert.doesNotMatch(r.output, /\n\s+at /);
+    writeFileSync(file, '"identity:list_users": "rule:no_such_rule"\n');
+    const r2 = await runNode(scripts.lintel, [], { ...(await env()), LINTEL_POLICY_FILE: file });
+    assert.equal(r2.code, 2);
+    assert.match(r2.output, /rule "identity:list_users" \(line 1\): rule:no_such_rule at character 1 names no rule/);
+  });
+
+  test('a policy file is enforced: an operator\'s rule replaces Keystone\'s default of the same name', async () => {
+    const file = join(dir, 'policy-ok.yaml');
+    writeFileSync(file, '# only system readers list domains\n"identity:list_domains": "role:reader and system_scope:all"\n');
+    const e = { ...(await env()), LINTEL_POLICY_FILE: file, LINTEL_ADMIN_PASSWORD: 'policy-admin-pw-1' };
+    const p = startNode(scripts.lintel, [], e);
+    const identity = `http://127.0.0.1:${e.LINTEL_IDENTITY_PORT}`;
+    try {
+      await waitForHttp(`${identity}/v3`);
+      const login = await call(identity, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'admin' }, 'policy-admin-pw-1', { project: { name: 'admin', domain: { id: 'default' } } }) });
+      const token = login.headers.get('x-subject-token')!;
+      const r = await call(identity, 'GET', '/v3/domains', { token });
+      assert.equal(r.status, 403, 'the project admin passes Keystone\'s default but not the file\'s rule');
+      assert.equal(r.body.error.message, 'You are not authorized to perform the requested action: identity:list_domains.');
+      assert.equal((await call(identity, 'GET', '/v3/projects', { token })).status, 200, 'other rules keep their defaults');
+    } finally {
+      assert.equal(await p.stop('SIGTERM'), 0);
+    }
   });
 });
