@@ -130,7 +130,7 @@ function parseCheck(text: string, at: number): CheckNode {
   const kind = text.slice(0, colon);
   const matchText = text.slice(colon + 1);
   const matchAt = at + colon + 1;
-  if (kind === 'rule') return { kind: 'rule', name: matchText, at: matchAt };
+  if (kind === 'rule') return { kind: 'rule', name: matchText, at };
   if (kind === 'http' || kind === 'https') {
     throw new CheckSyntaxError(`'${kind}:' checks (a remote policy server) are not supported`, at);
   }

@@ -108,7 +108,7 @@ test('a policy file overrides by name and every problem is reported with its lin
     assert.match(e.message, /rule "c" \(line 3\): the check must be a string/);
     return true;
   });
-  assert.throws(() => Policy.build({ defaults: DEFAULT_RULES, overrides: parsePolicyText('"b": "rule:nope"\n', 'f'), enforceScope: false }), /rule "b" \(line 1\): rule:nope at character 6 names no rule/);
+  assert.throws(() => Policy.build({ defaults: DEFAULT_RULES, overrides: parsePolicyText('"b": "rule:nope"\n', 'f'), enforceScope: false }), /rule "b" \(line 1\): rule:nope at character 1 names no rule/);
   assert.throws(() => Policy.build({ defaults: DEFAULT_RULES, overrides: parsePolicyText('"a": "rule:b"\n"b": "role:x or rule:a"\n', 'f'), enforceScope: false }), /refers to itself \(a -> b -> a\)/);
   assert.throws(() => parsePolicyText('"a": "x\n  b: [', 'f'), /line \d+, column \d+/);
 });
