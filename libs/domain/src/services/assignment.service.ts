@@ -3,7 +3,7 @@ import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeo
 import {
   DomainEntity, GroupMembershipEntity, ImpliedRoleEntity, ProjectEntity, RoleAssignmentEntity, RoleEntity, type AssignmentType,
 } from '../entities/index.js';
-import { ConflictError, DomainError as DomainError_, insertOrConflict, NotFoundError } from '../errors.js';
+import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId, NULL_DOMAIN_ID, SYSTEM_TARGET_ID } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
 
@@ -39,6 +39,17 @@ export interface AssignmentFilter {
   effective?: boolean;
 }
 
+/** Role fields a create or an update may set (`options` holds Keystone's resource options). */
+export interface RoleInput {
+  name?: string;
+  description?: string | null;
+  options?: Record<string, boolean | null>;
+  domainId?: string | null;
+}
+
+/** Implied roles no role may imply (Keystone's `[assignment] prohibited_implied_role` default). */
+export const PROHIBITED_IMPLIED_ROLES: readonly string[] = ['admin'];
+
 const GROUP_TYPES: AssignmentType[] = ['GroupProject', 'GroupDomain', 'GroupSystem'];
 
 /** Roles, implied roles and role assignments (Keystone's assignment manager). */
@@ -59,38 +70,56 @@ export class AssignmentService {
     return this.ds.getRepository(RoleEntity).findOneBy({ id });
   }
 
+  /** Global roles, or with `domainId` that domain's roles (Keystone's `GET /v3/roles`). */
   listRoles(f: { name?: string; domainId?: string | null } = {}): Promise<RoleEntity[]> {
-    const where: FindOptionsWhere<RoleEntity> = { domainId: f.domainId ?? NULL_DOMAIN_ID };
+    const where: FindOptionsWhere<RoleEntity> = { domainId: f.domainId || NULL_DOMAIN_ID };
     if (f.name !== undefined) where.name = f.name;
     return this.ds.getRepository(RoleEntity).find({ where, order: { name: 'ASC' } });
   }
 
-  async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null; extra?: Record<string, unknown> }): Promise<RoleEntity> {
+  async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null; options?: Record<string, boolean | null>; extra?: Record<string, unknown> }): Promise<RoleEntity> {
     const repo = this.ds.getRepository(RoleEntity);
     const domainId = r.domainId ?? NULL_DOMAIN_ID;
     const conflict = () => new ConflictError('role', `Duplicate entry found with name ${r.name}`);
     if (await repo.findOneBy({ name: r.name, domainId })) throw conflict();
-    const e = repo.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: {}, extra: r.extra ?? {} });
+    const e = repo.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: mergeOptions({}, r.options), extra: r.extra ?? {} });
     return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
 
-  async updateRole(id: string, patch: { name?: string; description?: string | null }): Promise<RoleEntity> {
+  /**
+   * Keystone's role update: an immutable role takes no change but `{"options": {"immutable":
+   * false|null}}` alone (`bodyKeys` are the attributes the request named); `domain_id` cannot
+   * change; `options` are merged, a null value removing its option.
+   */
+  async updateRole(id: string, patch: RoleInput, bodyKeys: readonly string[] = Object.keys(patch)): Promise<RoleEntity> {
     return this.ds.transaction(async (tx) => {
       const r = await tx.findOneBy(RoleEntity, { id });
       if (!r) throw new NotFoundError('role', id);
+      if (isImmutable(r)) {
+        const unset = bodyKeys.length === 1 && bodyKeys[0] === 'options' && patch.options !== undefined
+          && 'immutable' in patch.options && (patch.options.immutable === false || patch.options.immutable === null);
+        if (!unset) throw immutableError('update', id);
+      }
+      if (patch.domainId !== undefined && (patch.domainId ?? NULL_DOMAIN_ID) !== r.domainId) throw new InvalidInputError('Update of `domain_id` is not allowed.');
       if (patch.name !== undefined && patch.name !== r.name && (await tx.findOneBy(RoleEntity, { name: patch.name, domainId: r.domainId }))) {
         throw new ConflictError('role', `Duplicate entry found with name ${patch.name}`);
       }
-      const next = { ...r, name: patch.name ?? r.name, description: patch.description !== undefined ? patch.description : r.description };
-      await tx.update(RoleEntity, { id }, { name: next.name, description: next.description });
+      const next = Object.assign(new RoleEntity(), r, {
+        name: patch.name ?? r.name,
+        description: patch.description !== undefined ? patch.description : r.description,
+        options: mergeOptions(r.options, patch.options),
+      });
+      await tx.update(RoleEntity, { id }, { name: next.name, description: next.description, options: next.options as never });
       return next;
     });
   }
 
-  /** Deletes a role, its grants and implications, revoking every token that carried it (one transaction). */
+  /** Deletes a mutable role, its grants and implications, revoking every token that carried it (one transaction). */
   async deleteRole(id: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      if (!(await tx.findOneBy(RoleEntity, { id }))) throw new NotFoundError('role', id);
+      const r = await tx.findOneBy(RoleEntity, { id });
+      if (!r) throw new NotFoundError('role', id);
+      if (isImmutable(r)) throw immutableError('delete', id);
       await tx.delete(RoleAssignmentEntity, { roleId: id });
       await tx.delete(ImpliedRoleEntity, { priorRoleId: id });
       await tx.delete(ImpliedRoleEntity, { impliedRoleId: id });
@@ -101,8 +130,18 @@ export class AssignmentService {
 
   // ------------------------------------------------------------------ implied roles
 
-  /** Idempotent: an existing implication is left as it is. */
+  /**
+   * Idempotent: an existing implication is left as it is. Keystone's two refusals (403, its text
+   * for both): a prohibited role (`admin`) implied by anything, a domain-specific role implied
+   * by a global one.
+   */
   async addImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<void> {
+    const [prior, implied] = [await this.getRole(priorRoleId), await this.getRole(impliedRoleId)];
+    if (!prior) throw new NotFoundError('role', priorRoleId);
+    if (!implied) throw new NotFoundError('role', impliedRoleId);
+    if (PROHIBITED_IMPLIED_ROLES.includes(implied.name) || (prior.domainId === NULL_DOMAIN_ID && implied.domainId !== NULL_DOMAIN_ID)) {
+      throw new DomainError('Forbidden', `${impliedRoleId} cannot be an implied roles.`);
+    }
     await this.ds.createQueryBuilder().insert().into(ImpliedRoleEntity).values({ priorRoleId, impliedRoleId }).orIgnore().execute();
   }
 
@@ -143,7 +182,7 @@ export class AssignmentService {
     await this.ds.transaction(async (tx) => {
       const r = await tx.delete(RoleAssignmentEntity, { ...g, inherited: g.inherited ?? false });
       if (!r.affected) {
-        throw new DomainError_('NotFound', `Could not find role assignment with role: ${g.roleId}, user or group: ${g.actorId}, project, domain, or system: ${g.targetId}.`);
+        throw new DomainError('NotFound', `Could not find role assignment with role: ${g.roleId}, user or group: ${g.actorId}, project, domain, or system: ${g.targetId}.`);
       }
       const target = g.type.endsWith('Project') ? { projectId: g.targetId } : g.type.endsWith('Domain') ? { domainId: g.targetId } : {};
       const users = g.type.startsWith('User') ? [g.actorId] : (await tx.findBy(GroupMembershipEntity, { groupId: g.actorId })).map((m) => m.userId);
@@ -292,4 +331,21 @@ export class AssignmentService {
   }
 }
 
+/** Keystone's `immutable` resource option. */
+export function isImmutable(r: Pick<RoleEntity, 'options'>): boolean {
+  return r.options?.immutable === true;
+}
 
+function immutableError(verb: 'update' | 'delete', id: string): DomainError {
+  return new DomainError('Forbidden', `Unable to ${verb} immutable role resource: \`${id}. Set resource option "immutable" to false first.`);
+}
+
+/** Resource options after a change: each given option set, a null one removed. */
+function mergeOptions(current: Record<string, unknown> | null, patch: Record<string, boolean | null> | undefined): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}
