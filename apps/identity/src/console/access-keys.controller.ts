@@ -118,7 +118,7 @@ export class AccessKeysController {
   async listUsers(@Param('projectId') projectId: string, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
     this.enforce(caller, 'lintel:console:get_key_owner', projectId, caller.userId);
-    const members = [...new Set((await this.assignments.listAssignments({ projectIds: [projectId], effective: true })).map((l) => l.actor.id))];
+    const members = [...new Set((await this.assignments.listAssignments({ projectId, effective: true })).map((l) => l.actor.id))];
     const ids = members.filter((id) => this.allows(caller, 'lintel:console:get_key_owner', projectId, id));
     const users = (await Promise.all(ids.map((id) => this.identity.getUser(id)))).filter((u): u is UserEntity => u !== null);
     users.sort((a, b) => a.name.localeCompare(b.name));
