@@ -3,7 +3,7 @@ import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeo
 import {
   DomainEntity, GroupMembershipEntity, ImpliedRoleEntity, ProjectEntity, RoleAssignmentEntity, RoleEntity, type AssignmentType,
 } from '../entities/index.js';
-import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError, RoleAssignmentNotFoundError } from '../errors.js';
 import { newId, NULL_DOMAIN_ID, SYSTEM_TARGET_ID } from '../ids.js';
 import { ancestorsOf, descendantsOf, placeholders, projectsInDomains } from './project-tree.js';
 import { RevocationService } from './revocation.service.js';
@@ -60,6 +60,9 @@ export interface RoleInput {
 
 /** Implied roles no role may imply (Keystone's `[assignment] prohibited_implied_role` default). */
 export const PROHIBITED_IMPLIED_ROLES: readonly string[] = ['admin'];
+
+/** Above this many projects below an inherited project grant, its removal revokes per domain instead of per project. */
+const PER_PROJECT_REVOCATIONS = 16;
 
 const USER_TYPES: AssignmentType[] = ['UserProject', 'UserDomain', 'UserSystem'];
 const GROUP_TYPES: AssignmentType[] = ['GroupProject', 'GroupDomain', 'GroupSystem'];
@@ -201,8 +204,22 @@ export class AssignmentService {
 
   // ------------------------------------------------------------------ grants
 
-  /** Idempotent, as Keystone's PUT on a grant. */
+  /**
+   * Idempotent, as Keystone's PUT on a grant. Keystone's checks on the role: a domain-specific
+   * role is granted on a project only in the role's domain (403), never on the system (400).
+   */
   async grant(g: Grant): Promise<void> {
+    const role = await this.getRole(g.roleId);
+    if (!role) throw new NotFoundError('role', g.roleId);
+    if (role.domainId !== NULL_DOMAIN_ID) {
+      if (g.type.endsWith('System')) {
+        throw new InvalidInputError(`Role ${role.id} is a domain-specific role. Unable to use a domain-specific role in a system assignment.`);
+      }
+      const project = isProject(g.type) ? await this.ds.getRepository(ProjectEntity).findOneBy({ id: g.targetId }) : null;
+      if (project && project.domainId !== role.domainId) {
+        throw new DomainError('Forbidden', `Project ${project.id} must be in the same domain as the role ${role.id} being assigned.`);
+      }
+    }
     await this.ds.createQueryBuilder().insert().into(RoleAssignmentEntity)
       .values({ ...g, inherited: g.inherited ?? false }).orIgnore().execute();
   }
@@ -211,23 +228,37 @@ export class AssignmentService {
     return (await this.ds.getRepository(RoleAssignmentEntity).countBy({ ...g, inherited: g.inherited ?? false })) > 0;
   }
 
-  /** Roles granted directly to an actor on a target. */
-  async grantedRoles(type: AssignmentType, actorId: string, targetId: string): Promise<RoleEntity[]> {
-    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ type, actorId, targetId, inherited: false });
+  /** Roles granted directly to an actor on a target (or, with `inherited`, inherited to the projects below it). */
+  async grantedRoles(type: AssignmentType, actorId: string, targetId: string, inherited = false): Promise<RoleEntity[]> {
+    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ type, actorId, targetId, inherited });
     if (!rows.length) return [];
     return this.ds.getRepository(RoleEntity).find({ where: { id: In(rows.map((r) => r.roleId)) }, order: { name: 'ASC' } });
   }
 
-  /** Removes a grant and revokes the tokens it may have fed, in one transaction. */
+  /**
+   * Removes a grant and revokes the tokens it may have fed, in one transaction: the actor's (or
+   * each member's) tokens on the target; for a grant inherited from a domain, on the domain's
+   * projects; from a project, on each project below it (per domain past a few).
+   */
   async removeGrant(g: Grant): Promise<void> {
     await this.ds.transaction(async (tx) => {
       const r = await tx.delete(RoleAssignmentEntity, { ...g, inherited: g.inherited ?? false });
       if (!r.affected) {
-        throw new DomainError('NotFound', `Could not find role assignment with role: ${g.roleId}, user or group: ${g.actorId}, project, domain, or system: ${g.targetId}.`);
+        throw new RoleAssignmentNotFoundError(g.roleId, g.actorId, g.targetId);
       }
-      const target = g.type.endsWith('Project') ? { projectId: g.targetId } : g.type.endsWith('Domain') ? { domainId: g.targetId } : {};
-      const users = g.type.startsWith('User') ? [g.actorId] : (await tx.findBy(GroupMembershipEntity, { groupId: g.actorId })).map((m) => m.userId);
-      for (const userId of users) await this.revocations.revoke({ userId, ...target }, tx);
+      let targets: Array<{ projectId?: string; domainId?: string }>;
+      if (!g.inherited) {
+        targets = [isProject(g.type) ? { projectId: g.targetId } : isDomain(g.type) ? { domainId: g.targetId } : {}];
+      } else if (isDomain(g.type)) {
+        targets = [{ domainId: g.targetId }];
+      } else {
+        const below = (await descendantsOf(tx, [g.targetId])).get(g.targetId) ?? [];
+        const domainId = (await tx.findOneBy(ProjectEntity, { id: g.targetId }))?.domainId;
+        targets = below.length > PER_PROJECT_REVOCATIONS && domainId ? [{ domainId }] : below.map((projectId) => ({ projectId }));
+      }
+      if (!targets.length) return;
+      const users = isGroup(g.type) ? (await tx.findBy(GroupMembershipEntity, { groupId: g.actorId })).map((m) => m.userId) : [g.actorId];
+      for (const userId of users) for (const t of targets) await this.revocations.revoke({ userId, ...t }, tx);
     });
   }
 
