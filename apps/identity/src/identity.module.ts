@@ -12,6 +12,7 @@ import { OsEc2Controller } from './credentials/os-ec2.controller.js';
 import { DomainsController } from './resources/domains.controller.js';
 import { GrantsController } from './resources/grants.controller.js';
 import { GroupsController } from './resources/groups.controller.js';
+import { OsInheritController } from './resources/os-inherit.controller.js';
 import { RoleAssignmentsController } from './resources/role-assignments.controller.js';
 import { RolesController } from './resources/roles.controller.js';
 import { ProjectsController } from './resources/projects.controller.js';
@@ -24,7 +25,7 @@ import { KeystonePolicy } from './keystone-caller.js';
 @Module({
   imports: [AuthModule, CatalogAdminModule],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
-    RolesController, GroupsController, GrantsController, RoleAssignmentsController, AuditController, AccessKeysController],
+    RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, AccessKeysController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },

@@ -32,6 +32,13 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** Keystone's RoleAssignmentNotFound: no such grant of the role to the actor on the target. */
+export class RoleAssignmentNotFoundError extends DomainError {
+  constructor(roleId: string, actorId: string, targetId: string) {
+    super('NotFound', `Could not find role assignment with role: ${roleId}, user or group: ${actorId}, project, domain, or system: ${targetId}.`);
+  }
+}
+
 export class ConflictError extends DomainError {
   constructor(type: string, details: string) {
     super('Conflict', `Conflict occurred attempting to store ${type} - ${details}.`);

@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { PolicyFacts, RevocationCache, TokenService } from '@lintel/auth';
 import {
-  AssignmentService, GroupService, IdentityService, NotFoundError, ResourceService, SYSTEM_TARGET_ID, type AssignmentType,
+  AssignmentService, GroupService, IdentityService, NotFoundError, ResourceService, RoleAssignmentNotFoundError, SYSTEM_TARGET_ID,
+  type AssignmentType,
 } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
@@ -175,7 +176,7 @@ export class GrantsController {
   private async check(req: FastifyRequest, type: AssignmentType, actorId: string, targetId: string, roleId: string): Promise<void> {
     await this.authorise(req, type, actorId, targetId, roleId, 'check');
     if (!(await this.assignments.hasGrant({ type, actorId, targetId, roleId }))) {
-      throw new NotFoundError('role assignment', `role: ${roleId}, user or group: ${actorId}, project, domain, or system: ${targetId}`);
+      throw new RoleAssignmentNotFoundError(roleId, actorId, targetId);
     }
   }
 

@@ -3,6 +3,14 @@ import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 
 const USER_OPTIONS = ['ignore_change_password_upon_first_use', 'ignore_password_expiry', 'ignore_lockout_failure_attempts', 'lock_password'];
 
+/** A value as Keystone's (Python's) messages show it, for the common cases; others as JSON. */
+function pyValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return describeValue('options', v);
+}
+
 /**
  * Reads the `{"<member>": {...}}` body of Keystone's resource routes with Keystone's messages:
  * typed accessors for the known attributes, everything else kept as extras (echoed back).
@@ -66,6 +74,21 @@ export class ResourceBody {
       if (typeof x !== 'boolean') throw InvalidInputError.field(`${this.member}/options/${k}`, "is not of type 'boolean'");
     }
     return v as Record<string, boolean>;
+  }
+
+  /**
+   * Keystone's role `options`: an object whose only option is `immutable`, true, false or null
+   * (null removes it). Keystone's messages name the field `options`, not `role/options`.
+   */
+  roleOptions(): Record<string, boolean | null> | undefined {
+    const v = this.o.options;
+    if (v === undefined) return undefined;
+    if (!isJsonObject(v)) throw InvalidInputError.field('options', `${pyValue(v)} is not of type 'object'`);
+    for (const [k, x] of Object.entries(v)) {
+      if (k !== 'immutable') throw InvalidInputError.field('options', `Additional properties are not allowed ('${k.slice(0, 40)}' was unexpected)`);
+      if (typeof x !== 'boolean' && x !== null) throw InvalidInputError.field('options/immutable', `${pyValue(x)} is not of type 'boolean', 'null'`);
+    }
+    return v as Record<string, boolean | null>;
   }
 
   /** A body `id`, when given, must be the path's (Keystone refuses to change ids). */

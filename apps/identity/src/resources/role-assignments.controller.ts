@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
   AssignmentService, GroupService, IdentityService, InvalidInputError, NotFoundError, NULL_DOMAIN_ID, ResourceService,
-  type AssignmentLine,
+  type AssignmentLine, type ScopeTarget,
 } from '@lintel/domain';
 import { scopedDomain } from '@lintel/auth';
 import { queryFlag, queryPick, queryText } from '@lintel/platform';
@@ -44,24 +44,27 @@ export class RoleAssignmentsController {
     } else {
       this.authz.enforce(req, 'identity:list_role_assignments', { target: only ? { domain_id: only } : undefined, filters: queryPick(q, FILTERS) });
     }
+    const inheritedTo = queryText(q, 'scope.OS-INHERIT:inherited_to');
     const f = {
       userId: queryText(q, 'user.id'), groupId: queryText(q, 'group.id'), roleId: queryText(q, 'role.id'),
       projectId: queryText(q, 'scope.project.id'), domainId: queryText(q, 'scope.domain.id'),
       system: q['scope.system'] !== undefined, effective: queryFlag(q, 'effective'),
-      names: queryFlag(q, 'include_names'), subtree: queryFlag(q, 'include_subtree'),
+      names: queryFlag(q, 'include_names'), includeSubtree: queryFlag(q, 'include_subtree'),
+      // Keystone: given at all, the filter keeps inherited grants when it says `projects`, the others otherwise.
+      inherited: q['scope.OS-INHERIT:inherited_to'] === undefined ? undefined : inheritedTo === 'projects',
     };
     const bad = (m: string) => new InvalidInputError(m);
     for (const [k, v] of Object.entries(q)) if (Array.isArray(v)) throw bad(`The filter ${k.slice(0, 64)} may be given once.`);
     if (q['scope.system'] !== undefined && q['scope.system'] !== 'all') throw bad("scope.system must be 'all'");
     if (f.projectId && f.domainId) throw bad('Specify a domain or project, not both');
-    if (f.system && (f.projectId || f.domainId)) throw bad('Specify system or domain, not both');
+    if (f.system && f.domainId) throw bad('Specify system or domain, not both');
+    if (f.system && f.projectId) throw bad('Specify system or project, not both');
     if (f.userId && f.groupId) throw bad('Specify a user or group, not both');
     if (f.effective && f.groupId) throw bad('Combining effective and group filter will always result in an empty list.');
-    if (f.subtree && !f.projectId) throw bad('scope.project.id needs to be specified if include_subtree is also specified');
+    if (f.effective && f.inherited && f.domainId) throw bad('Combining effective, domain and inherited filters will always result in an empty list.');
+    if (f.includeSubtree && !f.projectId) throw bad('scope.project.id needs to be specified if include_subtree is also specified');
 
-    let projectIds = f.projectId ? [f.projectId] : undefined;
-    if (f.subtree && f.projectId) projectIds = await this.subtree(f.projectId);
-    let lines = await this.assignments.listAssignments({ ...f, projectIds });
+    let lines = await this.assignments.listAssignments(f);
     if (only) {
       // A domain reader sees assignments on its domain and on the projects in it.
       const inDomain = new Set((await this.resources.listProjects({ domainId: only })).map((p) => p.id));
@@ -72,25 +75,23 @@ export class RoleAssignmentsController {
     return { role_assignments: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
-  private async subtree(root: string): Promise<string[]> {
-    const ids = [root];
-    for (let i = 0; i < ids.length; i++) ids.push(...(await this.resources.listProjects({ parentId: ids[i] })).map((p) => p.id));
-    return ids;
-  }
-
+  /**
+   * Keystone's rendering: the assignment link names the grant (the group's, the prior role's,
+   * the inherited grant's target under OS-INHERIT); `prior_role` is Keystone's link, which
+   * names the line's role first and its prior role second.
+   */
   private async render(l: AssignmentLine, base: string, names: boolean) {
     const s = l.scope;
-    const target = 'project' in s ? `projects/${s.project}` : 'domain' in s ? `domains/${s.domain}` : 'system';
+    const at = (x: ScopeTarget) => 'project' in x ? `/projects/${x.project}` : 'domain' in x ? `/domains/${x.domain}` : '/system';
     const grantActor = l.viaGroup ? `groups/${l.viaGroup}` : `${l.actor.type}s/${l.actor.id}`;
-    const links: Record<string, string> = { assignment: `${base}/v3/${target}/${grantActor}/roles/${l.priorRoleId ?? l.roleId}` };
+    let path = `${at(l.grantScope ?? s)}/${grantActor}/roles/${l.priorRoleId ?? l.roleId}`;
+    if (l.inherited) path = `/OS-INHERIT${path}/inherited_to_projects`;
+    const links: Record<string, string> = { assignment: `${base}/v3${path}` };
     if (l.viaGroup) links.membership = `${base}/v3/groups/${l.viaGroup}/users/${l.actor.id}`;
-    if (l.priorRoleId) links.prior_role = `${base}/v3/roles/${l.priorRoleId}`;
-    const entry: Record<string, unknown> = {
-      role: { id: l.roleId },
-      [l.actor.type]: { id: l.actor.id },
-      scope: 'project' in s ? { project: { id: s.project } } : 'domain' in s ? { domain: { id: s.domain } } : { system: { all: true } },
-      links,
-    };
+    if (l.priorRoleId) links.prior_role = `${base}/v3/prior_role/${l.roleId}/implies/${l.priorRoleId}`;
+    const scope: Record<string, unknown> = 'project' in s ? { project: { id: s.project } } : 'domain' in s ? { domain: { id: s.domain } } : { system: { all: true } };
+    if (l.inherited) scope['OS-INHERIT:inherited_to'] = 'projects';
+    const entry: Record<string, unknown> = { role: { id: l.roleId }, [l.actor.type]: { id: l.actor.id }, scope, links };
     if (names) await this.addNames(entry, l);
     return entry;
   }

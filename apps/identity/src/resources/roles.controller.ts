@@ -1,9 +1,7 @@
 import { Body, Controller, Delete, Get, Head, HttpCode, Inject, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import {
-  AssignmentService, DEFAULT_ROLES, DomainError, NotFoundError, NULL_DOMAIN_ID, ResourceService, type RoleEntity,
-} from '@lintel/domain';
+import { AssignmentService, NotFoundError, NULL_DOMAIN_ID, ResourceService, type RoleEntity } from '@lintel/domain';
 import { queryPick } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
@@ -39,7 +37,8 @@ export class RolesController {
     const domainFilter = typeof q.domain_id === 'string' && q.domain_id ? q.domain_id : undefined;
     this.authz.enforce(req, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles', { filters: queryPick(q, ['name', 'domain_id']) });
     const base = baseUrl(req, this.cfg);
-    const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: typeof q.domain_id === 'string' ? q.domain_id : null });
+    // Without a (non-empty) domain_id, global roles only, as Keystone.
+    const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: domainFilter ?? null });
     return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
@@ -48,12 +47,13 @@ export class RolesController {
     const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
     b.required('name');
     const domainId = b.str('domain_id', { max: 64, nullable: true });
+    const name = b.str('name')!;
+    const description = b.str('description', { max: 65535, nullable: true });
+    const options = b.roleOptions();
     if (domainId) this.authz.enforce(req, 'identity:create_domain_role', { target: { role: b.o } });
     else this.authz.enforce(req, 'identity:create_role');
     if (domainId && !(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
-    const r = await this.assignments.createRole({
-      name: b.str('name')!, domainId: b.str('domain_id', { max: 64, nullable: true }), description: b.str('description', { max: 65535, nullable: true }), extra: b.extras(),
-    });
+    const r = await this.assignments.createRole({ name, domainId, description, options, extra: b.extras() });
     return { role: renderRole(r, baseUrl(req, this.cfg)) };
   }
 
@@ -64,18 +64,26 @@ export class RolesController {
 
   @Patch('roles/:id')
   async updateRole(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    // Keystone's order: the body's schema (400), the policy, a changed id (400), then the
+    // manager's rules (immutable 403, domain_id 400) in AssignmentService.updateRole.
     const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
-    this.requireMutable(await this.authorize(req, 'update', id), 'identity:update_role');
     b.nonEmpty();
+    const patch = {
+      name: b.str('name') ?? undefined,
+      description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
+      options: b.roleOptions(),
+      domainId: b.o.domain_id === undefined ? undefined : b.str('domain_id', { max: 64, nullable: true }),
+    };
+    await this.authorize(req, 'update', id);
     b.sameId(id);
-    const r = await this.assignments.updateRole(id, { name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined });
+    const r = await this.assignments.updateRole(id, patch, Object.keys(b.o));
     return { role: renderRole(r, baseUrl(req, this.cfg)) };
   }
 
   @Delete('roles/:id')
   @HttpCode(204)
   async deleteRole(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
-    this.requireMutable(await this.authorize(req, 'delete', id), 'identity:delete_role');
+    await this.authorize(req, 'delete', id);
     await this.assignments.deleteRole(id);
   }
 
@@ -87,11 +95,16 @@ export class RolesController {
     return this.inference(p, i, req);
   }
 
-  /** `HEAD`: 204 when the inference exists (`identity:check_implied_role`); declared before the GET so Fastify keeps it. */
+  /**
+   * `HEAD`: 204 when the inference exists. Keystone asks `identity:check_implied_role`, then
+   * answers through its GET, which asks `identity:get_implied_role` too. Declared before the
+   * GET so Fastify keeps it.
+   */
   @Head('roles/:prior/implies/:implied')
   @HttpCode(204)
   async checkImpliedRole(@Param('prior') prior: string, @Param('implied') implied: string, @Req() req: FastifyRequest): Promise<void> {
-    const [p, i] = await this.authorizeInference(req, 'identity:check_implied_role', prior, implied);
+    await this.authorizeInference(req, 'identity:check_implied_role', prior, implied);
+    const [p, i] = await this.authorizeInference(req, 'identity:get_implied_role', prior, implied);
     await this.requireInference(p, i);
   }
 
@@ -129,16 +142,6 @@ export class RolesController {
       implies: await Promise.all(all.filter((x) => x.priorRoleId === p).map(async (x) => this.brief(await this.load(x.impliedRoleId), base))),
     })));
     return { role_inferences, links: { self: selfUrl(req, this.cfg) } };
-  }
-
-  /**
-   * The roles bootstrap makes are what every policy check names (Keystone marks them immutable):
-   * renaming or deleting `admin` would lock the cloud out.
-   */
-  private requireMutable(r: RoleEntity, action: string): void {
-    if (r.domainId === NULL_DOMAIN_ID && (DEFAULT_ROLES as readonly string[]).includes(r.name)) {
-      throw new DomainError('Forbidden', `You are not authorized to perform the requested action: ${action}. Role ${r.name} is immutable.`);
-    }
   }
 
   /**

@@ -3,8 +3,9 @@ import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeo
 import {
   DomainEntity, GroupMembershipEntity, ImpliedRoleEntity, ProjectEntity, RoleAssignmentEntity, RoleEntity, type AssignmentType,
 } from '../entities/index.js';
-import { ConflictError, DomainError as DomainError_, insertOrConflict, NotFoundError } from '../errors.js';
+import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError, RoleAssignmentNotFoundError } from '../errors.js';
 import { newId, NULL_DOMAIN_ID, SYSTEM_TARGET_ID } from '../ids.js';
+import { ancestorsOf, descendantsOf, placeholders, projectsInDomains } from './project-tree.js';
 import { RevocationService } from './revocation.service.js';
 
 /** What a token is scoped to. */
@@ -15,6 +16,7 @@ export interface Grant {
   actorId: string;
   targetId: string;
   roleId: string;
+  /** OS-INHERIT: the grant applies to the projects below its target, not to the target itself. */
   inherited?: boolean;
 }
 
@@ -22,7 +24,12 @@ export interface Grant {
 export interface AssignmentLine {
   roleId: string;
   actor: { type: 'user' | 'group'; id: string };
+  /** Where the role applies: the grant's target, or with `effective` a project an inherited grant reaches. */
   scope: ScopeTarget;
+  /** The line comes from a grant inherited to projects (`OS-INHERIT:inherited_to`). */
+  inherited?: boolean;
+  /** With `effective`: the target of the inherited grant, when it is not `scope`. */
+  grantScope?: ScopeTarget;
   /** With `effective`: the group grant a user entry came from. */
   viaGroup?: string;
   /** With `effective`: the role whose grant implied this one. */
@@ -33,13 +40,61 @@ export interface AssignmentFilter {
   userId?: string;
   groupId?: string;
   roleId?: string;
-  projectIds?: string[];
+  projectId?: string;
+  /** With `projectId`: its whole subtree too. */
+  includeSubtree?: boolean;
   domainId?: string;
   system?: boolean;
+  /** `scope.OS-INHERIT:inherited_to`: true for inherited grants only, false for the others, unset for both. */
+  inherited?: boolean;
   effective?: boolean;
 }
 
+/** Role fields a create or an update may set (`options` holds Keystone's resource options). */
+export interface RoleInput {
+  name?: string;
+  description?: string | null;
+  options?: Record<string, boolean | null>;
+  domainId?: string | null;
+}
+
+/** Implied roles no role may imply (Keystone's `[assignment] prohibited_implied_role` default). */
+export const PROHIBITED_IMPLIED_ROLES: readonly string[] = ['admin'];
+
+/** Above this many projects below an inherited project grant, its removal revokes per domain instead of per project. */
+const PER_PROJECT_REVOCATIONS = 16;
+
+const USER_TYPES: AssignmentType[] = ['UserProject', 'UserDomain', 'UserSystem'];
 const GROUP_TYPES: AssignmentType[] = ['GroupProject', 'GroupDomain', 'GroupSystem'];
+const isProject = (t: AssignmentType) => t.endsWith('Project');
+const isDomain = (t: AssignmentType) => t.endsWith('Domain');
+const isGroup = (t: AssignmentType) => t.startsWith('Group');
+
+/** SQL text: the user and the groups they belong to (`?` twice, the user id). */
+const ACTORS_SQL = 'SELECT ? UNION ALL SELECT m.group_id FROM user_group_membership m WHERE m.user_id = ?';
+
+function scopeOf(r: RoleAssignmentEntity): ScopeTarget {
+  return isProject(r.type) ? { project: r.targetId } : isDomain(r.type) ? { domain: r.targetId } : { system: true };
+}
+
+function parseJson(v: unknown): Record<string, unknown> | null {
+  if (typeof v !== 'string') return (v as Record<string, unknown> | null) ?? null;
+  try {
+    return JSON.parse(v) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** A role read by raw SQL, as the repository would have loaded it. */
+function roleFromRow(row: Record<string, unknown>): RoleEntity {
+  return Object.assign(new RoleEntity(), {
+    id: row.id, name: row.name, domainId: row.domain_id, description: row.description ?? null,
+    options: parseJson(row.options), extra: parseJson(row.extra),
+  });
+}
+
+const byName = (a: RoleEntity, b: RoleEntity) => a.name.localeCompare(b.name);
 
 /** Roles, implied roles and role assignments (Keystone's assignment manager). */
 @Injectable()
@@ -59,38 +114,56 @@ export class AssignmentService {
     return this.ds.getRepository(RoleEntity).findOneBy({ id });
   }
 
+  /** Global roles, or with `domainId` that domain's roles (Keystone's `GET /v3/roles`). */
   listRoles(f: { name?: string; domainId?: string | null } = {}): Promise<RoleEntity[]> {
-    const where: FindOptionsWhere<RoleEntity> = { domainId: f.domainId ?? NULL_DOMAIN_ID };
+    const where: FindOptionsWhere<RoleEntity> = { domainId: f.domainId || NULL_DOMAIN_ID };
     if (f.name !== undefined) where.name = f.name;
     return this.ds.getRepository(RoleEntity).find({ where, order: { name: 'ASC' } });
   }
 
-  async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null; extra?: Record<string, unknown> }): Promise<RoleEntity> {
+  async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null; options?: Record<string, boolean | null>; extra?: Record<string, unknown> }): Promise<RoleEntity> {
     const repo = this.ds.getRepository(RoleEntity);
     const domainId = r.domainId ?? NULL_DOMAIN_ID;
     const conflict = () => new ConflictError('role', `Duplicate entry found with name ${r.name}`);
     if (await repo.findOneBy({ name: r.name, domainId })) throw conflict();
-    const e = repo.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: {}, extra: r.extra ?? {} });
+    const e = repo.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: mergeOptions({}, r.options), extra: r.extra ?? {} });
     return insertOrConflict(() => repo.insert(e as never), e, conflict);
   }
 
-  async updateRole(id: string, patch: { name?: string; description?: string | null }): Promise<RoleEntity> {
+  /**
+   * Keystone's role update: an immutable role takes no change but `{"options": {"immutable":
+   * false|null}}` alone (`bodyKeys` are the attributes the request named); `domain_id` cannot
+   * change; `options` are merged, a null value removing its option.
+   */
+  async updateRole(id: string, patch: RoleInput, bodyKeys: readonly string[] = Object.keys(patch)): Promise<RoleEntity> {
     return this.ds.transaction(async (tx) => {
       const r = await tx.findOneBy(RoleEntity, { id });
       if (!r) throw new NotFoundError('role', id);
+      if (isImmutable(r)) {
+        const unset = bodyKeys.length === 1 && bodyKeys[0] === 'options' && patch.options !== undefined
+          && 'immutable' in patch.options && (patch.options.immutable === false || patch.options.immutable === null);
+        if (!unset) throw immutableError('update', id);
+      }
+      if (patch.domainId !== undefined && (patch.domainId ?? NULL_DOMAIN_ID) !== r.domainId) throw new InvalidInputError('Update of `domain_id` is not allowed.');
       if (patch.name !== undefined && patch.name !== r.name && (await tx.findOneBy(RoleEntity, { name: patch.name, domainId: r.domainId }))) {
         throw new ConflictError('role', `Duplicate entry found with name ${patch.name}`);
       }
-      const next = { ...r, name: patch.name ?? r.name, description: patch.description !== undefined ? patch.description : r.description };
-      await tx.update(RoleEntity, { id }, { name: next.name, description: next.description });
+      const next = Object.assign(new RoleEntity(), r, {
+        name: patch.name ?? r.name,
+        description: patch.description !== undefined ? patch.description : r.description,
+        options: mergeOptions(r.options, patch.options),
+      });
+      await tx.update(RoleEntity, { id }, { name: next.name, description: next.description, options: next.options as never });
       return next;
     });
   }
 
-  /** Deletes a role, its grants and implications, revoking every token that carried it (one transaction). */
+  /** Deletes a mutable role, its grants and implications, revoking every token that carried it (one transaction). */
   async deleteRole(id: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      if (!(await tx.findOneBy(RoleEntity, { id }))) throw new NotFoundError('role', id);
+      const r = await tx.findOneBy(RoleEntity, { id });
+      if (!r) throw new NotFoundError('role', id);
+      if (isImmutable(r)) throw immutableError('delete', id);
       await tx.delete(RoleAssignmentEntity, { roleId: id });
       await tx.delete(ImpliedRoleEntity, { priorRoleId: id });
       await tx.delete(ImpliedRoleEntity, { impliedRoleId: id });
@@ -101,8 +174,18 @@ export class AssignmentService {
 
   // ------------------------------------------------------------------ implied roles
 
-  /** Idempotent: an existing implication is left as it is. */
+  /**
+   * Idempotent: an existing implication is left as it is. Keystone's two refusals (403, its text
+   * for both): a prohibited role (`admin`) implied by anything, a domain-specific role implied
+   * by a global one.
+   */
   async addImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<void> {
+    const [prior, implied] = [await this.getRole(priorRoleId), await this.getRole(impliedRoleId)];
+    if (!prior) throw new NotFoundError('role', priorRoleId);
+    if (!implied) throw new NotFoundError('role', impliedRoleId);
+    if (PROHIBITED_IMPLIED_ROLES.includes(implied.name) || (prior.domainId === NULL_DOMAIN_ID && implied.domainId !== NULL_DOMAIN_ID)) {
+      throw new DomainError('Forbidden', `${impliedRoleId} cannot be an implied roles.`);
+    }
     await this.ds.createQueryBuilder().insert().into(ImpliedRoleEntity).values({ priorRoleId, impliedRoleId }).orIgnore().execute();
   }
 
@@ -121,8 +204,22 @@ export class AssignmentService {
 
   // ------------------------------------------------------------------ grants
 
-  /** Idempotent, as Keystone's PUT on a grant. */
+  /**
+   * Idempotent, as Keystone's PUT on a grant. Keystone's checks on the role: a domain-specific
+   * role is granted on a project only in the role's domain (403), never on the system (400).
+   */
   async grant(g: Grant): Promise<void> {
+    const role = await this.getRole(g.roleId);
+    if (!role) throw new NotFoundError('role', g.roleId);
+    if (role.domainId !== NULL_DOMAIN_ID) {
+      if (g.type.endsWith('System')) {
+        throw new InvalidInputError(`Role ${role.id} is a domain-specific role. Unable to use a domain-specific role in a system assignment.`);
+      }
+      const project = isProject(g.type) ? await this.ds.getRepository(ProjectEntity).findOneBy({ id: g.targetId }) : null;
+      if (project && project.domainId !== role.domainId) {
+        throw new DomainError('Forbidden', `Project ${project.id} must be in the same domain as the role ${role.id} being assigned.`);
+      }
+    }
     await this.ds.createQueryBuilder().insert().into(RoleAssignmentEntity)
       .values({ ...g, inherited: g.inherited ?? false }).orIgnore().execute();
   }
@@ -131,65 +228,95 @@ export class AssignmentService {
     return (await this.ds.getRepository(RoleAssignmentEntity).countBy({ ...g, inherited: g.inherited ?? false })) > 0;
   }
 
-  /** Roles granted directly to an actor on a target. */
-  async grantedRoles(type: AssignmentType, actorId: string, targetId: string): Promise<RoleEntity[]> {
-    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ type, actorId, targetId, inherited: false });
+  /** Roles granted directly to an actor on a target (or, with `inherited`, inherited to the projects below it). */
+  async grantedRoles(type: AssignmentType, actorId: string, targetId: string, inherited = false): Promise<RoleEntity[]> {
+    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ type, actorId, targetId, inherited });
     if (!rows.length) return [];
     return this.ds.getRepository(RoleEntity).find({ where: { id: In(rows.map((r) => r.roleId)) }, order: { name: 'ASC' } });
   }
 
-  /** Removes a grant and revokes the tokens it may have fed, in one transaction. */
+  /**
+   * Removes a grant and revokes the tokens it may have fed, in one transaction: the actor's (or
+   * each member's) tokens on the target; for a grant inherited from a domain, on the domain's
+   * projects; from a project, on each project below it (per domain past a few).
+   */
   async removeGrant(g: Grant): Promise<void> {
     await this.ds.transaction(async (tx) => {
       const r = await tx.delete(RoleAssignmentEntity, { ...g, inherited: g.inherited ?? false });
       if (!r.affected) {
-        throw new DomainError_('NotFound', `Could not find role assignment with role: ${g.roleId}, user or group: ${g.actorId}, project, domain, or system: ${g.targetId}.`);
+        throw new RoleAssignmentNotFoundError(g.roleId, g.actorId, g.targetId);
       }
-      const target = g.type.endsWith('Project') ? { projectId: g.targetId } : g.type.endsWith('Domain') ? { domainId: g.targetId } : {};
-      const users = g.type.startsWith('User') ? [g.actorId] : (await tx.findBy(GroupMembershipEntity, { groupId: g.actorId })).map((m) => m.userId);
-      for (const userId of users) await this.revocations.revoke({ userId, ...target }, tx);
+      let targets: Array<{ projectId?: string; domainId?: string }>;
+      if (!g.inherited) {
+        targets = [isProject(g.type) ? { projectId: g.targetId } : isDomain(g.type) ? { domainId: g.targetId } : {}];
+      } else if (isDomain(g.type)) {
+        targets = [{ domainId: g.targetId }];
+      } else {
+        const below = (await descendantsOf(tx, [g.targetId])).get(g.targetId) ?? [];
+        const domainId = (await tx.findOneBy(ProjectEntity, { id: g.targetId }))?.domainId;
+        targets = below.length > PER_PROJECT_REVOCATIONS && domainId ? [{ domainId }] : below.map((projectId) => ({ projectId }));
+      }
+      if (!targets.length) return;
+      const users = isGroup(g.type) ? (await tx.findBy(GroupMembershipEntity, { groupId: g.actorId })).map((m) => m.userId) : [g.actorId];
+      for (const userId of users) for (const t of targets) await this.revocations.revoke({ userId, ...t }, tx);
     });
   }
 
   // ------------------------------------------------------------------ effective roles
 
   /**
-   * The user's effective roles on a target: direct grants and grants to the user's groups, grants
-   * inherited from the project's domain, and every role those imply (transitively). By name.
+   * The roles a user's token on `target` carries (Keystone's rules): grants to the user and to
+   * the user's groups on the target; on a project also grants inherited from the project's
+   * domain and from the projects above it; every role those imply, transitively; then only the
+   * global ones (a domain-specific role serves only to imply others). One SQL statement, read
+   * through the actor and target indexes: this runs on every token validation miss.
    */
   async effectiveRoles(userId: string, target: ScopeTarget): Promise<RoleEntity[]> {
-    const actors = [userId, ...(await this.groupIdsOf(userId))];
-    const repo = this.ds.getRepository(RoleAssignmentEntity);
-    let rows: RoleAssignmentEntity[];
+    // Each branch joins the actors to `role_assignments` on its whole primary-key prefix (type,
+    // actor, target): a few index seeks whatever the table holds. CROSS JOIN keeps the actors
+    // first on SQLite; MariaDB reads it as an inner join.
+    const grants = (types: string, target: string, inherited: 0 | 1, extra = '') =>
+      `SELECT ra.role_id FROM actors a ${extra}CROSS JOIN role_assignments ra ON ra.actor_id = a.id AND ra.target_id = ${target}
+        WHERE ra.type IN (${types}) AND ra.inherited = ${inherited}`;
+    const PROJECT = "'UserProject', 'GroupProject'";
+    const DOMAIN = "'UserDomain', 'GroupDomain'";
+    let ctes: string;
+    let params: unknown[];
     if ('project' in target) {
-      const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: target.project });
-      if (!project) return [];
-      rows = await repo.find({
-        where: [
-          { type: In(['UserProject', 'GroupProject']), actorId: In(actors), targetId: project.id, inherited: false },
-          { type: In(['UserDomain', 'GroupDomain']), actorId: In(actors), targetId: project.domainId, inherited: true },
-        ],
-      });
+      ctes = `anc(id, parent_id) AS (
+          SELECT p.id, p.parent_id FROM projects p JOIN projects s ON p.id = s.parent_id WHERE s.id = ?
+          UNION
+          SELECT p.id, p.parent_id FROM projects p JOIN anc ON p.id = anc.parent_id
+        ),
+        granted(role_id) AS (
+          ${grants(PROJECT, '?', 0)}
+          UNION ALL
+          ${grants(PROJECT, 'anc.id', 1, 'CROSS JOIN anc ')}
+          UNION ALL
+          ${grants(DOMAIN, 'p.domain_id', 1, 'CROSS JOIN projects p ')} AND p.id = ?
+        )`;
+      params = [target.project, target.project, target.project];
     } else if ('domain' in target) {
-      rows = await repo.findBy({ type: In(['UserDomain', 'GroupDomain']), actorId: In(actors), targetId: target.domain, inherited: false });
+      ctes = `granted(role_id) AS (${grants(DOMAIN, '?', 0)})`;
+      params = [target.domain];
     } else {
-      rows = await repo.findBy({ type: In(['UserSystem', 'GroupSystem']), actorId: In(actors), targetId: SYSTEM_TARGET_ID });
+      ctes = `granted(role_id) AS (${grants("'UserSystem', 'GroupSystem'", '?', 0)})`;
+      params = [SYSTEM_TARGET_ID];
     }
-    return this.expand(rows.map((r) => r.roleId));
-  }
-
-  /** Role ids plus everything they imply, loaded as entities. */
-  private async expand(roleIds: string[]): Promise<RoleEntity[]> {
-    const seen = new Set(roleIds);
-    let frontier = [...seen];
-    while (frontier.length) {
-      const implied = await this.ds.getRepository(ImpliedRoleEntity).findBy({ priorRoleId: In(frontier) });
-      frontier = implied.map((i) => i.impliedRoleId).filter((id) => !seen.has(id));
-      for (const id of frontier) seen.add(id);
-    }
-    if (!seen.size) return [];
-    const roles = await this.ds.getRepository(RoleEntity).findBy({ id: In([...seen]) });
-    return roles.sort((a, b) => a.name.localeCompare(b.name));
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      `WITH RECURSIVE
+         actors(id) AS (${ACTORS_SQL}),
+         ${ctes},
+         eff(role_id) AS (
+           SELECT role_id FROM granted
+           UNION
+           SELECT ir.implied_role_id FROM implied_roles ir JOIN eff ON ir.prior_role_id = eff.role_id
+         )
+       SELECT r.id, r.name, r.domain_id, r.description, r.options, r.extra FROM eff JOIN roles r ON r.id = eff.role_id
+        WHERE r.domain_id = ?`,
+      [userId, userId, ...params, NULL_DOMAIN_ID],
+    );
+    return rows.map(roleFromRow).sort(byName);
   }
 
   /** A user and the groups they belong to: every actor whose grants the user enjoys. */
@@ -205,38 +332,70 @@ export class AssignmentService {
   async holdsGrantsBeyond(actorIds: string[], domainId: string, beyond: readonly string[] = []): Promise<boolean> {
     if (!actorIds.length) return false;
     const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(actorIds) });
-    const projectIds = rows.filter((r) => r.type.endsWith('Project')).map((r) => r.targetId);
+    const projectIds = rows.filter((r) => isProject(r.type)).map((r) => r.targetId);
     const projects = projectIds.length ? await this.ds.getRepository(ProjectEntity).findBy({ id: In(projectIds) }) : [];
     const projectDomain = new Map(projects.map((p) => [p.id, p.domainId]));
     return rows.some((r) => r.type.endsWith('System')
-      || (r.type.endsWith('Domain') && r.targetId !== domainId)
-      || (r.type.endsWith('Project') && (projectDomain.get(r.targetId) !== domainId || beyond.includes(r.targetId))));
+      || (isDomain(r.type) && r.targetId !== domainId)
+      || (isProject(r.type) && (projectDomain.get(r.targetId) !== domainId || beyond.includes(r.targetId))));
   }
 
   private async groupIdsOf(userId: string, tx: EntityManager = this.ds.manager): Promise<string[]> {
     return (await tx.findBy(GroupMembershipEntity, { userId })).map((m) => m.groupId);
   }
 
-  /** Projects on which the user holds a role (directly, through a group, or inherited from the domain). */
+  /** The user's and their groups' project and domain grants. */
+  private async actorGrants(userId: string, types: AssignmentType[]): Promise<RoleAssignmentEntity[]> {
+    return this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(await this.actorsOf(userId)), type: In(types) });
+  }
+
+  /**
+   * Of `roleIds`, those that put a role in a token: global roles, and domain-specific roles that
+   * imply a global one (directly or through others).
+   */
+  private async rolesYieldingGlobal(roleIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(roleIds)];
+    if (!ids.length) return new Set();
+    const rows: Array<{ root: string }> = await this.ds.query(
+      `WITH RECURSIVE reach(root, role_id) AS (
+         SELECT id, id FROM roles WHERE id IN (${placeholders(ids.length)})
+         UNION
+         SELECT reach.root, ir.implied_role_id FROM implied_roles ir JOIN reach ON ir.prior_role_id = reach.role_id
+       ) SELECT DISTINCT reach.root AS root FROM reach JOIN roles r ON r.id = reach.role_id WHERE r.domain_id = ?`,
+      [...ids, NULL_DOMAIN_ID],
+    );
+    return new Set(rows.map((r) => r.root));
+  }
+
+  /**
+   * Projects on which the user's tokens carry a role: granted to the user or a group on the
+   * project, inherited from its domain or from a project above it (Keystone's effective
+   * assignments; a domain-specific role counts only through the global roles it implies).
+   */
   async projectsOfUser(userId: string): Promise<ProjectEntity[]> {
-    const actors = [userId, ...(await this.groupIdsOf(userId))];
-    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(actors), type: In(['UserProject', 'UserDomain', 'GroupProject', 'GroupDomain']) });
-    const projectIds = rows.filter((r) => r.type.endsWith('Project')).map((r) => r.targetId);
-    const inheritedDomains = rows.filter((r) => r.type.endsWith('Domain') && r.inherited).map((r) => r.targetId);
+    const rows = await this.actorGrants(userId, ['UserProject', 'GroupProject', 'UserDomain', 'GroupDomain']);
+    const useful = await this.rolesYieldingGlobal(rows.map((r) => r.roleId));
+    const counted = rows.filter((r) => useful.has(r.roleId));
+    const direct = counted.filter((r) => isProject(r.type) && !r.inherited).map((r) => r.targetId);
+    const inheritedDomains = counted.filter((r) => isDomain(r.type) && r.inherited).map((r) => r.targetId);
+    const inheritedRoots = [...new Set(counted.filter((r) => isProject(r.type) && r.inherited).map((r) => r.targetId))];
+    const below = [...(await descendantsOf(this.ds.manager, inheritedRoots)).values()].flat();
+    const ids = [...new Set([...direct, ...below])];
     const where = [
-      ...(projectIds.length ? [{ id: In(projectIds) }] : []),
-      ...(inheritedDomains.length ? [{ domainId: In(inheritedDomains) }] : []),
+      ...(ids.length ? [{ id: In(ids) }] : []),
+      ...(inheritedDomains.length ? [{ domainId: In([...new Set(inheritedDomains)]) }] : []),
     ];
     if (!where.length) return [];
     return this.ds.getRepository(ProjectEntity).find({ where, order: { name: 'ASC' } });
   }
 
-  /** Domains on which the user (or one of their groups) holds a domain-level role. */
+  /** Domains on which the user (or one of their groups) holds a domain-level role a token carries. */
   async domainsOfUser(userId: string): Promise<DomainEntity[]> {
-    const actors = [userId, ...(await this.groupIdsOf(userId))];
-    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(actors), type: In(['UserDomain', 'GroupDomain']), inherited: false });
-    if (!rows.length) return [];
-    return this.ds.getRepository(DomainEntity).find({ where: { id: In(rows.map((r) => r.targetId)) }, order: { name: 'ASC' } });
+    const rows = (await this.actorGrants(userId, ['UserDomain', 'GroupDomain'])).filter((r) => !r.inherited);
+    const useful = await this.rolesYieldingGlobal(rows.map((r) => r.roleId));
+    const ids = [...new Set(rows.filter((r) => useful.has(r.roleId)).map((r) => r.targetId))];
+    if (!ids.length) return [];
+    return this.ds.getRepository(DomainEntity).find({ where: { id: In(ids) }, order: { name: 'ASC' } });
   }
 
   async hasSystemRole(userId: string): Promise<boolean> {
@@ -247,49 +406,174 @@ export class AssignmentService {
   // ------------------------------------------------------------------ GET /v3/role_assignments
 
   /**
-   * Role assignments matching the filter. With `effective`, group grants become one line per
-   * member (with `viaGroup`), implied roles are added (with `priorRoleId`), and group lines go.
+   * Role assignments matching the filter (Keystone's `list_role_assignments`). Directly: the
+   * grants as stored, inherited ones marked. With `effective`: group grants become one line per
+   * member (with `viaGroup`), inherited grants one line per project they reach (with
+   * `grantScope`), implied roles are added (with `priorRoleId`), domain-specific roles go.
    */
   async listAssignments(f: AssignmentFilter): Promise<AssignmentLine[]> {
-    const rows = await this.ds.getRepository(RoleAssignmentEntity).find({ order: { type: 'ASC', actorId: 'ASC', targetId: 'ASC', roleId: 'ASC' } });
-    let lines: AssignmentLine[] = rows.filter((r) => !r.inherited).map((r) => ({
-      roleId: r.roleId,
-      actor: { type: r.type.startsWith('User') ? 'user' : 'group', id: r.actorId },
-      scope: r.type.endsWith('Project') ? { project: r.targetId } : r.type.endsWith('Domain') ? { domain: r.targetId } : { system: true },
-    }));
-    if (f.effective) {
-      const members = await this.ds.getRepository(GroupMembershipEntity).find();
-      const byGroup = new Map<string, string[]>();
-      for (const m of members) byGroup.set(m.groupId, [...(byGroup.get(m.groupId) ?? []), m.userId]);
-      lines = lines.flatMap((l) => l.actor.type === 'user' ? [l]
-        : (byGroup.get(l.actor.id) ?? []).map((u) => ({ ...l, actor: { type: 'user' as const, id: u }, viaGroup: l.actor.id })));
-      const implications = await this.listImplications();
-      const impliedBy = new Map<string, string[]>();
-      for (const i of implications) impliedBy.set(i.priorRoleId, [...(impliedBy.get(i.priorRoleId) ?? []), i.impliedRoleId]);
-      const expanded: AssignmentLine[] = [];
-      for (const l of lines) {
-        expanded.push(l);
-        const seen = new Set([l.roleId]);
-        const walk = (prior: string) => {
-          for (const implied of impliedBy.get(prior) ?? []) {
-            if (seen.has(implied)) continue;
-            seen.add(implied);
-            expanded.push({ ...l, roleId: implied, priorRoleId: prior });
-            walk(implied);
-          }
-        };
-        walk(l.roleId);
-      }
-      lines = expanded;
+    return f.effective ? this.effectiveLines(f) : this.directLines(f);
+  }
+
+  /** Grants of `types` matching the rest (every argument given narrows; an empty list matches nothing). */
+  private async findGrants(q: { types: AssignmentType[]; actorIds?: string[]; targetIds?: string[]; roleId?: string; inherited?: boolean }): Promise<RoleAssignmentEntity[]> {
+    if (!q.types.length || q.actorIds?.length === 0 || q.targetIds?.length === 0) return [];
+    const where: FindOptionsWhere<RoleAssignmentEntity> = { type: In(q.types) };
+    if (q.actorIds) where.actorId = In(q.actorIds);
+    if (q.targetIds) where.targetId = In(q.targetIds);
+    if (q.roleId !== undefined) where.roleId = q.roleId;
+    if (q.inherited !== undefined) where.inherited = q.inherited;
+    return this.ds.getRepository(RoleAssignmentEntity).find({ where, order: { type: 'ASC', actorId: 'ASC', targetId: 'ASC', roleId: 'ASC' } });
+  }
+
+  private async projectsOfInterest(f: AssignmentFilter): Promise<string[] | undefined> {
+    if (f.projectId === undefined) return undefined;
+    if (!f.includeSubtree) return [f.projectId];
+    return [f.projectId, ...((await descendantsOf(this.ds.manager, [f.projectId])).get(f.projectId) ?? [])];
+  }
+
+  private async directLines(f: AssignmentFilter): Promise<AssignmentLine[]> {
+    const actorTypes = f.userId !== undefined ? USER_TYPES : f.groupId !== undefined ? GROUP_TYPES : [...USER_TYPES, ...GROUP_TYPES];
+    const actorIds = f.userId !== undefined ? [f.userId] : f.groupId !== undefined ? [f.groupId] : undefined;
+    const projectIds = await this.projectsOfInterest(f);
+    const rows: RoleAssignmentEntity[] = [];
+    if (!f.system) {
+      const types = actorTypes.filter((t) => (projectIds ? isProject(t) : f.domainId !== undefined ? isDomain(t) : !t.endsWith('System')));
+      rows.push(...(await this.findGrants({ types, actorIds, targetIds: projectIds ?? (f.domainId !== undefined ? [f.domainId] : undefined), roleId: f.roleId, inherited: f.inherited })));
     }
-    return lines.filter((l) =>
-      (f.userId === undefined || (l.actor.type === 'user' && l.actor.id === f.userId))
-      && (f.groupId === undefined || (l.actor.type === 'group' && l.actor.id === f.groupId))
-      && (f.roleId === undefined || l.roleId === f.roleId)
-      && (f.projectIds === undefined || ('project' in l.scope && f.projectIds.includes(l.scope.project)))
-      && (f.domainId === undefined || ('domain' in l.scope && l.scope.domain === f.domainId))
-      && (!f.system || 'system' in l.scope));
+    // As in Keystone, system grants answer whenever no project or domain is asked for, whatever
+    // the `inherited` filter says.
+    if (f.system || (projectIds === undefined && f.domainId === undefined)) {
+      rows.push(...(await this.findGrants({ types: actorTypes.filter((t) => t.endsWith('System')), actorIds, roleId: f.roleId })));
+    }
+    return rows.map((r) => ({
+      roleId: r.roleId, actor: { type: isGroup(r.type) ? 'group' : 'user', id: r.actorId }, scope: scopeOf(r), ...(r.inherited ? { inherited: true } : {}),
+    }));
+  }
+
+  private async effectiveLines(f: AssignmentFilter): Promise<AssignmentLine[]> {
+    // Keystone's shortcuts: no group line survives expansion, and domains inherit nothing.
+    if (f.groupId !== undefined || (f.domainId !== undefined && f.inherited === true)) return [];
+    const inherited = f.domainId !== undefined ? false : f.inherited;
+    const actorIds = f.userId !== undefined ? await this.actorsOf(f.userId) : undefined;
+    const projectIds = await this.projectsOfInterest(f);
+    const rows: RoleAssignmentEntity[] = [];
+    const grantTypes = (kind: 'Project' | 'Domain' | 'System') => [...USER_TYPES, ...GROUP_TYPES].filter((t) => t.endsWith(kind));
+    if (f.system) {
+      rows.push(...(await this.findGrants({ types: grantTypes('System'), actorIds })));
+    } else {
+      if (inherited !== true) {
+        const types = projectIds ? grantTypes('Project') : f.domainId !== undefined ? grantTypes('Domain') : [...grantTypes('Project'), ...grantTypes('Domain')];
+        rows.push(...(await this.findGrants({ types, actorIds, targetIds: projectIds ?? (f.domainId !== undefined ? [f.domainId] : undefined), inherited: false })));
+      }
+      if (inherited !== false) {
+        if (f.projectId !== undefined) {
+          // What can reach the projects asked for: their domain's inherited grants, and those of
+          // the projects above (and, with the subtree, within) it.
+          const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: f.projectId });
+          if (project) {
+            rows.push(...(await this.findGrants({ types: grantTypes('Domain'), actorIds, targetIds: [project.domainId], inherited: true })));
+            const sources = [...(await ancestorsOf(this.ds.manager, f.projectId)), ...(f.includeSubtree ? projectIds! : [])];
+            rows.push(...(await this.findGrants({ types: grantTypes('Project'), actorIds, targetIds: sources, inherited: true })));
+          }
+        } else {
+          rows.push(...(await this.findGrants({ types: [...grantTypes('Project'), ...grantTypes('Domain')], actorIds, inherited: true })));
+        }
+      }
+      // Lintel keeps system grants in the effective list when nothing narrows it to projects,
+      // domains or inherited grants (Keystone leaves them out of effective listings altogether).
+      if (projectIds === undefined && f.domainId === undefined && inherited !== true) rows.push(...(await this.findGrants({ types: grantTypes('System'), actorIds })));
+    }
+
+    const members = await this.membersOf(rows.filter((r) => isGroup(r.type)).map((r) => r.actorId), f.userId);
+    const reach = await this.inheritedReach(rows.filter((r) => r.inherited), projectIds);
+    let lines: AssignmentLine[] = [];
+    for (const r of rows) {
+      const users = isGroup(r.type) ? (members.get(r.actorId) ?? []) : [r.actorId];
+      const via = isGroup(r.type) ? { viaGroup: r.actorId } : {};
+      const scopes: ScopeTarget[] = r.inherited ? (reach.get(r) ?? []).map((project) => ({ project })) : [scopeOf(r)];
+      for (const id of users) {
+        for (const scope of scopes) {
+          lines.push({ roleId: r.roleId, actor: { type: 'user', id }, scope, ...(r.inherited ? { inherited: true, grantScope: scopeOf(r) } : {}), ...via });
+        }
+      }
+    }
+    lines = await this.withImpliedRoles(lines);
+    const roleIds = [...new Set(lines.map((l) => l.roleId))];
+    const global = new Set(roleIds.length ? (await this.ds.getRepository(RoleEntity).find({ select: { id: true }, where: { id: In(roleIds), domainId: NULL_DOMAIN_ID } })).map((r) => r.id) : []);
+    return lines.filter((l) => global.has(l.roleId) && (f.roleId === undefined || l.roleId === f.roleId));
+  }
+
+  /** Each group's members; with `onlyUser`, that user alone (the groups were chosen as theirs). */
+  private async membersOf(groupIds: string[], onlyUser?: string): Promise<Map<string, string[]>> {
+    const ids = [...new Set(groupIds)];
+    const out = new Map<string, string[]>();
+    if (onlyUser !== undefined) {
+      for (const g of ids) out.set(g, [onlyUser]);
+      return out;
+    }
+    if (!ids.length) return out;
+    const rows = await this.ds.getRepository(GroupMembershipEntity).find({ where: { groupId: In(ids) }, order: { userId: 'ASC' } });
+    for (const m of rows) out.set(m.groupId, [...(out.get(m.groupId) ?? []), m.userId]);
+    return out;
+  }
+
+  /**
+   * The projects each inherited grant reaches: those of its domain, or those below its project;
+   * within `projectIds` when the listing asks for projects (Keystone's rule: a grant on a
+   * project inside the subtree asked for reaches only what is below it).
+   */
+  private async inheritedReach(rows: RoleAssignmentEntity[], projectIds: string[] | undefined): Promise<Map<RoleAssignmentEntity, string[]>> {
+    const out = new Map<RoleAssignmentEntity, string[]>();
+    const needSubtree = rows.filter((r) => isProject(r.type) && (!projectIds || projectIds.includes(r.targetId))).map((r) => r.targetId);
+    const subtrees = await descendantsOf(this.ds.manager, [...new Set(needSubtree)]);
+    const domains = projectIds ? new Map<string, string[]>() : await projectsInDomains(this.ds.manager, [...new Set(rows.filter((r) => isDomain(r.type)).map((r) => r.targetId))]);
+    for (const r of rows) {
+      if (isProject(r.type) && (!projectIds || projectIds.includes(r.targetId))) out.set(r, subtrees.get(r.targetId) ?? []);
+      else if (projectIds) out.set(r, projectIds);
+      else out.set(r, domains.get(r.targetId) ?? []);
+    }
+    return out;
+  }
+
+  /** Adds, after each line, the roles its role implies (transitively), each naming its prior role. */
+  private async withImpliedRoles(lines: AssignmentLine[]): Promise<AssignmentLine[]> {
+    if (!lines.length) return lines;
+    const impliedBy = new Map<string, string[]>();
+    for (const i of await this.listImplications()) impliedBy.set(i.priorRoleId, [...(impliedBy.get(i.priorRoleId) ?? []), i.impliedRoleId]);
+    const out: AssignmentLine[] = [];
+    for (const l of lines) {
+      out.push(l);
+      const seen = new Set([l.roleId]);
+      const walk = (prior: string) => {
+        for (const implied of impliedBy.get(prior) ?? []) {
+          if (seen.has(implied)) continue;
+          seen.add(implied);
+          out.push({ ...l, roleId: implied, priorRoleId: prior });
+          walk(implied);
+        }
+      };
+      walk(l.roleId);
+    }
+    return out;
   }
 }
 
+/** Keystone's `immutable` resource option. */
+export function isImmutable(r: Pick<RoleEntity, 'options'>): boolean {
+  return r.options?.immutable === true;
+}
 
+function immutableError(verb: 'update' | 'delete', id: string): DomainError {
+  return new DomainError('Forbidden', `Unable to ${verb} immutable role resource: \`${id}. Set resource option "immutable" to false first.`);
+}
+
+/** Resource options after a change: each given option set, a null one removed. */
+function mergeOptions(current: Record<string, unknown> | null, patch: Record<string, boolean | null> | undefined): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}

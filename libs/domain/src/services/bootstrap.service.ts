@@ -24,7 +24,11 @@ export interface BootstrapResult {
   created: string[];
 }
 
-/** Role names bootstrap creates and the chain of implications between them (Keystone's defaults). */
+/**
+ * Role names bootstrap creates, immutable as Keystone's bootstrap makes them (an existing
+ * database got the option from migration 1766100000000), and the chain of implications between
+ * them (Keystone's defaults).
+ */
 export const DEFAULT_ROLES = ['admin', 'manager', 'member', 'reader', 'service'] as const;
 const IMPLICATIONS: Array<[string, string]> = [['admin', 'manager'], ['manager', 'member'], ['member', 'reader']];
 
@@ -50,7 +54,7 @@ export class BootstrapService {
     }
     const roles: Record<string, string> = {};
     for (const name of DEFAULT_ROLES) {
-      const role = (await this.assignments.findGlobalRole(name)) ?? (created.push(`role ${name}`), await this.assignments.createRole({ name }));
+      const role = (await this.assignments.findGlobalRole(name)) ?? (created.push(`role ${name}`), await this.assignments.createRole({ name, options: { immutable: true } }));
       roles[name] = role.id;
     }
     for (const [prior, implied] of IMPLICATIONS) await this.assignments.addImpliedRole(roles[prior]!, roles[implied]!);
