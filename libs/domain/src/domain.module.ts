@@ -13,13 +13,15 @@ import { CredentialCipher } from './services/credential-cipher.js';
 import { CredentialService } from './services/credential.service.js';
 import { EdgioSessionService } from './services/edgio-session.service.js';
 import { OutscaleKeyService } from './services/outscale-key.service.js';
+import { PolicyBlobService } from './services/policy-blob.service.js';
 import { GroupService } from './services/group.service.js';
 import { IdentityService } from './services/identity.service.js';
 import { ResourceService } from './services/resource.service.js';
 import { RevocationService } from './services/revocation.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
-  CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService];
+  CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService,
+  PolicyBlobService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

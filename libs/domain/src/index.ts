@@ -18,5 +18,6 @@ export * from './services/edgio-session.service.js';
 export * from './services/group.service.js';
 export * from './services/identity.service.js';
 export * from './services/outscale-key.service.js';
+export * from './services/policy-blob.service.js';
 export * from './services/resource.service.js';
 export * from './services/revocation.service.js';

@@ -2,9 +2,17 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '@lintel/auth';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { EndpointsController } from './endpoints.controller.js';
+import { PoliciesController } from './policies.controller.js';
 import { RegionsController } from './regions.controller.js';
 import { ServicesController } from './services.controller.js';
 
-/** Keystone's catalog admin API: services, endpoints and regions (contract §7.7). */
-@Module({ imports: [AuthModule], controllers: [ServicesController, EndpointsController, RegionsController], providers: [KeystonePolicy] })
+/**
+ * Keystone's catalog admin API: services, endpoints and regions (contract §7.7); policy blobs
+ * (docs/keystone-catalog-extensions.md).
+ */
+@Module({
+  imports: [AuthModule],
+  controllers: [ServicesController, EndpointsController, RegionsController, PoliciesController],
+  providers: [KeystonePolicy],
+})
 export class CatalogAdminModule {}

@@ -6,6 +6,7 @@ import { DomainEntity } from './domain.entity.js';
 import { EdgioSessionEntity } from './edgio-session.entity.js';
 import { GroupEntity, GroupMembershipEntity } from './group.entity.js';
 import { PasswordEntity } from './password.entity.js';
+import { PolicyEntity } from './policy.entity.js';
 import { ProjectEntity } from './project.entity.js';
 import { RevocationEventEntity } from './revocation-event.entity.js';
 import { RoleAssignmentEntity } from './role-assignment.entity.js';
@@ -20,6 +21,7 @@ export * from './domain.entity.js';
 export * from './group.entity.js';
 export * from './edgio-session.entity.js';
 export * from './password.entity.js';
+export * from './policy.entity.js';
 export * from './project.entity.js';
 export * from './revocation-event.entity.js';
 export * from './role-assignment.entity.js';
@@ -30,4 +32,5 @@ export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
   EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
+  PolicyEntity,
 ];
