@@ -12,6 +12,7 @@ import { CloudAccountService } from './services/cloud-account.service.js';
 import { CredentialCipher } from './services/credential-cipher.js';
 import { CredentialService } from './services/credential.service.js';
 import { EdgioSessionService } from './services/edgio-session.service.js';
+import { EndpointFilterService } from './services/endpoint-filter.service.js';
 import { OutscaleKeyService } from './services/outscale-key.service.js';
 import { PolicyBlobService } from './services/policy-blob.service.js';
 import { GroupService } from './services/group.service.js';
@@ -21,7 +22,7 @@ import { RevocationService } from './services/revocation.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService,
-  PolicyBlobService];
+  PolicyBlobService, EndpointFilterService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

@@ -15,6 +15,7 @@ export * from './services/cloud-account.service.js';
 export * from './services/credential-cipher.js';
 export * from './services/credential.service.js';
 export * from './services/edgio-session.service.js';
+export * from './services/endpoint-filter.service.js';
 export * from './services/group.service.js';
 export * from './services/identity.service.js';
 export * from './services/outscale-key.service.js';

@@ -4,6 +4,7 @@ import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js
 import { CredentialEntity } from './credential.entity.js';
 import { DomainEntity } from './domain.entity.js';
 import { EdgioSessionEntity } from './edgio-session.entity.js';
+import { EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity } from './endpoint-filter.entity.js';
 import { GroupEntity, GroupMembershipEntity } from './group.entity.js';
 import { PasswordEntity } from './password.entity.js';
 import { PolicyEntity } from './policy.entity.js';
@@ -20,6 +21,7 @@ export * from './credential.entity.js';
 export * from './domain.entity.js';
 export * from './group.entity.js';
 export * from './edgio-session.entity.js';
+export * from './endpoint-filter.entity.js';
 export * from './password.entity.js';
 export * from './policy.entity.js';
 export * from './project.entity.js';
@@ -32,5 +34,6 @@ export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
   EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
+  EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity,
   PolicyEntity,
 ];
