@@ -11,6 +11,7 @@ import { CatalogService } from './services/catalog.service.js';
 import { CloudAccountService } from './services/cloud-account.service.js';
 import { CredentialCipher } from './services/credential-cipher.js';
 import { CredentialService } from './services/credential.service.js';
+import { DomainConfigService } from './services/domain-config.service.js';
 import { EdgioSessionService } from './services/edgio-session.service.js';
 import { EndpointFilterService } from './services/endpoint-filter.service.js';
 import { OutscaleKeyService } from './services/outscale-key.service.js';
@@ -22,7 +23,7 @@ import { RevocationService } from './services/revocation.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService,
-  PolicyBlobService, EndpointFilterService];
+  PolicyBlobService, EndpointFilterService, DomainConfigService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

@@ -14,6 +14,7 @@ export * from './services/catalog.service.js';
 export * from './services/cloud-account.service.js';
 export * from './services/credential-cipher.js';
 export * from './services/credential.service.js';
+export * from './services/domain-config.service.js';
 export * from './services/edgio-session.service.js';
 export * from './services/endpoint-filter.service.js';
 export * from './services/group.service.js';

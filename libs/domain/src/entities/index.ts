@@ -2,6 +2,7 @@ import { AlibabaNonceEntity } from './alibaba-nonce.entity.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js';
 import { CredentialEntity } from './credential.entity.js';
+import { DomainConfigEntity } from './domain-config.entity.js';
 import { DomainEntity } from './domain.entity.js';
 import { EdgioSessionEntity } from './edgio-session.entity.js';
 import { EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity } from './endpoint-filter.entity.js';
@@ -18,6 +19,7 @@ export * from './alibaba-nonce.entity.js';
 export * from './audit-event.entity.js';
 export * from './catalog.entity.js';
 export * from './credential.entity.js';
+export * from './domain-config.entity.js';
 export * from './domain.entity.js';
 export * from './group.entity.js';
 export * from './edgio-session.entity.js';
@@ -36,4 +38,5 @@ export const ENTITIES = [
   EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
   EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity,
   PolicyEntity,
+  DomainConfigEntity,
 ];
