@@ -9,6 +9,7 @@ const ACTIONS: Record<string, string> = { POST: 'created', PUT: 'created', PATCH
 const TYPES: Record<string, string> = {
   users: 'user', projects: 'project', domains: 'domain', groups: 'group', roles: 'role', credentials: 'credential',
   services: 'service', endpoints: 'endpoint', regions: 'region', 'OS-EC2': 'credential', access_keys: 'credential', tokens: 'token',
+  policies: 'policy', endpoint_groups: 'endpoint_group', config: 'domain_config',
 };
 
 /** Routes whose action or target is not what the method and last path segment say. */
@@ -16,6 +17,8 @@ const SPECIAL: Array<[RegExp, string, string?]> = [
   [/^\/v3\/users\/:id\/password$/, 'user', 'updated'],
   [/^\/v3\/groups\/:id\/users\/:userId$/, 'group', 'updated'],
   [/\/implies\/:implied$/, 'role_inference'],
+  [/^\/v3\/OS-EP-FILTER\/endpoint_groups\/:id\/projects\/:project$/, 'project_endpoint_group'],
+  [/^\/v3\/OS-EP-FILTER\/projects\/:id\/endpoints\/:endpoint$/, 'project_endpoint'],
 ];
 
 /**

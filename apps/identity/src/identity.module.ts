@@ -9,6 +9,7 @@ import { AccessKeysController } from './console/access-keys.controller.js';
 import { CredentialsController } from './credentials/credentials.controller.js';
 import { Ec2TokensController } from './credentials/ec2-tokens.controller.js';
 import { OsEc2Controller } from './credentials/os-ec2.controller.js';
+import { DomainConfigController } from './resources/domain-config.controller.js';
 import { DomainsController } from './resources/domains.controller.js';
 import { GrantsController } from './resources/grants.controller.js';
 import { GroupsController } from './resources/groups.controller.js';
@@ -25,7 +26,8 @@ import { KeystonePolicy } from './keystone-caller.js';
 @Module({
   imports: [AuthModule, CatalogAdminModule],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
-    RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, AccessKeysController],
+    RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, AccessKeysController,
+    DomainConfigController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isAdminProjectName, LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
-  AssignmentService, CatalogService, DomainError, ForbiddenError, IdentityService, newAuditId, ResourceService, RevocationService,
+  AssignmentService, CatalogService, DomainError, EndpointFilterService, ForbiddenError, IdentityService, newAuditId, ResourceService, RevocationService,
   UnauthenticatedError, type CatalogEntry, type DomainEntity, type ProjectEntity, type RoleEntity, type ScopeTarget,
   type UserEntity,
 } from '@lintel/domain';
@@ -68,6 +68,8 @@ export class TokenService {
   private readonly derived = new Map<string, Derived>();
   private readonly principals = new TokenMap<{ at: number; version: string; principal: Principal }>();
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
+  /** The projects whose catalog is filtered (OS-EP-FILTER), and their filtered catalogs, per catalog snapshot. */
+  private filterCache: { at: number; projects: Promise<Map<string, Set<string>>>; filtered: WeakMap<CatalogEntry[], Map<string, CatalogEntry[]>> } | undefined;
   /**
    * Changes whenever something cached from earlier validations may no longer hold (signing keys
    * changed, caches dropped); together with the revocation list's version it tells a dialect
@@ -84,6 +86,7 @@ export class TokenService {
     private readonly assignments: AssignmentService,
     private readonly catalog: CatalogService,
     private readonly revocationStore: RevocationService,
+    private readonly endpointFilter: EndpointFilterService,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -388,15 +391,52 @@ export class TokenService {
     await this.revocations.refresh();
   }
 
-  /** The service catalog, shared by every token for a couple of seconds. */
-  catalogEntries(): Promise<CatalogEntry[]> {
+  /**
+   * The service catalog a token shows, shared by every token for a couple of seconds. A project
+   * associated with endpoints (OS-EP-FILTER) sees only those, and only services left with an
+   * endpoint (docs/keystone-catalog-extensions.md, "Catalog filtering"); every other scope sees
+   * the whole catalog. Which projects are filtered is cached as long, so an unfiltered project
+   * costs a map lookup, not a query.
+   */
+  catalogEntries(projectId?: string): Promise<CatalogEntry[]> {
     const now = Date.now();
     if (!this.catalogCache || now - this.catalogCache.at > CATALOG_TTL_MS) {
       const entries = this.catalog.catalog();
       entries.catch(() => (this.catalogCache = undefined));
       this.catalogCache = { at: now, entries };
     }
-    return this.catalogCache.entries;
+    const all = this.catalogCache.entries;
+    if (projectId === undefined) return all;
+    if (!this.filterCache || now - this.filterCache.at > CATALOG_TTL_MS) {
+      const projects = this.endpointFilter.filteredProjects();
+      const cache = { at: now, projects, filtered: new WeakMap() };
+      projects.catch(() => {
+        if (this.filterCache === cache) this.filterCache = undefined;
+      });
+      this.filterCache = cache;
+    }
+    const { projects, filtered } = this.filterCache;
+    return Promise.all([all, projects]).then(([entries, filters]) => {
+      const endpoints = filters.get(projectId);
+      if (!endpoints) return entries;
+      let perProject = filtered.get(entries);
+      if (!perProject) filtered.set(entries, (perProject = new Map()));
+      let mine = perProject.get(projectId);
+      if (!mine) {
+        mine = entries
+          .map((c) => ({ service: c.service, endpoints: c.endpoints.filter((e) => endpoints.has(e.id)) }))
+          .filter((c) => c.endpoints.length > 0);
+        perProject.set(projectId, mine);
+      }
+      return mine;
+    });
+  }
+
+  /** After an endpoint association changed here: the next catalog and validation read it afresh. */
+  catalogChanged(): void {
+    this.catalogCache = undefined;
+    this.filterCache = undefined;
+    this.epoch++;
   }
 
   /** Drops derived data so the next check reads the database (after local writes, in tests). */
@@ -405,5 +445,6 @@ export class TokenService {
     this.derived.clear();
     this.principals.clear();
     this.catalogCache = undefined;
+    this.filterCache = undefined;
   }
 }

@@ -51,7 +51,7 @@ export class TokensController {
     const u = request.password?.user;
     this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
     const { id, view } = await this.tokens.issue(request);
-    const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries() : undefined;
+    const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const rendered = renderToken(view, catalog);
     reply.status(201).header('X-Subject-Token', id);
     return rendered;
@@ -91,7 +91,7 @@ export class TokensController {
       return hit;
     }
     const view = await this.tokens.validate(subject, allowExpired);
-    const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries() : undefined;
+    const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt, body: JSON.stringify(renderToken(view, catalog)) };
     if (this.rendered.size >= MAX_RENDERED) this.rendered.clear();
     this.rendered.set(key, entry);
@@ -134,7 +134,7 @@ export class TokensController {
     // Keystone's Forbidden here is a security error: its text is the generic one.
     if (!projectId) throw new ForbiddenError();
     const base = baseUrl(req, this.cfg);
-    return { catalog: renderCatalog(await this.tokens.catalogEntries(), projectId, caller.userId), links: { self: `${base}/v3/auth/catalog` } };
+    return { catalog: renderCatalog(await this.tokens.catalogEntries(projectId), projectId, caller.userId), links: { self: `${base}/v3/auth/catalog` } };
   }
 
   @Get('system')

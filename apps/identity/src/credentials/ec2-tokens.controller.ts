@@ -96,7 +96,7 @@ export class Ec2TokensController {
     const known = texts[kind];
     if (known !== undefined) return known;
     const done = (catalog?: Awaited<ReturnType<TokenService['catalogEntries']>>) => (texts[kind] = JSON.stringify(renderToken(view, catalog)));
-    return nocatalog ? done() : this.tokens.catalogEntries().then(done);
+    return nocatalog ? done() : this.tokens.catalogEntries(view.project?.id).then(done);
   }
 
 }

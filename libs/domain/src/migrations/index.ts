@@ -4,7 +4,11 @@ import { EdgioSessions1765000000000 } from './1765000000000-edgio-sessions.js';
 import { Groups1765100000000 } from './1765100000000-groups.js';
 import { Audit1765200000000 } from './1765200000000-audit.js';
 import { AlibabaNonces1765600000000 } from './1765600000000-alibaba-nonces.js';
+import { Policies1766000000000 } from './1766000000000-policies.js';
+import { EndpointGroups1766000000100 } from './1766000000100-endpoint-groups.js';
+import { DomainConfigs1766000000200 } from './1766000000200-domain-configs.js';
 import { ImmutableDefaultRoles1766100000000 } from './1766100000000-immutable-default-roles.js';
 
 /** Every migration, oldest first. One list serves SQLite and MySQL/MariaDB. */
-export const MIGRATIONS = [Init1763900000000, Credentials1764000000000, EdgioSessions1765000000000, Groups1765100000000, Audit1765200000000, AlibabaNonces1765600000000, ImmutableDefaultRoles1766100000000];
+export const MIGRATIONS = [Init1763900000000, Credentials1764000000000, EdgioSessions1765000000000, Groups1765100000000, Audit1765200000000, AlibabaNonces1765600000000,
+  Policies1766000000000, EndpointGroups1766000000100, DomainConfigs1766000000200, ImmutableDefaultRoles1766100000000];

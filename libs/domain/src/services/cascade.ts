@@ -1,12 +1,14 @@
 import { In, type EntityManager } from 'typeorm';
 import {
-  CredentialEntity, EdgioSessionEntity, GroupEntity, GroupMembershipEntity, PasswordEntity, RoleAssignmentEntity,
+  CredentialEntity, EdgioSessionEntity, GroupEntity, GroupMembershipEntity, PasswordEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity,
+  RoleAssignmentEntity,
 } from '../entities/index.js';
 
 /**
  * Removes what belongs to projects and users that are being deleted: role assignments on the
- * targets or held by the users, credentials of the users or scoped to the projects, and the
- * users' password history. Runs inside the caller's transaction.
+ * targets or held by the users, credentials of the users or scoped to the projects, the
+ * projects' endpoint and endpoint group associations, and the users' password history. Runs
+ * inside the caller's transaction.
  */
 export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; userIds: string[]; targetIds: string[]; groupIds?: string[] }): Promise<void> {
   if (o.targetIds.length) await tx.delete(RoleAssignmentEntity, { targetId: In(o.targetIds) });
@@ -22,5 +24,9 @@ export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; 
     await tx.delete(PasswordEntity, { userId: In(o.userIds) });
     await tx.delete(EdgioSessionEntity, { userId: In(o.userIds) });
   }
-  if (o.projectIds.length) await tx.delete(CredentialEntity, { projectId: In(o.projectIds) });
+  if (o.projectIds.length) {
+    await tx.delete(CredentialEntity, { projectId: In(o.projectIds) });
+    await tx.delete(ProjectEndpointEntity, { projectId: In(o.projectIds) });
+    await tx.delete(ProjectEndpointGroupEntity, { projectId: In(o.projectIds) });
+  }
 }

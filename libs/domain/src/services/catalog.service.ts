@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager, type EntityTarget, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
-import { EndpointEntity, RegionEntity, ServiceEntity, type EndpointInterface } from '../entities/index.js';
+import { EndpointEntity, ProjectEndpointEntity, RegionEntity, ServiceEntity, type EndpointInterface } from '../entities/index.js';
 import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 
@@ -162,10 +162,15 @@ export class CatalogService {
     });
   }
 
-  /** Deletes a service and its endpoints, in one transaction (Keystone's SQL driver does the same). */
+  /**
+   * Deletes a service and its endpoints, with the endpoints' project associations, in one
+   * transaction (Keystone's SQL driver does the same).
+   */
   async deleteService(id: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
       if (!(await this.locked(tx, ServiceEntity, id))) throw new NotFoundError('service', id);
+      const endpoints = (await tx.findBy(EndpointEntity, { serviceId: id })).map((e) => e.id);
+      if (endpoints.length) await tx.delete(ProjectEndpointEntity, { endpointId: In(endpoints) });
       await tx.delete(EndpointEntity, { serviceId: id });
       await tx.delete(ServiceEntity, { id });
     });
@@ -220,9 +225,13 @@ export class CatalogService {
     });
   }
 
+  /** Deletes an endpoint and its project associations, in one transaction. */
   async deleteEndpoint(id: string): Promise<void> {
-    const r = await this.ds.getRepository(EndpointEntity).delete({ id });
-    if (!r.affected) throw new NotFoundError('endpoint', id);
+    await this.ds.transaction(async (tx) => {
+      const r = await tx.delete(EndpointEntity, { id });
+      if (!r.affected) throw new NotFoundError('endpoint', id);
+      await tx.delete(ProjectEndpointEntity, { endpointId: id });
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { ec2CredentialId } from '@lintel/credentials';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { CredentialEntity, UserEntity, type CredentialState } from '../entities/index.js';
+import { CredentialEntity, DomainConfigEntity, UserEntity, type CredentialState } from '../entities/index.js';
 import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { CredentialCipher } from './credential-cipher.js';
@@ -270,7 +270,8 @@ export class CredentialService implements OnApplicationShutdown {
 
   /**
    * Re-seals every row not sealed by the primary key, a batch per transaction, so the old key can
-   * be pruned afterwards (`manage credential-keys migrate`). Safe while the service runs.
+   * be pruned afterwards (`manage credential-keys migrate`): credentials, then the sensitive
+   * options of domain configurations. Safe while the service runs.
    */
   async resealAll(batchSize = 200): Promise<number> {
     this.cipher.reload();
@@ -286,14 +287,30 @@ export class CredentialService implements OnApplicationShutdown {
         return rows.length;
       });
       total += n;
+      if (n < batchSize) break;
+    }
+    for (;;) {
+      const n = await this.ds.transaction(async (m) => {
+        const primary = this.cipher.primaryHash;
+        const rows = await m.createQueryBuilder(DomainConfigEntity, 'c').where('c.key_hash IS NOT NULL AND c.key_hash <> :primary', { primary }).limit(batchSize).getMany();
+        for (const row of rows) {
+          const sealed = this.cipher.seal(this.cipher.open({ ciphertext: row.value, keyHash: row.keyHash! }));
+          await m.update(DomainConfigEntity, { domainId: row.domainId, group: row.group, option: row.option, keyHash: row.keyHash! }, { value: sealed.ciphertext, keyHash: sealed.keyHash });
+        }
+        return rows.length;
+      });
+      total += n;
       if (n < batchSize) return total;
     }
   }
 
-  /** The key hashes that seal at least one row (a rotation must not prune those). */
+  /** The key hashes that seal at least one row, credential or domain configuration option (a rotation must not prune those). */
   async keyHashesInUse(): Promise<Set<string>> {
-    const rows = await this.ds.getRepository(CredentialEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').getRawMany<{ hash: string }>();
-    return new Set(rows.map((r) => r.hash));
+    const [credentials, configs] = await Promise.all([
+      this.ds.getRepository(CredentialEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').getRawMany<{ hash: string }>(),
+      this.ds.getRepository(DomainConfigEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').where('c.key_hash IS NOT NULL').getRawMany<{ hash: string }>(),
+    ]);
+    return new Set([...credentials, ...configs].map((r) => r.hash));
   }
 
   private toCredential(r: CredentialEntity): Credential {

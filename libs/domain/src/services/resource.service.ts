@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type FindOptionsWhere } from 'typeorm';
-import { DomainEntity, GroupEntity, ProjectEntity, UserEntity } from '../entities/index.js';
+import { DomainConfigEntity, DomainEntity, GroupEntity, ProjectEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
@@ -97,7 +97,8 @@ export class ResourceService {
 
   /**
    * Deletes a disabled domain and everything in it (projects, users, their grants, credentials
-   * and passwords) in one transaction. An enabled domain cannot be deleted (Keystone's 403).
+   * and passwords, its configuration) in one transaction. An enabled domain cannot be deleted
+   * (Keystone's 403).
    */
   async deleteDomain(id: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
@@ -111,6 +112,8 @@ export class ResourceService {
       if (projects.length) await tx.delete(ProjectEntity, { id: In(projects) });
       if (users.length) await tx.delete(UserEntity, { id: In(users) });
       await tx.delete(DomainEntity, { id });
+      // After the domain row: a configuration write holding that row's lock has committed by now.
+      await tx.delete(DomainConfigEntity, { domainId: id });
       await this.revocations.revoke({ domainId: id }, tx);
     });
   }
