@@ -20,3 +20,4 @@ export * from './services/identity.service.js';
 export * from './services/outscale-key.service.js';
 export * from './services/resource.service.js';
 export * from './services/revocation.service.js';
+export * from './services/text-match.js';

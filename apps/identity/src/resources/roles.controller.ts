@@ -8,6 +8,7 @@ import { queryPick } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { roleTarget } from '../targets.js';
+import { textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
 /** A role (contract §7.4): `domain_id` null for global roles. */
@@ -39,7 +40,9 @@ export class RolesController {
     const domainFilter = typeof q.domain_id === 'string' && q.domain_id ? q.domain_id : undefined;
     this.authz.enforce(req, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles', { filters: queryPick(q, ['name', 'domain_id']) });
     const base = baseUrl(req, this.cfg);
-    const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: typeof q.domain_id === 'string' ? q.domain_id : null });
+    const roles = await this.assignments.listRoles({
+      name: typeof q.name === 'string' ? q.name : undefined, domainId: typeof q.domain_id === 'string' ? q.domain_id : null, match: textMatches(q, ['name']),
+    });
     return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 

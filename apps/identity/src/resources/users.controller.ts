@@ -8,6 +8,7 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderProject, renderUser } from '../render.js';
 import { userTarget } from '../targets.js';
+import { textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
@@ -38,9 +39,10 @@ export class UsersController {
   async listUsers(@Query() q: Q, @Req() req: FastifyRequest) {
     const only = scopedDomain(keystoneCaller(req));
     this.authz.enforce(req, 'identity:list_users', { target: only ? { domain_id: only } : undefined, filters: queryPick(q, LIST_FILTERS) });
+    const match = textMatches(q, ['name', 'domain_id'], ['enabled']);
     const asked = queryText(q, 'domain_id') ?? only;
     const users = only && asked !== only ? []
-      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: asked, enabled: queryBool(q, 'enabled') });
+      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: asked, enabled: queryBool(q, 'enabled'), match });
     return { users: await Promise.all(users.map((u) => this.render(u, req))), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 

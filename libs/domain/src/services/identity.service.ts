@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { DataSource, type FindOptionsWhere } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
+import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
 
 /** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
 export const MAX_PASSWORD_BYTES = 72;
@@ -55,13 +56,14 @@ export class IdentityService {
     return this.ds.getRepository(UserEntity).findOneBy({ domainId, name });
   }
 
-  /** Users matching exact-value filters, by name. */
-  listUsers(f: { name?: string; domainId?: string; enabled?: boolean } = {}): Promise<UserEntity[]> {
-    const where: FindOptionsWhere<UserEntity> = {};
-    if (f.name !== undefined) where.name = f.name;
-    if (f.domainId !== undefined) where.domainId = f.domainId;
-    if (f.enabled !== undefined) where.enabled = f.enabled;
-    return this.ds.getRepository(UserEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
+  /** Users matching exact filters and inexact ones on `name` and `domain_id`, by name. */
+  listUsers(f: { name?: string; domainId?: string; enabled?: boolean; match?: TextMatches } = {}): Promise<UserEntity[]> {
+    const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u');
+    if (f.name !== undefined) qb.andWhere('u.name = :name', { name: f.name });
+    if (f.domainId !== undefined) qb.andWhere('u.domain_id = :domainId', { domainId: f.domainId });
+    if (f.enabled !== undefined) qb.andWhere('u.enabled = :enabled', { enabled: f.enabled });
+    for (const [column, m] of allowedMatches(f.match, { name: 'u.name', domain_id: 'u.domain_id' })) whereTextMatches(this.ds, qb, column, m);
+    return qb.orderBy('u.name', 'ASC').addOrderBy('u.id', 'ASC').getMany();
   }
 
   /** The user's current password row (the newest), or null for a user without a password. */
