@@ -32,6 +32,8 @@ for (const kind of databaseKinds()) {
         for (const name of ['AlphaBeta', 'betamax', 'Gamma_%x', 'Émile']) {
           await created('/v3/users', { user: { name, password: null } });
           await created('/v3/groups', { group: { name } });
+          await created('/v3/projects', { project: { name } });
+          await created('/v3/domains', { domain: { name } });
           await created('/v3/roles', { role: { name } });
         }
       });
@@ -56,8 +58,8 @@ for (const kind of databaseKinds()) {
       ];
       const wanted = ['AlphaBeta', 'betamax', 'Gamma_%x', 'Émile'];
 
-      test('users, groups and roles: in SQL, the same on both databases', async () => {
-        for (const collection of ['users', 'groups', 'roles']) {
+      test('users, groups, projects, domains and roles: in SQL, the same on both databases', async () => {
+        for (const collection of ['users', 'groups', 'projects', 'domains', 'roles']) {
           for (const [query, expected] of cases) {
             const got = names(await api('GET', `/v3/${collection}?${query}`), collection).filter((n) => wanted.includes(n));
             assert.deepEqual(got, [...expected].sort(), `${collection}?${query}`);
@@ -70,7 +72,9 @@ for (const kind of databaseKinds()) {
         assert.ok(names(await api('GET', '/v3/users?domain_id__istartswith=DEF'), 'users').includes('AlphaBeta'));
         assert.deepEqual(names(await api('GET', '/v3/users?domain_id__startswith=DEF'), 'users'), []);
         assert.ok(names(await api('GET', '/v3/groups?domain_id__endswith=ault'), 'groups').includes('Émile'));
-        for (const path of ['/v3/users?enabled__contains=t', '/v3/users?enabled__istartswith=t']) {
+        assert.ok(names(await api('GET', '/v3/projects?parent_id__contains=efaul'), 'projects').includes('Émile'));
+        assert.deepEqual(names(await api('GET', '/v3/projects?domain_id__contains=zzz'), 'projects'), []);
+        for (const path of ['/v3/users?enabled__contains=t', '/v3/projects?enabled__startswith=t', '/v3/projects?is_domain__icontains=t', '/v3/domains?enabled__endswith=e']) {
           assert.match(keystoneError(await api('GET', path), 400).message, /^Invalid filter \w+__\w+: \w+ is a boolean; \w+ applies to text only\.$/, path);
         }
       });

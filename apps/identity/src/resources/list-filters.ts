@@ -1,4 +1,5 @@
-import { InvalidInputError, type TextComparator, type TextMatch, type TextMatches } from '@lintel/domain';
+import { InvalidInputError, type TagFilters, type TextComparator, type TextMatch, type TextMatches } from '@lintel/domain';
+import { queryText } from '@lintel/platform';
 
 const COMPARATORS: readonly string[] = ['contains', 'startswith', 'endswith'];
 
@@ -29,3 +30,12 @@ export function textMatches(q: unknown, text: readonly string[], flags: readonly
   return out;
 }
 
+/** `tags`, `tags-any`, `not-tags`, `not-tags-any`: comma-separated tag names (the first if repeated). */
+export function tagFilters(q: unknown): TagFilters {
+  const list = (name: string) => {
+    const raw = (q as Record<string, unknown> | undefined)?.[name];
+    const v = Array.isArray(raw) ? raw.find((x) => typeof x === 'string') : queryText(q, name);
+    return typeof v === 'string' ? v.split(',') : undefined;
+  };
+  return { all: list('tags'), any: list('tags-any'), notAll: list('not-tags'), notAny: list('not-tags-any') };
+}

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@lintel/domain';
+import { checkTagList, InvalidInputError, pyRepr } from '@lintel/domain';
 import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 
 const USER_OPTIONS = ['ignore_change_password_upon_first_use', 'ignore_password_expiry', 'ignore_lockout_failure_attempts', 'lock_password'];
@@ -38,6 +38,27 @@ export class ResourceBody {
     if (key === 'name' && !v.trim()) throw InvalidInputError.field(path, "'' is too short");
     if (v.length > max) throw InvalidInputError.field(path, `the value is longer than ${max} characters`);
     return v;
+  }
+
+  /**
+   * Keystone's name of a project or domain: a string of 1 to 64 characters with at least one
+   * that is not white space (the service strips the rest).
+   */
+  name(): string | undefined {
+    const v = this.o.name;
+    if (v === undefined) return undefined;
+    const path = `${this.member}/name`;
+    if (typeof v !== 'string') throw InvalidInputError.field(path, `${pyRepr(v)} is not of type 'string'`);
+    const length = [...v].length;
+    if (length < 1) throw InvalidInputError.field(path, "'' is too short");
+    if (length > 64) throw InvalidInputError.field(path, `${pyRepr(v)} is too long`);
+    if (!/\S/.test(v)) throw InvalidInputError.field(path, `${pyRepr(v)} does not match '[\\\\S]+'`);
+    return v;
+  }
+
+  /** A tag list (Keystone's project tags: at most 80 distinct tags of 1 to 255 characters, no `,` or `/`). */
+  tags(): string[] | undefined {
+    return this.has('tags') ? checkTagList(this.o.tags, `${this.member}/tags`) : undefined;
   }
 
   bool(key: string): boolean | undefined {

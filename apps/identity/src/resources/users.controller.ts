@@ -119,7 +119,7 @@ export class UsersController {
     await this.authorize(req, 'identity:list_user_projects', id, undefined, queryPick(q, ['domain_id', 'enabled', 'name']));
     await this.load(id);
     const base = baseUrl(req, this.cfg);
-    const projects = await this.assignments.projectsOfUser(id);
+    const projects = await this.resources.withTags(await this.assignments.projectsOfUser(id));
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 

@@ -7,6 +7,7 @@ import { EdgioSessionEntity } from './edgio-session.entity.js';
 import { GroupEntity, GroupMembershipEntity } from './group.entity.js';
 import { PasswordEntity } from './password.entity.js';
 import { ProjectEntity } from './project.entity.js';
+import { ProjectTagEntity } from './project-tag.entity.js';
 import { RevocationEventEntity } from './revocation-event.entity.js';
 import { RoleAssignmentEntity } from './role-assignment.entity.js';
 import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
@@ -21,6 +22,7 @@ export * from './group.entity.js';
 export * from './edgio-session.entity.js';
 export * from './password.entity.js';
 export * from './project.entity.js';
+export * from './project-tag.entity.js';
 export * from './revocation-event.entity.js';
 export * from './role-assignment.entity.js';
 export * from './role.entity.js';
@@ -29,5 +31,5 @@ export * from './user.entity.js';
 export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
-  EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
+  EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity, ProjectTagEntity,
 ];

@@ -4,6 +4,7 @@ import { EdgioSessions1765000000000 } from './1765000000000-edgio-sessions.js';
 import { Groups1765100000000 } from './1765100000000-groups.js';
 import { Audit1765200000000 } from './1765200000000-audit.js';
 import { AlibabaNonces1765600000000 } from './1765600000000-alibaba-nonces.js';
+import { ResourceParity1766200000000 } from './1766200000000-resource-parity.js';
 
 /** Every migration, oldest first. One list serves SQLite and MySQL/MariaDB. */
-export const MIGRATIONS = [Init1763900000000, Credentials1764000000000, EdgioSessions1765000000000, Groups1765100000000, Audit1765200000000, AlibabaNonces1765600000000];
+export const MIGRATIONS = [Init1763900000000, Credentials1764000000000, EdgioSessions1765000000000, Groups1765100000000, Audit1765200000000, AlibabaNonces1765600000000, ResourceParity1766200000000];
