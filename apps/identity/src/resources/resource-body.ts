@@ -77,16 +77,19 @@ export class ResourceBody {
     return v as string[];
   }
 
-  /** Keystone's user `options`: an object of known option names with boolean values. */
-  userOptions(): Record<string, boolean> | undefined {
+  /**
+   * Keystone's user `options`: an object of known option names with boolean values, or null to
+   * take an option away (the user then shows no such option).
+   */
+  userOptions(): Record<string, boolean | null> | undefined {
     const v = this.o.options;
     if (v === undefined) return undefined;
     if (!isJsonObject(v)) throw InvalidInputError.field(`${this.member}/options`, "is not of type 'object'");
     for (const [k, x] of Object.entries(v)) {
       if (!USER_OPTIONS.includes(k)) throw InvalidInputError.field(`${this.member}/options`, `Additional properties are not allowed ('${k.slice(0, 40)}' was unexpected)`);
-      if (typeof x !== 'boolean') throw InvalidInputError.field(`${this.member}/options/${k}`, "is not of type 'boolean'");
+      if (typeof x !== 'boolean' && x !== null) throw InvalidInputError.field(`${this.member}/options/${k}`, `${pyRepr(x)} is not of type 'boolean', 'null'`);
     }
-    return v as Record<string, boolean>;
+    return v as Record<string, boolean | null>;
   }
 
   /** A body `id`, when given, must be the path's (Keystone refuses to change ids). */

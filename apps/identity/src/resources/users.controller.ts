@@ -60,9 +60,11 @@ export class UsersController {
     const { password: _secret, ...described } = b.o;
     this.authz.enforce(req, 'identity:create_user', { target: { user: described, ...facts } });
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
+    const defaultProjectId = b.str('default_project_id', { max: 64, nullable: true }) ?? null;
+    await this.requireNotDomain(defaultProjectId);
     const u = await this.identity.createUser({
       name, domainId, password: b.str('password', { max: 4096, nullable: true }) ?? undefined, enabled: b.bool('enabled'),
-      defaultProjectId: b.str('default_project_id', { max: 64, nullable: true }) ?? null, options: b.userOptions(), extra: b.extras(),
+      defaultProjectId, options: b.userOptions(), extra: b.extras(),
     });
     return { user: await this.render(u, req) };
   }
@@ -83,10 +85,11 @@ export class UsersController {
     if (!current) throw new NotFoundError('user', id);
     b.sameId(id);
     if (b.has('domain_id') && b.o.domain_id !== current.domainId) throw InvalidInputError.field('user/domain_id', 'can not be updated');
+    const defaultProjectId = b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined;
+    await this.requireNotDomain(defaultProjectId);
     const u = await this.identity.updateUser(id, {
       name, enabled: b.bool('enabled'), password: b.str('password', { max: 4096, nullable: true }) ?? undefined,
-      defaultProjectId: b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined,
-      options: b.userOptions(), extra: b.extras(),
+      defaultProjectId, options: b.userOptions(), extra: b.extras(),
     });
     return { user: await this.render(u, req) };
   }
@@ -132,6 +135,16 @@ export class UsersController {
     const facts = u ? await this.facts.forAction(action, { user: u, userName: { name: newName ?? u.name, domainId: u.domainId } }) : undefined;
     this.authz.enforce(req, action, { args: { user_id: id }, target: u ? { user: userTarget(u), ...facts } : {}, filters });
     return u;
+  }
+
+  /**
+   * Keystone takes any `default_project_id`, even of a project that does not exist, except the
+   * id of a domain (docs/keystone-resources-parity.md, "Users").
+   */
+  private async requireNotDomain(defaultProjectId: string | null | undefined): Promise<void> {
+    if (defaultProjectId && (await this.resources.getProjectView(defaultProjectId))?.isDomain) {
+      throw new InvalidInputError(`User's default project ID cannot be a domain ID: ${defaultProjectId}`);
+    }
   }
 
   private async load(id: string): Promise<UserEntity> {

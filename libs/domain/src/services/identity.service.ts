@@ -73,7 +73,7 @@ export class IdentityService {
 
   async createUser(u: NewUser): Promise<UserEntity> {
     const hash = u.password === undefined ? undefined : await this.hashChecked(u.password);
-    const options = u.options ?? {};
+    const options = withoutNulls(u.options ?? {});
     return this.ds.transaction(async (tx) => {
       const conflict = () => new ConflictError('user', `Duplicate entry found with name ${u.name} at domain ID ${u.domainId}`);
       if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) throw conflict();
@@ -120,7 +120,7 @@ export class IdentityService {
         enabled: patch.enabled ?? u.enabled,
         defaultProjectId: patch.defaultProjectId !== undefined ? patch.defaultProjectId : u.defaultProjectId,
         extra: boundedExtra(patch.extra ? { ...(u.extra ?? {}), ...patch.extra } : u.extra),
-        options: patch.options ? { ...(u.options ?? {}), ...patch.options } : u.options,
+        options: patch.options ? withoutNulls({ ...(u.options ?? {}), ...patch.options }) : u.options,
       };
       await tx.update(UserEntity, { id }, { name: next.name, enabled: next.enabled, defaultProjectId: next.defaultProjectId, extra: next.extra as never, options: next.options as never });
       if (hash) {
@@ -242,4 +242,9 @@ export class IdentityService {
     this.dummyHash ??= this.hasher.hash(newId());
     return this.dummyHash;
   }
+}
+
+/** User options with the ones set to null taken away (Keystone's way to unset an option). */
+function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }
