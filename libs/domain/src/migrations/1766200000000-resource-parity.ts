@@ -1,4 +1,4 @@
-import { Table, TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** MariaDB collation that compares code points exactly, trailing spaces included. */
 const EXACT = 'utf8mb4_nopad_bin';
@@ -8,6 +8,10 @@ const EXACT = 'utf8mb4_nopad_bin';
  * `tags`, `tags-any`, `not-tags` and `not-tags-any` list filters run in SQL; domain tags live in
  * it too, as in Keystone where a domain is a project. The tags held as JSON in `projects.tags`
  * and `domains.tags` move there and the columns go.
+ *
+ * Credentials: an ec2 credential's access key may now change while its id stays, so signed
+ * requests find the credential through `access_key`, which gets a unique index, compared
+ * exactly on MariaDB too.
  */
 export class ResourceParity1766200000000 implements MigrationInterface {
   name = 'ResourceParity1766200000000';
@@ -31,9 +35,15 @@ export class ResourceParity1766200000000 implements MigrationInterface {
       }
       await q.dropColumn(table, 'tags');
     }
+
+    if (mysql) await q.query(`ALTER TABLE credentials MODIFY access_key varchar(255) CHARACTER SET utf8mb4 COLLATE ${EXACT} NULL`);
+    await q.createIndex('credentials', new TableIndex({ name: 'uq_credentials_access_key', columnNames: ['access_key'], isUnique: true }));
   }
 
   async down(q: QueryRunner): Promise<void> {
+    const mysql = q.connection.driver.options.type !== 'better-sqlite3';
+    await q.dropIndex('credentials', 'uq_credentials_access_key');
+    if (mysql) await q.query('ALTER TABLE credentials MODIFY access_key varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL');
     for (const table of ['projects', 'domains']) {
       await q.addColumn(table, new TableColumn({ name: 'tags', type: 'text', isNullable: true }));
       const ids: { id: string }[] = await q.query(`SELECT id FROM ${table}`);
