@@ -127,7 +127,7 @@ for (const kind of databaseKinds()) {
         assert.equal(keystoneError(await call(base, 'GET', '/v3/credentials/nope', { token: admin }), 404).message, 'Could not find credential: nope.');
       });
 
-      test('patch: the merged result is authorised (CVE-2020-12691); access is immutable', async () => {
+      test('patch: the merged result is authorised (CVE-2020-12691); access and project may change, the id stays', async () => {
         const id = sha256('alice-ak-1');
         const ok = await call(base, 'PATCH', `/v3/credentials/${id}`, { token: tokens.alice, body: { credential: { blob: ec2Blob('alice-ak-1', 'alice-sk-rotated') } } });
         assert.equal(ok.status, 200, ok.text);
@@ -135,7 +135,30 @@ for (const kind of databaseKinds()) {
         secrets.push('alice-sk-rotated');
         keystoneError(await call(base, 'PATCH', `/v3/credentials/${id}`, { token: tokens.alice, body: { credential: { user_id: users.bob } } }), 403);
         keystoneError(await call(base, 'PATCH', `/v3/credentials/${id}`, { token: tokens.bob, body: { credential: { user_id: users.bob } } }), 403);
-        keystoneError(await call(base, 'PATCH', `/v3/credentials/${id}`, { token: tokens.alice, body: { credential: { blob: ec2Blob('alice-ak-2', 'z') } } }), 400);
+        // As upstream Keystone (tempest test_credentials): a new access key and another project, same id.
+        const other = (await h.get(ResourceService).createProject({ name: 'cred-p2', domainId: DEFAULT_DOMAIN_ID })).id;
+        const moved = await call(base, 'PATCH', `/v3/credentials/${id}`, { token: admin, body: { credential: { blob: ec2Blob('alice-ak-2', 'alice-sk-2'), project_id: other, type: 'ec2' } } });
+        assert.equal(moved.status, 200, moved.text);
+        secrets.push('alice-sk-2');
+        assert.equal(moved.body.credential.id, id);
+        assert.equal(moved.body.credential.project_id, other);
+        assert.deepEqual(JSON.parse((await call(base, 'GET', `/v3/credentials/${id}`, { token: admin })).body.credential.blob), { access: 'alice-ak-2', secret: 'alice-sk-2' });
+        const creds = h.get(CredentialService);
+        assert.equal((await creds.findByAccessKey('alice-ak-2'))?.id, id, 'signed requests find the key by its new access');
+        assert.equal(await creds.findByAccessKey('alice-ak-1'), null);
+        // Another credential's access key: 409, nothing changed.
+        const taken = await call(base, 'POST', '/v3/credentials', { token: admin, body: { credential: { user_id: users.bob, project_id: project, type: 'ec2', blob: ec2Blob('bob-ak-taken', 'bob-sk-taken') } } });
+        assert.equal(taken.status, 201, taken.text);
+        secrets.push('bob-sk-taken');
+        const clash = keystoneError(await call(base, 'PATCH', `/v3/credentials/${id}`, { token: admin, body: { credential: { blob: ec2Blob('bob-ak-taken', 'x') } } }), 409);
+        assert.equal(clash.message, 'Conflict occurred attempting to store credential - Duplicate entry found with access key bob-ak-taken.');
+        assert.equal(JSON.parse((await call(base, 'GET', `/v3/credentials/${id}`, { token: admin })).body.credential.blob).access, 'alice-ak-2');
+        assert.equal((await call(base, 'DELETE', `/v3/credentials/${taken.body.credential.id}`, { token: admin })).status, 204);
+        // The delegation an ec2 key is tied to may not change (nor be added).
+        const tied = keystoneError(await call(base, 'PATCH', `/v3/credentials/${id}`, { token: admin, body: { credential: { blob: JSON.stringify({ access: 'alice-ak-2', secret: 's', trust_id: 't' }) } } }), 400);
+        assert.equal(tied.message, 'trust_id can not be updated for credential');
+        const back = await call(base, 'PATCH', `/v3/credentials/${id}`, { token: admin, body: { credential: { blob: ec2Blob('alice-ak-1', 'alice-sk-rotated'), project_id: project } } });
+        assert.equal(back.status, 200, back.text);
         keystoneError(await call(base, 'PATCH', `/v3/credentials/${id}`, { token: tokens.alice, body: { credential: { id: 'other' } } }), 400);
         keystoneError(await call(base, 'PATCH', `/v3/credentials/${id}`, { token: tokens.alice, body: { credential: {} } }), 400);
         assert.equal((await call(base, 'GET', `/v3/credentials/${id}`, { token: admin })).body.credential.user_id, users.alice);
@@ -221,6 +244,16 @@ for (const kind of databaseKinds()) {
         assert.equal(keystoneError(await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: {} }), 400).message, 'request must include a request body');
         assert.equal(keystoneError(await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request('no-such-key', secret) }), 404).message, 'EC2 access key not found.');
         assert.equal((await call(base, 'GET', '/v3/ec2tokens', { token: admin })).status, 405);
+      });
+
+      test('after a PATCH of the access key, requests signed with the new key pass and the old key is unknown', async () => {
+        const id = sha256(access);
+        const r = await call(base, 'PATCH', `/v3/credentials/${id}`, { token: admin, body: { credential: { blob: JSON.stringify({ access: `${access}-new`, secret }) } } });
+        assert.equal(r.status, 200, r.text);
+        assert.equal((await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request(`${access}-new`, secret) })).status, 200);
+        keystoneError(await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request(access, secret) }), 404);
+        assert.equal((await call(base, 'PATCH', `/v3/credentials/${id}`, { token: admin, body: { credential: { blob: JSON.stringify({ access, secret }) } } })).status, 200);
+        assert.equal((await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request(access, secret) })).status, 200);
       });
 
       test('an inactive or expired key fails; a deleted key is not found', async () => {

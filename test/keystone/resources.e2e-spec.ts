@@ -41,7 +41,10 @@ for (const kind of databaseKinds()) {
       assert.equal(p.status, 201, p.text);
       assert.equal(p.body.project.parent_id, domainId);
       assert.deepEqual(p.body.project.tags, ['prod']);
-      const child = await call(base, 'POST', '/v3/projects', { token: admin, body: { project: { name: 'web-child', parent_id: p.body.project.id } } });
+      // Keystone takes the domain from the token (Default here), not from the parent: 400.
+      const stray = keystoneError(await call(base, 'POST', '/v3/projects', { token: admin, body: { project: { name: 'web-child', parent_id: p.body.project.id } } }), 400);
+      assert.equal(stray.message, `Cannot create project, since it specifies its domain_id default, but specifies a parent in a different domain (${domainId}).`);
+      const child = await call(base, 'POST', '/v3/projects', { token: admin, body: { project: { name: 'web-child', parent_id: p.body.project.id, domain_id: domainId } } });
       assert.equal(child.status, 201, child.text);
       assert.equal(child.body.project.domain_id, domainId);
       const u = await call(base, 'POST', '/v3/users', { token: admin, body: { user: { name: 'carol', domain_id: domainId, password: 'carol-pw-1', email: 'c@example.com' } } });

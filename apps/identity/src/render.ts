@@ -1,5 +1,5 @@
 import type { TokenView } from '@lintel/auth';
-import type { CatalogEntry, DomainEntity, ProjectEntity, UserEntity } from '@lintel/domain';
+import type { CatalogEntry, DomainView, ProjectView, UserEntity } from '@lintel/domain';
 
 /** Token instants: whole seconds with Keystone's fixed `.000000Z` fraction. */
 export function tokenTime(ms: number): string {
@@ -11,9 +11,9 @@ export function resourceTime(d: Date | null | undefined): string | null {
   return d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000') : null;
 }
 
-export function renderDomain(d: DomainEntity, base: string) {
+export function renderDomain(d: DomainView, base: string) {
   return {
-    id: d.id, name: d.name, description: d.description ?? '', enabled: d.enabled, tags: d.tags ?? [], options: {},
+    id: d.id, name: d.name, description: d.description ?? '', enabled: d.enabled, tags: d.tags, options: {},
     ...(d.extra ?? {}), links: { self: `${base}/v3/domains/${d.id}` },
   };
 }
@@ -29,10 +29,11 @@ export function renderUser(u: UserEntity, passwordExpiresAt: Date | null, base: 
   };
 }
 
-export function renderProject(p: ProjectEntity, base: string) {
+/** A project, or a domain as the project acting as it (`is_domain`, no domain and no parent). */
+export function renderProject(p: ProjectView, base: string) {
   return {
     id: p.id, name: p.name, domain_id: p.domainId, description: p.description ?? '', enabled: p.enabled,
-    parent_id: p.parentId, is_domain: p.isDomain, tags: p.tags ?? [], options: {},
+    parent_id: p.parentId, is_domain: p.isDomain, tags: p.tags, options: {},
     ...(p.extra ?? {}), links: { self: `${base}/v3/projects/${p.id}` },
   };
 }

@@ -13,9 +13,13 @@ export const userTarget = (u: UserEntity) => ({
   id: u.id, name: u.name, domain_id: u.domainId, enabled: u.enabled, default_project_id: u.defaultProjectId, options: u.options ?? {},
 });
 
-export const projectTarget = (p: ProjectEntity) => ({
+/**
+ * A project (a domain acting as one has `domain_id` None, which rules pair with
+ * `not None:%(target.project.domain_id)s`); `tags` when the caller has them.
+ */
+export const projectTarget = (p: Pick<ProjectEntity, 'id' | 'name' | 'parentId' | 'isDomain' | 'enabled'> & { domainId: string | null; tags?: string[] }) => ({
   id: p.id, name: p.name, domain_id: p.domainId, parent_id: p.parentId, is_domain: p.isDomain, enabled: p.enabled,
-  tags: p.tags ?? [],
+  ...(p.tags ? { tags: p.tags } : {}),
 });
 
 export const domainTarget = (d: DomainEntity) => ({ id: d.id, name: d.name, enabled: d.enabled });

@@ -5,6 +5,12 @@ import type { DatabaseConfig } from '@lintel/config';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { installSqliteGate } from './sqlite-gate.js';
+import { SQLITE_LOWER, sqliteLower } from './services/text-match.js';
+
+interface SqliteConnection {
+  pragma(s: string): unknown;
+  function(name: string, o: { deterministic: boolean }, fn: (v: unknown) => unknown): unknown;
+}
 
 /**
  * The one DataSourceOptions factory: the apps, the manage CLI and the tests all build their
@@ -22,7 +28,11 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       database: db.url,
       enableWAL: true,
       timeout: 5000,
-      prepareDatabase: (conn: { pragma(s: string): unknown }) => void conn.pragma('synchronous = NORMAL'),
+      prepareDatabase: (conn: SqliteConnection) => {
+        conn.pragma('synchronous = NORMAL');
+        // SQLite's own lower() folds ASCII only; the `__i*` list filters need Unicode (text-match.ts).
+        conn.function(SQLITE_LOWER, { deterministic: true }, sqliteLower);
+      },
     };
   }
   return {

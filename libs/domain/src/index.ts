@@ -21,5 +21,7 @@ export * from './services/group.service.js';
 export * from './services/identity.service.js';
 export * from './services/outscale-key.service.js';
 export * from './services/policy-blob.service.js';
+export * from './services/project-tags.js';
 export * from './services/resource.service.js';
 export * from './services/revocation.service.js';
+export * from './services/text-match.js';

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type Principal } from '@lintel/auth';
-import { AssignmentService, DomainError, ForbiddenError } from '@lintel/domain';
+import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
 import { queryFlag } from '@lintel/platform';
 import { baseUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
@@ -41,6 +41,7 @@ export class TokensController {
     private readonly revocationCache: RevocationCache,
     private readonly rateLimiter: AuthRateLimiter,
     private readonly assignments: AssignmentService,
+    private readonly resources: ResourceService,
     private readonly authz: KeystonePolicy,
   ) {}
 
@@ -115,7 +116,7 @@ export class TokensController {
   async projects(@Req() req: Req_) {
     const caller = this.authz.enforce(req, 'identity:get_auth_projects');
     const base = baseUrl(req, this.cfg);
-    const projects = await this.assignments.projectsOfUser(caller.userId);
+    const projects = await this.resources.withTags(await this.assignments.projectsOfUser(caller.userId));
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: `${base}/v3/auth/projects`, previous: null, next: null } };
   }
 
@@ -123,7 +124,7 @@ export class TokensController {
   async domains(@Req() req: Req_) {
     const caller = this.authz.enforce(req, 'identity:get_auth_domains');
     const base = baseUrl(req, this.cfg);
-    const domains = await this.assignments.domainsOfUser(caller.userId);
+    const domains = await this.resources.domainsWithTags(await this.assignments.domainsOfUser(caller.userId));
     return { domains: domains.map((d) => renderDomain(d, base)), links: { self: `${base}/v3/auth/domains`, previous: null, next: null } };
   }
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { TokenService } from '@lintel/auth';
 import {
-  ENDPOINT_GROUP_FILTER_KEYS, EndpointFilterService, InvalidInputError, MalformedBodyError, type EndpointGroupEntity, type EndpointGroupFilters,
+  ENDPOINT_GROUP_FILTER_KEYS, EndpointFilterService, InvalidInputError, MalformedBodyError, ResourceService, type EndpointGroupEntity, type EndpointGroupFilters,
 } from '@lintel/domain';
 import { describeValue, isJsonObject, queryText, type JsonObject } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
@@ -94,6 +94,7 @@ export class EndpointFilterController {
     private readonly filter: EndpointFilterService,
     private readonly tokens: TokenService,
     private readonly authz: KeystonePolicy,
+    private readonly resources: ResourceService,
   ) {}
 
   // Endpoint groups
@@ -156,7 +157,7 @@ export class EndpointFilterController {
   async projectsOfGroup(@Param('id') id: string, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:list_projects_associated_with_endpoint_group', { args: { endpoint_group_id: id } });
     const base = baseUrl(req, this.cfg);
-    return { projects: (await this.filter.projectsOfGroup(id)).map((p) => renderProject(p, base)), links: this.listLinks(req) };
+    return { projects: (await this.resources.withTags(await this.filter.projectsOfGroup(id))).map((p) => renderProject(p, base)), links: this.listLinks(req) };
   }
 
   @Get('endpoint_groups/:id/projects/:project')
@@ -230,7 +231,7 @@ export class EndpointFilterController {
   async projectsOfEndpoint(@Param('id') endpointId: string, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:list_projects_for_endpoint', { args: { endpoint_id: endpointId } });
     const base = baseUrl(req, this.cfg);
-    return { projects: (await this.filter.projectsOfEndpoint(endpointId)).map((p) => renderProject(p, base)), links: this.listLinks(req) };
+    return { projects: (await this.resources.withTags(await this.filter.projectsOfEndpoint(endpointId))).map((p) => renderProject(p, base)), links: this.listLinks(req) };
   }
 
   private listLinks(req: FastifyRequest) {

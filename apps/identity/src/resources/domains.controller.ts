@@ -8,12 +8,13 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderDomain } from '../render.js';
 import { domainTarget } from '../targets.js';
+import { textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
 const DOMAIN_FIELDS = ['name', 'description', 'enabled', 'tags', 'options', 'explicit_domain_id'];
 
-/** `/v3/domains` (docs/keystone.md, "Domains"), authorized by the policy's `identity:*_domain` rules. */
+/** `/v3/domains` (docs/keystone-resources-parity.md), authorized by the policy's `identity:*_domain` rules. */
 @Controller('v3/domains')
 export class DomainsController {
   constructor(
@@ -26,10 +27,9 @@ export class DomainsController {
   async listDomains(@Query() q: Q, @Req() req: FastifyRequest) {
     const only = scopedDomain(keystoneCaller(req));
     this.authz.enforce(req, 'identity:list_domains', { target: only ? { domain: { id: only } } : undefined, filters: queryPick(q, ['name', 'enabled']) });
+    const match = textMatches(q, ['name'], ['enabled']);
     const base = baseUrl(req, this.cfg);
-    const all = await this.resources.listDomains({
-      name: queryText(q, 'name'), enabled: queryBool(q, 'enabled'),
-    });
+    const all = await this.resources.listDomains({ name: queryText(q, 'name'), enabled: queryBool(q, 'enabled'), match });
     const domains = only ? all.filter((d) => d.id === only) : all;
     return { domains: domains.map((d) => renderDomain(d, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
@@ -37,19 +37,19 @@ export class DomainsController {
   @Post()
   async createDomain(@Body() body: unknown, @Req() req: FastifyRequest) {
     const b = ResourceBody.of(body, 'domain', DOMAIN_FIELDS);
-    this.authz.enforce(req, 'identity:create_domain');
     b.required('name');
-    const d = await this.resources.createDomain({
-      id: b.str('explicit_domain_id', { max: 64 }) ?? undefined, name: b.str('name')!,
-      description: b.str('description', { max: 65535, nullable: true }), enabled: b.bool('enabled'),
-      tags: b.strings('tags'), extra: b.extras(),
-    });
+    const fields = {
+      id: b.str('explicit_domain_id', { max: 64 }) ?? undefined, name: b.name()!,
+      description: b.str('description', { max: 65535, nullable: true }), enabled: b.bool('enabled'), tags: b.tags(), extra: b.extras(),
+    };
+    this.authz.enforce(req, 'identity:create_domain');
+    const d = await this.resources.createDomain(fields);
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };
   }
 
   @Get(':id')
   async getDomain(@Param('id') id: string, @Req() req: FastifyRequest) {
-    const d = await this.resources.getDomain(id);
+    const d = await this.resources.getDomainView(id);
     this.authz.enforce(req, 'identity:get_domain', { args: { domain_id: id }, target: d ? { domain: domainTarget(d) } : {} });
     if (!d) throw new NotFoundError('domain', id);
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };
@@ -58,13 +58,14 @@ export class DomainsController {
   @Patch(':id')
   async updateDomain(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     const b = ResourceBody.of(body, 'domain', DOMAIN_FIELDS);
+    const patch = {
+      name: b.name(), description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
+      enabled: b.bool('enabled'), tags: b.tags(), extra: b.extras(),
+    };
     this.authz.enforce(req, 'identity:update_domain', { args: { domain_id: id } });
     b.nonEmpty();
     b.sameId(id);
-    const d = await this.resources.updateDomain(id, {
-      name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
-      enabled: b.bool('enabled'),
-    });
+    const d = await this.resources.updateDomain(id, patch);
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };
   }
 

@@ -8,6 +8,7 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderUser } from '../render.js';
 import { groupTarget, userTarget } from '../targets.js';
+import { textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
 export function renderGroup(g: GroupEntity, base: string) {
@@ -34,7 +35,8 @@ export class GroupsController {
     this.authz.enforce(req, 'identity:list_groups', { target: only ? { group: { domain_id: only } } : undefined, filters: queryPick(q, ['domain_id', 'name']) });
     const asked = (typeof q.domain_id === 'string' ? q.domain_id : undefined) ?? only;
     const base = baseUrl(req, this.cfg);
-    const groups = only && asked !== only ? [] : await this.groups.list({ name: typeof q.name === 'string' ? q.name : undefined, domainId: asked });
+    const match = textMatches(q, ['name', 'domain_id']);
+    const groups = only && asked !== only ? [] : await this.groups.list({ name: typeof q.name === 'string' ? q.name : undefined, domainId: asked, match });
     return { groups: groups.map((g) => renderGroup(g, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 

@@ -1,19 +1,29 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { PolicyFacts, scopedDomain } from '@lintel/auth';
-import { DEFAULT_DOMAIN_ID, InvalidInputError, NotFoundError, ResourceService, type ProjectEntity } from '@lintel/domain';
-import { queryBool, queryPick, queryText } from '@lintel/platform';
+import {
+  checkTag, checkTagItems, checkTagList, DEFAULT_DOMAIN_ID, DomainError, domainAsProject, InvalidInputError, NotFoundError, ResourceService,
+  type ProjectView,
+} from '@lintel/domain';
+import { describeValue, isJsonObject, queryBool, queryPick, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderProject } from '../render.js';
 import { projectTarget } from '../targets.js';
+import { tagFilters, textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
 const PROJECT_FIELDS = ['name', 'domain_id', 'parent_id', 'description', 'enabled', 'is_domain', 'tags', 'options'];
+const LIST_FILTERS = ['domain_id', 'enabled', 'name', 'parent_id', 'is_domain'];
 
-/** `/v3/projects` (docs/keystone.md, "Projects"), authorized by the policy's `identity:*_project` rules. */
+/**
+ * `/v3/projects` and `/v3/projects/{id}/tags` (docs/keystone-resources-parity.md), authorized by
+ * the policy's `identity:*_project` and `identity:*_project_tag(s)` rules. A domain is also the
+ * project acting as it: it is listed with `is_domain=true` and can be read, changed, tagged and
+ * deleted here.
+ */
 @Controller('v3/projects')
 export class ProjectsController {
   constructor(
@@ -23,67 +33,73 @@ export class ProjectsController {
     private readonly facts: PolicyFacts,
   ) {}
 
+  /** Regular projects unless `is_domain` is given (Keystone's default); a domain-scoped token sees its domain's only. */
   @Get()
   async listProjects(@Query() q: Q, @Req() req: FastifyRequest) {
     const only = scopedDomain(keystoneCaller(req));
-    this.authz.enforce(req, 'identity:list_projects', {
-      target: only ? { domain_id: only } : undefined, filters: queryPick(q, ['domain_id', 'enabled', 'name', 'parent_id', 'is_domain']),
-    });
+    this.authz.enforce(req, 'identity:list_projects', { target: only ? { domain_id: only } : undefined, filters: queryPick(q, LIST_FILTERS) });
+    const match = textMatches(q, ['name', 'domain_id', 'parent_id'], ['enabled', 'is_domain']);
     const asked = queryText(q, 'domain_id') ?? only;
     const base = baseUrl(req, this.cfg);
     const projects = only && asked !== only ? [] : await this.resources.listProjects({
-      name: queryText(q, 'name'), domainId: asked, parentId: queryText(q, 'parent_id'),
-      enabled: queryBool(q, 'enabled'),
+      name: queryText(q, 'name'), domainId: asked, parentId: queryText(q, 'parent_id'), enabled: queryBool(q, 'enabled'),
+      isDomain: queryBool(q, 'is_domain') ?? false, tags: tagFilters(q), match,
     });
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
+  /**
+   * The body is checked first, then the policy (which sees the body as sent), then Keystone's
+   * rules on where the project goes: an unknown domain or parent is a 400. With `is_domain` the
+   * project is a domain: a root, without domain or parent.
+   */
   @Post()
   async createProject(@Body() body: unknown, @Req() req: FastifyRequest) {
     const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
     b.required('name');
-    if (b.bool('is_domain')) throw new InvalidInputError('Projects acting as domains are not supported by this server.');
-    const scoped = scopedDomain(keystoneCaller(req));
-    const named = b.str('domain_id', { max: 64 }) ?? undefined;
-    const facts = await this.facts.forAction('identity:create_project', { project: { name: b.str('name')!, domainId: named ?? scoped ?? DEFAULT_DOMAIN_ID } });
-    this.authz.enforce(req, 'identity:create_project', { target: { project: b.o, ...facts } });
-    let domainId = named;
+    const name = b.name()!;
+    const isDomain = b.bool('is_domain') ?? false;
+    const named = b.str('domain_id', { max: 64, nullable: true }) ?? undefined;
     const parentId = b.str('parent_id', { max: 64, nullable: true }) ?? undefined;
-    if (parentId) {
-      const parent = await this.resources.getProject(parentId);
-      if (!parent) throw new NotFoundError('project', parentId);
-      if (domainId && domainId !== parent.domainId) throw new InvalidInputError('The project and its parent must be in the same domain.');
-      domainId = parent.domainId;
+    const fields = { name, description: b.str('description', { max: 65535, nullable: true }), enabled: b.bool('enabled'), tags: b.tags(), extra: b.extras() };
+    const scoped = scopedDomain(keystoneCaller(req));
+    const facts = await this.facts.forAction('identity:create_project', { project: { name, domainId: named ?? scoped ?? DEFAULT_DOMAIN_ID } });
+    this.authz.enforce(req, 'identity:create_project', { target: { project: b.o, ...facts } });
+    const base = baseUrl(req, this.cfg);
+    if (isDomain) {
+      if (named || parentId) throw new InvalidInputError('only root projects are allowed to act as domains.');
+      return { project: renderProject(domainAsProject(await this.resources.createDomain(fields)), base) };
     }
-    domainId ??= scoped ?? DEFAULT_DOMAIN_ID;
-    const p = await this.resources.createProject({
-      name: b.str('name')!, domainId, parentId, description: b.str('description', { max: 65535, nullable: true }),
-      enabled: b.bool('enabled'), tags: b.strings('tags'), extra: b.extras(),
-    });
-    return { project: renderProject(p, baseUrl(req, this.cfg)) };
+    const p = await this.resources.createProject({ ...fields, domainId: named ?? scoped ?? DEFAULT_DOMAIN_ID, parentId });
+    return { project: renderProject(p, base) };
   }
 
   @Get(':id')
   async getProject(@Param('id') id: string, @Req() req: FastifyRequest) {
-    await this.authorize(req, 'identity:get_project', id);
-    return { project: renderProject(await this.load(id), baseUrl(req, this.cfg)) };
+    const p = await this.authorize(req, 'identity:get_project', id);
+    if (!p) throw new NotFoundError('project', id);
+    return { project: renderProject(p, baseUrl(req, this.cfg)) };
   }
 
+  /** Keystone's order: body, policy on the stored project, 404, then what may not change. */
   @Patch(':id')
   async updateProject(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
-    const current = await this.authorize(req, 'identity:update_project', id, b.str('name') ?? undefined);
+    const name = b.name();
+    const tags = b.tags();
+    const description = b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined;
+    const enabled = b.bool('enabled');
+    b.bool('is_domain');
+    b.str('domain_id', { max: 64, nullable: true });
+    b.str('parent_id', { max: 64, nullable: true });
+    const current = await this.authorize(req, 'identity:update_project', id, name);
     if (!current) throw new NotFoundError('project', id);
     b.nonEmpty();
     b.sameId(id);
-    // Keystone refuses to move a project or change its nature.
-    for (const [key, was] of [['domain_id', current.domainId], ['parent_id', current.parentId], ['is_domain', current.isDomain]] as const) {
-      if (b.has(key) && b.o[key] !== was) throw InvalidInputError.field(`project/${key}`, 'can not be updated');
-    }
-    const p = await this.resources.updateProject(id, {
-      name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
-      enabled: b.bool('enabled'), tags: b.strings('tags'), extra: b.extras(),
-    });
+    if (b.has('domain_id') && b.o.domain_id !== current.domainId) throw new InvalidInputError('Cannot change Domain ID');
+    if (b.has('parent_id') && b.o.parent_id !== current.parentId) throw new DomainError('Forbidden', 'Update of `parent_id` is not allowed.');
+    if (b.has('is_domain') && b.o.is_domain !== current.isDomain) throw new InvalidInputError('Update of `is_domain` is not allowed.');
+    const p = await this.resources.updateProject(id, { name, description, enabled, tags, extra: b.extras() });
     return { project: renderProject(p, baseUrl(req, this.cfg)) };
   }
 
@@ -94,23 +110,82 @@ export class ProjectsController {
     await this.resources.deleteProject(id);
   }
 
-  /**
-   * Keystone's order: the stored project is the target (none when missing: a 403 before any 404
-   * for who may not act on any project), then the policy. A rename is judged on the new name too.
-   */
-  private async authorize(req: FastifyRequest, action: string, id: string, newName?: string): Promise<ProjectEntity | null> {
-    const p = await this.resources.getProject(id);
-    let facts = p ? await this.facts.forAction(action, { project: p }) : undefined;
-    if (p && facts && newName !== undefined && !facts.lintel.project_is_admin_project) {
-      facts = { lintel: { ...facts.lintel, project_is_admin_project: await this.facts.isAdminProjectName(newName, p.domainId) } };
-    }
-    this.authz.enforce(req, action, { args: { project_id: id }, target: p ? { project: projectTarget(p), ...facts } : {} });
-    return p;
+  // ------------------------------------------------------------------ tags
+
+  /** GET and HEAD. */
+  @Get(':id/tags')
+  async listTags(@Param('id') id: string, @Req() req: FastifyRequest) {
+    const p = await this.authorize(req, 'identity:list_project_tags', id);
+    if (!p) throw new NotFoundError('project', id);
+    return { tags: p.tags, links: { self: selfUrl(req, this.cfg) } };
   }
 
-  private async load(id: string) {
-    const p = await this.resources.getProject(id);
+  /**
+   * Replaces every tag. The body (`{"tags": [...]}`, nothing else) and each tag are checked
+   * before the policy, the list as a whole (80 at most, no repeats) after it, as Keystone does;
+   * tags are stored stripped of surrounding white space.
+   */
+  @Put(':id/tags')
+  async replaceTags(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    const o = body === undefined || body === null ? {} : body;
+    if (!isJsonObject(o)) throw new InvalidInputError(`${describeValue('', o)} is not of type 'object'`);
+    const extra = Object.keys(o).find((k) => k !== 'tags');
+    if (extra !== undefined) throw new InvalidInputError(`Additional properties are not allowed ('${extra.slice(0, 40)}' was unexpected)`);
+    if (o.tags !== undefined) checkTagItems(o.tags, 'tags');
+    const p = await this.authorize(req, 'identity:update_project_tags', id);
+    const tags = checkTagList(o.tags ?? {});
     if (!p) throw new NotFoundError('project', id);
+    return { tags: await this.resources.replaceTags(id, tags.map((t) => t.trim())), links: { self: selfUrl(req, this.cfg) } };
+  }
+
+  @Delete(':id/tags')
+  @HttpCode(204)
+  async deleteTags(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
+    if (!(await this.authorize(req, 'identity:delete_project_tags', id))) throw new NotFoundError('project', id);
+    await this.resources.removeAllTags(id);
+  }
+
+  /** GET and HEAD: 204 when the project has the tag (compared exactly), else 404. */
+  @Get(':id/tags/:tag')
+  @HttpCode(204)
+  async checkTag(@Param('id') id: string, @Param('tag') tag: string, @Req() req: FastifyRequest): Promise<void> {
+    if (!(await this.authorize(req, 'identity:get_project_tag', id, undefined, tag))) throw new NotFoundError('project', id);
+    if (!(await this.resources.hasTag(id, tag))) throw new NotFoundError('project tag', tag);
+  }
+
+  /** Adds one tag (stored stripped): 201 with its URL, no body; the tag checked after the policy, as Keystone. */
+  @Put(':id/tags/:tag')
+  @HttpCode(201)
+  async addTag(@Param('id') id: string, @Param('tag') tag: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const p = await this.authorize(req, 'identity:create_project_tag', id, undefined, tag);
+    checkTag(tag);
+    if (!p) throw new NotFoundError('project', id);
+    const name = tag.trim();
+    await this.resources.addTag(id, name);
+    reply.header('Location', `${baseUrl(req, this.cfg)}/v3/projects/${id}/tags/${encodeURIComponent(name)}`);
+  }
+
+  @Delete(':id/tags/:tag')
+  @HttpCode(204)
+  async deleteTag(@Param('id') id: string, @Param('tag') tag: string, @Req() req: FastifyRequest): Promise<void> {
+    if (!(await this.authorize(req, 'identity:delete_project_tag', id, undefined, tag))) throw new NotFoundError('project', id);
+    await this.resources.removeTag(id, tag);
+  }
+
+  /**
+   * Keystone's order: the stored project (or domain acting as one) is the target, none when
+   * missing (a 403 before any 404 for who may not act on any project), then the policy. A
+   * rename is judged on the new name too.
+   */
+  private async authorize(req: FastifyRequest, action: string, id: string, newName?: string, value?: string): Promise<ProjectView | null> {
+    const p = await this.resources.getProjectView(id);
+    const regular = p && !p.isDomain ? { name: p.name, domainId: p.domainId! } : null;
+    let facts = regular ? await this.facts.forAction(action, { project: regular }) : undefined;
+    if (regular && facts && newName !== undefined && !facts.lintel.project_is_admin_project) {
+      facts = { lintel: { ...facts.lintel, project_is_admin_project: await this.facts.isAdminProjectName(newName.trim(), regular.domainId) } };
+    }
+    const args = value === undefined ? { project_id: id } : { project_id: id, value };
+    this.authz.enforce(req, action, { args, target: p ? { project: projectTarget(p), ...facts } : {} });
     return p;
   }
 }

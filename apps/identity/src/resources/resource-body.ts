@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@lintel/domain';
+import { checkTagList, InvalidInputError, pyRepr } from '@lintel/domain';
 import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 
 const USER_OPTIONS = ['ignore_change_password_upon_first_use', 'ignore_password_expiry', 'ignore_lockout_failure_attempts', 'lock_password'];
@@ -48,6 +48,27 @@ export class ResourceBody {
     return v;
   }
 
+  /**
+   * Keystone's name of a project or domain: a string of 1 to 64 characters with at least one
+   * that is not white space (the service strips the rest).
+   */
+  name(): string | undefined {
+    const v = this.o.name;
+    if (v === undefined) return undefined;
+    const path = `${this.member}/name`;
+    if (typeof v !== 'string') throw InvalidInputError.field(path, `${pyRepr(v)} is not of type 'string'`);
+    const length = [...v].length;
+    if (length < 1) throw InvalidInputError.field(path, "'' is too short");
+    if (length > 64) throw InvalidInputError.field(path, `${pyRepr(v)} is too long`);
+    if (!/\S/.test(v)) throw InvalidInputError.field(path, `${pyRepr(v)} does not match '[\\\\S]+'`);
+    return v;
+  }
+
+  /** A tag list (Keystone's project tags: at most 80 distinct tags of 1 to 255 characters, no `,` or `/`). */
+  tags(): string[] | undefined {
+    return this.has('tags') ? checkTagList(this.o.tags, `${this.member}/tags`) : undefined;
+  }
+
   bool(key: string): boolean | undefined {
     const v = this.o[key];
     if (v === undefined) return undefined;
@@ -64,16 +85,19 @@ export class ResourceBody {
     return v as string[];
   }
 
-  /** Keystone's user `options`: an object of known option names with boolean values. */
-  userOptions(): Record<string, boolean> | undefined {
+  /**
+   * Keystone's user `options`: an object of known option names with boolean values, or null to
+   * take an option away (the user then shows no such option).
+   */
+  userOptions(): Record<string, boolean | null> | undefined {
     const v = this.o.options;
     if (v === undefined) return undefined;
     if (!isJsonObject(v)) throw InvalidInputError.field(`${this.member}/options`, "is not of type 'object'");
     for (const [k, x] of Object.entries(v)) {
       if (!USER_OPTIONS.includes(k)) throw InvalidInputError.field(`${this.member}/options`, `Additional properties are not allowed ('${k.slice(0, 40)}' was unexpected)`);
-      if (typeof x !== 'boolean') throw InvalidInputError.field(`${this.member}/options/${k}`, "is not of type 'boolean'");
+      if (typeof x !== 'boolean' && x !== null) throw InvalidInputError.field(`${this.member}/options/${k}`, `${pyRepr(x)} is not of type 'boolean', 'null'`);
     }
-    return v as Record<string, boolean>;
+    return v as Record<string, boolean | null>;
   }
 
   /**

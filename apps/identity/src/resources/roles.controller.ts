@@ -6,6 +6,7 @@ import { queryPick } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { roleTarget } from '../targets.js';
+import { textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
 /** A role (contract §7.4): `domain_id` null for global roles. */
@@ -38,7 +39,7 @@ export class RolesController {
     this.authz.enforce(req, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles', { filters: queryPick(q, ['name', 'domain_id']) });
     const base = baseUrl(req, this.cfg);
     // Without a (non-empty) domain_id, global roles only, as Keystone.
-    const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: domainFilter ?? null });
+    const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: domainFilter ?? null, match: textMatches(q, ['name']) });
     return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 

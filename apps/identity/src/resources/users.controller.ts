@@ -8,6 +8,7 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderProject, renderUser } from '../render.js';
 import { userTarget } from '../targets.js';
+import { textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
@@ -38,9 +39,10 @@ export class UsersController {
   async listUsers(@Query() q: Q, @Req() req: FastifyRequest) {
     const only = scopedDomain(keystoneCaller(req));
     this.authz.enforce(req, 'identity:list_users', { target: only ? { domain_id: only } : undefined, filters: queryPick(q, LIST_FILTERS) });
+    const match = textMatches(q, ['name', 'domain_id'], ['enabled']);
     const asked = queryText(q, 'domain_id') ?? only;
     const users = only && asked !== only ? []
-      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: asked, enabled: queryBool(q, 'enabled') });
+      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: asked, enabled: queryBool(q, 'enabled'), match });
     return { users: await Promise.all(users.map((u) => this.render(u, req))), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
@@ -58,9 +60,11 @@ export class UsersController {
     const { password: _secret, ...described } = b.o;
     this.authz.enforce(req, 'identity:create_user', { target: { user: described, ...facts } });
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
+    const defaultProjectId = b.str('default_project_id', { max: 64, nullable: true }) ?? null;
+    await this.requireNotDomain(defaultProjectId);
     const u = await this.identity.createUser({
       name, domainId, password: b.str('password', { max: 4096, nullable: true }) ?? undefined, enabled: b.bool('enabled'),
-      defaultProjectId: b.str('default_project_id', { max: 64, nullable: true }) ?? null, options: b.userOptions(), extra: b.extras(),
+      defaultProjectId, options: b.userOptions(), extra: b.extras(),
     });
     return { user: await this.render(u, req) };
   }
@@ -81,10 +85,11 @@ export class UsersController {
     if (!current) throw new NotFoundError('user', id);
     b.sameId(id);
     if (b.has('domain_id') && b.o.domain_id !== current.domainId) throw InvalidInputError.field('user/domain_id', 'can not be updated');
+    const defaultProjectId = b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined;
+    await this.requireNotDomain(defaultProjectId);
     const u = await this.identity.updateUser(id, {
       name, enabled: b.bool('enabled'), password: b.str('password', { max: 4096, nullable: true }) ?? undefined,
-      defaultProjectId: b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined,
-      options: b.userOptions(), extra: b.extras(),
+      defaultProjectId, options: b.userOptions(), extra: b.extras(),
     });
     return { user: await this.render(u, req) };
   }
@@ -117,7 +122,7 @@ export class UsersController {
     await this.authorize(req, 'identity:list_user_projects', id, undefined, queryPick(q, ['domain_id', 'enabled', 'name']));
     await this.load(id);
     const base = baseUrl(req, this.cfg);
-    const projects = await this.assignments.projectsOfUser(id);
+    const projects = await this.resources.withTags(await this.assignments.projectsOfUser(id));
     return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
   }
 
@@ -130,6 +135,16 @@ export class UsersController {
     const facts = u ? await this.facts.forAction(action, { user: u, userName: { name: newName ?? u.name, domainId: u.domainId } }) : undefined;
     this.authz.enforce(req, action, { args: { user_id: id }, target: u ? { user: userTarget(u), ...facts } : {}, filters });
     return u;
+  }
+
+  /**
+   * Keystone takes any `default_project_id`, even of a project that does not exist, except the
+   * id of a domain (docs/keystone-resources-parity.md, "Users").
+   */
+  private async requireNotDomain(defaultProjectId: string | null | undefined): Promise<void> {
+    if (defaultProjectId && (await this.resources.getProjectView(defaultProjectId))?.isDomain) {
+      throw new InvalidInputError(`User's default project ID cannot be a domain ID: ${defaultProjectId}`);
+    }
   }
 
   private async load(id: string): Promise<UserEntity> {

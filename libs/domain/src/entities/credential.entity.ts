@@ -7,11 +7,13 @@ export type CredentialState = 'active' | 'inactive';
  * One credential, whichever dialect issued it (Keystone, OS-EC2, SODA aksks, the clouds' key
  * APIs). The blob (which holds any secret) is stored only sealed with AES-256-GCM; `keyHash`
  * names the credential key that sealed it. For access-key credentials `accessKey` is the public
- * key id and `id` is sha256(accessKey), Keystone's ec2 credential id.
+ * key id (unique) and `id` is sha256 of the access key it was created with, Keystone's ec2
+ * credential id.
  */
 @Entity('credentials')
 @Index('ix_credentials_user', ['userId'])
 @Index('ix_credentials_project', ['projectId'])
+@Index('uq_credentials_access_key', ['accessKey'], { unique: true })
 export class CredentialEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 64 }) id!: string;
   @IdColumn('user_id') userId!: string;

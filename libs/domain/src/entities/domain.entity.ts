@@ -7,6 +7,5 @@ export class DomainEntity {
   @NameColumn({ unique: true }) name!: string;
   @TextColumn('description') description!: string | null;
   @FlagColumn('enabled') enabled!: boolean;
-  @JsonColumn('tags') tags!: string[] | null;
   @JsonColumn('extra') extra!: Record<string, unknown> | null;
 }

@@ -10,6 +10,7 @@ import { GroupEntity, GroupMembershipEntity } from './group.entity.js';
 import { PasswordEntity } from './password.entity.js';
 import { PolicyEntity } from './policy.entity.js';
 import { ProjectEntity } from './project.entity.js';
+import { ProjectTagEntity } from './project-tag.entity.js';
 import { RevocationEventEntity } from './revocation-event.entity.js';
 import { RoleAssignmentEntity } from './role-assignment.entity.js';
 import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
@@ -27,6 +28,7 @@ export * from './endpoint-filter.entity.js';
 export * from './password.entity.js';
 export * from './policy.entity.js';
 export * from './project.entity.js';
+export * from './project-tag.entity.js';
 export * from './revocation-event.entity.js';
 export * from './role-assignment.entity.js';
 export * from './role.entity.js';
@@ -36,7 +38,5 @@ export const ENTITIES = [
   DomainEntity, ProjectEntity, UserEntity, PasswordEntity, RoleEntity, ImpliedRoleEntity,
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
   EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
-  EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity,
-  PolicyEntity,
-  DomainConfigEntity,
+  EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity, PolicyEntity, DomainConfigEntity, ProjectTagEntity,
 ];

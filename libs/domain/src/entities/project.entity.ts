@@ -11,6 +11,5 @@ export class ProjectEntity {
   @FlagColumn('is_domain', { default: false }) isDomain!: boolean;
   @TextColumn('description') description!: string | null;
   @FlagColumn('enabled') enabled!: boolean;
-  @JsonColumn('tags') tags!: string[] | null;
   @JsonColumn('extra') extra!: Record<string, unknown> | null;
 }

@@ -7,6 +7,7 @@ import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFou
 import { newId, NULL_DOMAIN_ID, SYSTEM_TARGET_ID } from '../ids.js';
 import { ancestorsOf, descendantsOf, placeholders, projectsInDomains } from './project-tree.js';
 import { RevocationService } from './revocation.service.js';
+import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
 
 /** What a token is scoped to. */
 export type ScopeTarget = { project: string } | { domain: string } | { system: true };
@@ -114,11 +115,12 @@ export class AssignmentService {
     return this.ds.getRepository(RoleEntity).findOneBy({ id });
   }
 
-  /** Global roles, or with `domainId` that domain's roles (Keystone's `GET /v3/roles`). */
-  listRoles(f: { name?: string; domainId?: string | null } = {}): Promise<RoleEntity[]> {
-    const where: FindOptionsWhere<RoleEntity> = { domainId: f.domainId || NULL_DOMAIN_ID };
-    if (f.name !== undefined) where.name = f.name;
-    return this.ds.getRepository(RoleEntity).find({ where, order: { name: 'ASC' } });
+  /** Global roles, or a domain's with `domainId` (Keystone's `GET /v3/roles`), matching `name` exactly and inexact filters on it, by name. */
+  listRoles(f: { name?: string; domainId?: string | null; match?: TextMatches } = {}): Promise<RoleEntity[]> {
+    const qb = this.ds.getRepository(RoleEntity).createQueryBuilder('r').where('r.domain_id = :domainId', { domainId: f.domainId || NULL_DOMAIN_ID });
+    if (f.name !== undefined) qb.andWhere('r.name = :name', { name: f.name });
+    for (const [column, m] of allowedMatches(f.match, { name: 'r.name' })) whereTextMatches(this.ds, qb, column, m);
+    return qb.orderBy('r.name', 'ASC').getMany();
   }
 
   async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null; options?: Record<string, boolean | null>; extra?: Record<string, unknown> }): Promise<RoleEntity> {

@@ -136,9 +136,14 @@ export class CredentialService implements OnApplicationShutdown {
     return row ? this.toCredential(row) : null;
   }
 
-  /** An access-key credential by its public key id (looked up through its sha256 id). */
-  findByAccessKey(access: string): Promise<Credential | null> {
-    return this.get(ec2CredentialId(access));
+  /**
+   * An access-key credential by its public key id. Through `access_key`, not the id: the id is
+   * sha256 of the access key the credential was created with, and a PATCH may change the key
+   * since (docs/keystone-resources-parity.md, "Credentials").
+   */
+  async findByAccessKey(access: string): Promise<Credential | null> {
+    const row = await this.ds.getRepository(CredentialEntity).findOneBy({ accessKey: access });
+    return row ? this.toCredential(row) : null;
   }
 
   /**
@@ -172,8 +177,9 @@ export class CredentialService implements OnApplicationShutdown {
   /**
    * Applies a patch in one transaction, on the locked row. `authorize` sees the stored and the
    * merged credential before anything is written (Keystone checks both, CVE-2020-12691). An ec2
-   * blob keeps its access key (the id derives from it) and its delegation keys (§4.5); moving a
-   * credential to another user counts against that user's limit.
+   * blob keeps its delegation keys (§4.5) but may change its access key: the id stays, and
+   * another credential's access key is a 409. Moving a credential to another user counts
+   * against that user's limit.
    */
   async update(id: string, patch: CredentialPatch, authorize?: (current: Credential, merged: Credential) => void): Promise<Credential> {
     return this.invalidating(this.ds.transaction(async (m) => {
@@ -192,14 +198,13 @@ export class CredentialService implements OnApplicationShutdown {
       if (patch.state !== undefined) next.state = patch.state;
       if (patch.expiresAt !== undefined) next.expiresAt = patch.expiresAt;
       if (patch.extra !== undefined) next.extra = merged.extra;
+      if (patch.blob !== undefined && isEc2(current.type)) {
+        ec2Access(patch.blob);
+        keepDelegationKeys(current.blob, patch.blob);
+      }
       if (patch.blob !== undefined || patch.type !== undefined) {
         const blob = merged.blob;
-        if (isEc2(next.type)) {
-          const access = ec2Access(blob);
-          if (ec2CredentialId(access) !== id) throw new InvalidInputError('access can not be updated for credential');
-          if (isEc2(current.type)) keepDelegationKeys(current.blob, blob);
-          next.accessKey = access;
-        }
+        next.accessKey = isEc2(next.type) ? ec2Access(blob) : null;
         const sealed = this.cipher.seal(blob);
         next.encryptedBlob = sealed.ciphertext;
         next.keyHash = sealed.keyHash;
@@ -209,7 +214,8 @@ export class CredentialService implements OnApplicationShutdown {
         const limit = this.cfg.credential.userLimit;
         if (limit !== undefined && (await m.countBy(CredentialEntity, { userId: patch.userId })) >= limit) throw new CredentialLimitError(limit);
       }
-      await m.update(CredentialEntity, { id }, { ...next, extra: next.extra as never });
+      const taken = () => new ConflictError('credential', `Duplicate entry found with access key ${next.accessKey}`);
+      await insertOrConflict(() => m.update(CredentialEntity, { id }, { ...next, extra: next.extra as never }), next, taken);
       return this.toCredential(next);
     }));
   }

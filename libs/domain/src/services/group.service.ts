@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { GroupEntity, GroupMembershipEntity, RoleAssignmentEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
+import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
 
 /** Groups and membership (Keystone's identity manager, groups half). */
 @Injectable()
@@ -17,11 +18,13 @@ export class GroupService {
     return this.ds.getRepository(GroupEntity).findOneBy({ id });
   }
 
-  list(f: { name?: string; domainId?: string } = {}): Promise<GroupEntity[]> {
-    const where: FindOptionsWhere<GroupEntity> = {};
-    if (f.name !== undefined) where.name = f.name;
-    if (f.domainId !== undefined) where.domainId = f.domainId;
-    return this.ds.getRepository(GroupEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
+  /** Groups matching exact filters and inexact ones on `name` and `domain_id`, by name. */
+  list(f: { name?: string; domainId?: string; match?: TextMatches } = {}): Promise<GroupEntity[]> {
+    const qb = this.ds.getRepository(GroupEntity).createQueryBuilder('g');
+    if (f.name !== undefined) qb.andWhere('g.name = :name', { name: f.name });
+    if (f.domainId !== undefined) qb.andWhere('g.domain_id = :domainId', { domainId: f.domainId });
+    for (const [column, m] of allowedMatches(f.match, { name: 'g.name', domain_id: 'g.domain_id' })) whereTextMatches(this.ds, qb, column, m);
+    return qb.orderBy('g.name', 'ASC').addOrderBy('g.id', 'ASC').getMany();
   }
 
   async create(g: { name: string; domainId: string; description?: string | null; extra?: Record<string, unknown> }): Promise<GroupEntity> {

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { DataSource, type FindOptionsWhere } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
+import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
 
 /** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
 export const MAX_PASSWORD_BYTES = 72;
@@ -55,13 +56,14 @@ export class IdentityService {
     return this.ds.getRepository(UserEntity).findOneBy({ domainId, name });
   }
 
-  /** Users matching exact-value filters, by name. */
-  listUsers(f: { name?: string; domainId?: string; enabled?: boolean } = {}): Promise<UserEntity[]> {
-    const where: FindOptionsWhere<UserEntity> = {};
-    if (f.name !== undefined) where.name = f.name;
-    if (f.domainId !== undefined) where.domainId = f.domainId;
-    if (f.enabled !== undefined) where.enabled = f.enabled;
-    return this.ds.getRepository(UserEntity).find({ where, order: { name: 'ASC', id: 'ASC' } });
+  /** Users matching exact filters and inexact ones on `name` and `domain_id`, by name. */
+  listUsers(f: { name?: string; domainId?: string; enabled?: boolean; match?: TextMatches } = {}): Promise<UserEntity[]> {
+    const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u');
+    if (f.name !== undefined) qb.andWhere('u.name = :name', { name: f.name });
+    if (f.domainId !== undefined) qb.andWhere('u.domain_id = :domainId', { domainId: f.domainId });
+    if (f.enabled !== undefined) qb.andWhere('u.enabled = :enabled', { enabled: f.enabled });
+    for (const [column, m] of allowedMatches(f.match, { name: 'u.name', domain_id: 'u.domain_id' })) whereTextMatches(this.ds, qb, column, m);
+    return qb.orderBy('u.name', 'ASC').addOrderBy('u.id', 'ASC').getMany();
   }
 
   /** The user's current password row (the newest), or null for a user without a password. */
@@ -71,7 +73,7 @@ export class IdentityService {
 
   async createUser(u: NewUser): Promise<UserEntity> {
     const hash = u.password === undefined ? undefined : await this.hashChecked(u.password);
-    const options = u.options ?? {};
+    const options = withoutNulls(u.options ?? {});
     return this.ds.transaction(async (tx) => {
       const conflict = () => new ConflictError('user', `Duplicate entry found with name ${u.name} at domain ID ${u.domainId}`);
       if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) throw conflict();
@@ -118,7 +120,7 @@ export class IdentityService {
         enabled: patch.enabled ?? u.enabled,
         defaultProjectId: patch.defaultProjectId !== undefined ? patch.defaultProjectId : u.defaultProjectId,
         extra: boundedExtra(patch.extra ? { ...(u.extra ?? {}), ...patch.extra } : u.extra),
-        options: patch.options ? { ...(u.options ?? {}), ...patch.options } : u.options,
+        options: patch.options ? withoutNulls({ ...(u.options ?? {}), ...patch.options }) : u.options,
       };
       await tx.update(UserEntity, { id }, { name: next.name, enabled: next.enabled, defaultProjectId: next.defaultProjectId, extra: next.extra as never, options: next.options as never });
       if (hash) {
@@ -240,4 +242,9 @@ export class IdentityService {
     this.dummyHash ??= this.hasher.hash(newId());
     return this.dummyHash;
   }
+}
+
+/** User options with the ones set to null taken away (Keystone's way to unset an option). */
+function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }
