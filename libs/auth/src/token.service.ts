@@ -291,7 +291,9 @@ export class TokenService {
       roles: d.roles.map((r) => r.name),
       roleIds: d.roles.map((r) => r.id),
       isAdminProject,
-      creds: policyCredentials({ ...d, scope: claims.scope, claims, isAdminProject }),
+      creds: policyCredentials({
+        user: d.user, userDomain: d.userDomain, project: d.project, projectDomain: d.projectDomain, domain: d.domain, roles: d.roles, scope: claims.scope, claims, isAdminProject,
+      }),
     };
   }
 

@@ -25,10 +25,14 @@ export type CheckNode =
   | { kind: 'literal'; value: string; match: Template }
   | { kind: 'path'; path: string[]; match: Template };
 
-/** A match string split into literal text and `%(key)s` substitutions (keys at even+1 positions). */
+/**
+ * A match string split into literal text and `%(key)s` substitutions: `parts` alternates text
+ * and key (text, key, text, ..., text); `paths` holds each key split at its dots, for looking
+ * it up in a nested target without flattening it.
+ */
 export interface Template {
-  /** Alternating text / key / text / key / ... / text; a template without keys has one part. */
   parts: string[];
+  paths: string[][];
 }
 
 /** A check string that does not parse; `position` is the 0-based character offset. */
@@ -86,6 +90,7 @@ function tokenize(src: string): Token[] {
 /** Parses `%(key)s` substitutions; `%%` is a literal percent sign, any other `%` is refused. */
 export function parseTemplate(match: string, at: number): Template {
   const parts: string[] = [];
+  const paths: string[][] = [];
   let text = '';
   for (let i = 0; i < match.length; i++) {
     const c = match[i]!;
@@ -101,11 +106,12 @@ export function parseTemplate(match: string, at: number): Template {
     const m = /^%\(([^)]*)\)s/.exec(match.slice(i));
     if (!m) throw new CheckSyntaxError(`a '%' in '${match}' must start a %(name)s substitution`, at + i);
     parts.push(text, m[1]!);
+    paths.push(m[1]!.split('.'));
     text = '';
     i += m[0].length - 1;
   }
   parts.push(text);
-  return { parts };
+  return { parts, paths };
 }
 
 /**
@@ -283,11 +289,59 @@ export function formatCheck(node: CheckNode, top = true): string {
 
 // ------------------------------------------------------------------ evaluation
 
-/** The flattened target (`target.user.domain_id` → value) a rule is evaluated against. */
+/** A target already flattened (`target.user.domain_id` → value), as oslo.policy receives it. */
 export type FlatTarget = Record<string, unknown>;
 /** The caller's credentials (oslo.context's policy values plus Keystone's `token`). */
 export type Credentials = Record<string, unknown>;
-export type Evaluator = (target: FlatTarget, creds: Credentials) => boolean;
+
+/** The value of `%(key)s` in the target (its dotted `path` given split), or MISSING. */
+export type TargetLookup = (key: string, path: readonly string[]) => unknown;
+export type Evaluator = (lookup: TargetLookup, creds: Credentials) => boolean;
+
+/** What a lookup returns for a key the target lacks: the check fails, as oslo.policy's KeyError. */
+export const MISSING: unique symbol = Symbol('missing');
+
+/** Looks keys up in a flattened target. */
+export const flatLookup = (flat: FlatTarget): TargetLookup => (key) => (Object.prototype.hasOwnProperty.call(flat, key) ? flat[key] : MISSING);
+
+/**
+ * Looks a dotted key up in nested objects exactly as if they had been flattened (Keystone's
+ * `flatten_dict`): only leaves (values that are not plain objects) have keys, and a property
+ * whose own name holds dots is matched too. Nothing is copied.
+ */
+export function nestedValue(root: unknown, path: readonly string[], from = 0): unknown {
+  let node = root;
+  for (let i = from; i < path.length; i++) {
+    if (!isPlainObject(node)) return MISSING;
+    const seg = path[i]!;
+    if (Object.prototype.hasOwnProperty.call(node, seg)) {
+      const v = (node as Record<string, unknown>)[seg];
+      if (i === path.length - 1) return isPlainObject(v) ? MISSING : v;
+      if (isPlainObject(v)) {
+        node = v;
+        continue;
+      }
+    }
+    // A property whose name itself has dots ("scope.OS-INHERIT:inherited_to"): try longer names.
+    let name = seg;
+    for (let j = i + 1; j < path.length; j++) {
+      name += `.${path[j]}`;
+      if (!Object.prototype.hasOwnProperty.call(node, name)) continue;
+      const v = (node as Record<string, unknown>)[name];
+      if (j === path.length - 1) return isPlainObject(v) ? MISSING : v;
+      if (isPlainObject(v)) {
+        const found = nestedValue(v, path, j + 1);
+        if (found !== MISSING) return found;
+      }
+    }
+    return MISSING;
+  }
+  return MISSING;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
 
 /** How Python's `str()` prints a value (what oslo.policy compares). */
 export function pythonText(v: unknown): string {
@@ -306,17 +360,15 @@ function pythonRepr(v: unknown): string {
   return pythonText(v);
 }
 
-const MISSING = Symbol('missing');
-
 /** Substitutes a template; MISSING when a key is absent from the target. */
-function substitute(m: Template, target: FlatTarget): string | typeof MISSING {
+function substitute(m: Template, lookup: TargetLookup): string | typeof MISSING {
   const p = m.parts;
   if (p.length === 1) return p[0]!;
   let s = p[0]!;
   for (let i = 1; i < p.length; i += 2) {
-    const key = p[i]!;
-    if (!(key in target)) return MISSING;
-    s += pythonText(target[key]) + p[i + 1]!;
+    const v = lookup(p[i]!, m.paths[(i - 1) >> 1]!);
+    if (v === MISSING) return MISSING;
+    s += pythonText(v instanceof Date ? v.toISOString() : v) + p[i + 1]!;
   }
   return s;
 }

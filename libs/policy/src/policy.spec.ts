@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CheckSyntaxError, formatCheck, parseCheckString } from './check-language.js';
 import { DEFAULT_RULES, loadPolicy } from './load-policy.js';
-import { flattenInput, Policy, PolicyError } from './policy.js';
+import { flattenInput, inputLookup, Policy, PolicyError, type PolicyInput } from './policy.js';
+import { MISSING } from './check-language.js';
 import { parsePolicyText } from './policy-file.js';
 
 const build = (rules: Record<string, string>, enforceScope = false) =>
@@ -69,6 +70,25 @@ test('the body and the filters cannot stand in for the target', () => {
   assert.equal(flat['request_body.target.credential.user_id'], 'u1');
   assert.equal(flat['filter_attr.user_id'], 'u1');
   assert.equal(flat.user_id, 'u9');
+});
+
+test('keys are looked up in the nested input exactly as in its flattened form, dotted names included', () => {
+  const inputs: PolicyInput[] = [
+    { args: { user_id: 'u', 'a.b': 1 }, target: { user: { id: 'x', domain_id: null, options: {} }, 'scope.OS-INHERIT:inherited_to': 'projects', n: { 'x.y': { z: true } } } },
+    { target: { project: { id: 'p', tags: ['a', 'b'] } }, body: { project: { name: 'n' } }, filters: { 'scope.OS-INHERIT:inherited_to': 'projects', name: 'q' } },
+    { body: ['not', 'an', 'object'], target: { when: new Date(0) } },
+  ];
+  for (const input of inputs) {
+    const flat = flattenInput(input);
+    const lookup = inputLookup(input);
+    for (const [key, value] of Object.entries(flat)) {
+      const got = lookup(key, key.split('.'));
+      assert.deepEqual(got instanceof Date ? got.toISOString() : got, value, key); // substitution prints dates as ISO text
+    }
+    for (const key of ['target.user', 'target.nope', 'nope', 'target.user.id.more', 'request_body', 'filter_attr.scope']) {
+      if (!(key in flat)) assert.equal(lookup(key, key.split('.')), MISSING, key);
+    }
+  }
 });
 
 test('scope enforcement refuses tokens of a scope the rule is not meant for', () => {

@@ -1,6 +1,6 @@
 import {
-  CheckSyntaxError, compileCheck, formatCheck, parseCheckString, ruleReferences, targetKeys, type CheckNode, type Credentials,
-  type Evaluator, type FlatTarget,
+  CheckSyntaxError, compileCheck, flatLookup, formatCheck, MISSING, nestedValue, parseCheckString, ruleReferences, targetKeys,
+  type CheckNode, type Credentials, type Evaluator, type FlatTarget, type TargetLookup,
 } from './check-language.js';
 import type { RuleDefault, TokenScope } from './rule-default.js';
 
@@ -63,7 +63,6 @@ interface Compiled {
 export class Policy {
   private readonly rules = new Map<string, Compiled>();
   private readonly keysCache = new Map<string, ReadonlySet<string>>();
-  private readonly partsCache = new Map<string, InputParts>();
 
   private constructor(
     private readonly enforceScope: boolean,
@@ -118,23 +117,7 @@ export class Policy {
     if (!r) return false;
     const scopes = r.defaults?.scopes;
     if (this.enforceScope && scopes && !scopes.includes(tokenScope(creds))) return false;
-    return r.evaluate(flat ? (input as FlatTarget) : flattenInput(input as PolicyInput, this.partsOf(action)), creds);
-  }
-
-  /** Which parts of the input the rule of `action` can look at: the others are not flattened. */
-  private partsOf(action: string): InputParts {
-    let parts = this.partsCache.get(action);
-    if (!parts) {
-      parts = { args: false, target: false, body: false, filters: false };
-      for (const k of this.targetKeysOf(action)) {
-        if (k.startsWith('target.')) parts.target = true;
-        else if (k.startsWith('request_body.')) parts.body = true;
-        else if (k.startsWith('filter_attr.')) parts.filters = true;
-        else parts.args = true;
-      }
-      this.partsCache.set(action, parts);
-    }
-    return parts;
+    return r.evaluate(flat ? flatLookup(input as FlatTarget) : inputLookup(input as PolicyInput), creds);
   }
 
   /** Every target key `action` may substitute, following `rule:` references. */
@@ -214,27 +197,35 @@ export function tokenScope(creds: Credentials): TokenScope {
 }
 
 /**
- * Keystone's policy dict, flattened: route arguments at the top, then `target.*`, then the body
- * under `request_body.*` and filters under `filter_attr.*` (so neither can stand in for the
- * target read from the database).
+ * Keystone's policy dict, looked up without being built: route arguments at the top, then
+ * `target.*`, the body under `request_body.*` and filters under `filter_attr.*` (so neither can
+ * stand in for the target read from the database). Each key resolves as if the dict had been
+ * flattened (docs/policy.md, "Targets"); a decision flattens nothing.
  */
-export function flattenInput(input: PolicyInput, parts: InputParts = ALL_PARTS): FlatTarget {
-  const out: FlatTarget = {};
-  if (input.args && parts.args) flattenInto(out, input.args, '');
-  if (input.target && parts.target) flattenInto(out, input.target, 'target.');
-  if (parts.body && input.body && typeof input.body === 'object' && !Array.isArray(input.body)) flattenInto(out, input.body as Record<string, unknown>, 'request_body.');
-  if (input.filters && parts.filters) flattenInto(out, input.filters, 'filter_attr.');
-  return out;
+export function inputLookup(input: PolicyInput): TargetLookup {
+  return (_key, path) => {
+    switch (path[0]) {
+      case 'target':
+        return input.target ? nestedValue(input.target, path, 1) : MISSING;
+      case 'request_body':
+        return input.body !== undefined ? nestedValue(input.body, path, 1) : MISSING;
+      case 'filter_attr':
+        return input.filters ? nestedValue(input.filters, path, 1) : MISSING;
+      default:
+        return input.args ? nestedValue(input.args, path, 0) : MISSING;
+    }
+  };
 }
 
-/** The parts of a policy input a rule reads (a rule that reads none of the body need not flatten it). */
-interface InputParts {
-  args: boolean;
-  target: boolean;
-  body: boolean;
-  filters: boolean;
+/** The same dict flattened (`target.user.domain_id` → value), as oslo.policy receives it; for tests and tools. */
+export function flattenInput(input: PolicyInput): FlatTarget {
+  const out: FlatTarget = {};
+  if (input.args) flattenInto(out, input.args, '');
+  if (input.target) flattenInto(out, input.target, 'target.');
+  if (input.body && typeof input.body === 'object' && !Array.isArray(input.body)) flattenInto(out, input.body as Record<string, unknown>, 'request_body.');
+  if (input.filters) flattenInto(out, input.filters, 'filter_attr.');
+  return out;
 }
-const ALL_PARTS: InputParts = { args: true, target: true, body: true, filters: true };
 
 function flattenInto(out: FlatTarget, obj: Readonly<Record<string, unknown>>, prefix: string): void {
   for (const k of Object.keys(obj)) {
