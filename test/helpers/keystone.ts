@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { before } from 'node:test';
 import { ADMIN_PASSWORD } from './lintel.js';
 
 /** A small Keystone client over fetch, for e2e tests. */
@@ -56,4 +58,27 @@ export function keystoneError(r: Res, status: number): { code: number; title: st
   if (keys.length !== 1 || keys[0] !== 'error') throw new Error(`not a Keystone error body: ${r.text}`);
   if (r.body.error.code !== status) throw new Error(`error.code ${r.body.error.code} != ${status}`);
   return r.body.error;
+}
+
+/**
+ * Keystone calls as the cloud admin (admin on the admin project) of a suite's `useLintel`
+ * instance: `api` (the admin's token unless another is given), `created` (POST, 201, the new
+ * member), `names` (a 200 list's names, sorted). The token is issued in a `before` hook.
+ */
+export function adminCalls(ctx: { h: { url: string } }) {
+  const state = { token: '' };
+  before(async () => {
+    state.token = (await issue(ctx.h.url, adminProjectAuth())).id;
+  });
+  const api = (method: string, path: string, body?: unknown, token = state.token) => call(ctx.h.url, method, path, { token, body });
+  const created = async (path: string, body: unknown): Promise<any> => {
+    const r = await api('POST', path, body);
+    assert.equal(r.status, 201, r.text);
+    return Object.values(r.body)[0];
+  };
+  const names = (r: Res, key: string): string[] => {
+    assert.equal(r.status, 200, r.text);
+    return (r.body[key] as Array<{ name: string }>).map((x) => x.name).sort();
+  };
+  return { api, created, names, adminToken: () => state.token };
 }

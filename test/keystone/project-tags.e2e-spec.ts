@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, ProjectTagEntity } from '@lintel/domain';
 import { databaseKinds } from '../helpers/databases.js';
-import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
+import { adminCalls, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const PW = 'parity-password-1';
@@ -15,21 +15,10 @@ for (const kind of databaseKinds()) {
   describe(`Keystone project tags (${kind.kind})`, () => {
     const ctx = useLintel(kind);
     let h: Harness;
-    let admin: string;
-    const api = (method: string, path: string, body?: unknown, token = admin) => call(h.url, method, path, { token, body });
-    const created = async (path: string, body: unknown): Promise<any> => {
-      const r = await api('POST', path, body);
-      assert.equal(r.status, 201, r.text);
-      return Object.values(r.body)[0];
-    };
-    const names = (r: Res, key: string): string[] => {
-      assert.equal(r.status, 200, r.text);
-      return (r.body[key] as Array<{ name: string }>).map((x) => x.name).sort();
-    };
+    const { api, created, names } = adminCalls(ctx);
 
-    before(async () => {
+    before(() => {
       h = ctx.h;
-      admin = (await issue(h.url, adminProjectAuth())).id;
     });
 
     describe('project tags', () => {

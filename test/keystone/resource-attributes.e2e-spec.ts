@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { databaseKinds } from '../helpers/databases.js';
-import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
+import { adminCalls, call, keystoneError, passwordAuth } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 
 /** User and service attributes as Keystone shows them (docs/keystone-resources-parity.md, "Users", "Services"). */
@@ -9,17 +9,10 @@ for (const kind of databaseKinds()) {
   describe(`Keystone user and service attributes (${kind.kind})`, () => {
     const ctx = useLintel(kind);
     let h: Harness;
-    let admin: string;
-    const api = (method: string, path: string, body?: unknown, token = admin) => call(h.url, method, path, { token, body });
-    const created = async (path: string, body: unknown): Promise<any> => {
-      const r = await api('POST', path, body);
-      assert.equal(r.status, 201, r.text);
-      return Object.values(r.body)[0];
-    };
+    const { api, created } = adminCalls(ctx);
 
-    before(async () => {
+    before(() => {
       h = ctx.h;
-      admin = (await issue(h.url, adminProjectAuth())).id;
     });
 
     describe('users', () => {
