@@ -298,5 +298,19 @@ for (const kind of databaseKinds()) {
       assert.deepEqual((await req('GET', `/v3/roles/${id.service}`)).body.role.options, { immutable: false });
       assert.equal((await req('PATCH', `/v3/roles/${id.service}`, { body: { role: { options: { immutable: true } } } })).status, 200);
     });
+
+    test('deleting a domain takes its own roles along, with their grants and inferences', async () => {
+      const d = await mk('domain', { name: 'doomed' });
+      const role = await mk('role', { name: 'doomed-role', domain_id: d });
+      const p = await mk('project', { name: 'doomed-p', domain_id: d });
+      const u = await mk('user', { name: 'doomed-u', domain_id: d });
+      assert.equal((await req('PUT', `/v3/projects/${p}/users/${u}/roles/${role}`)).status, 204);
+      assert.equal((await req('PUT', `/v3/roles/${role}/implies/${id.reader}`)).status, 201);
+      assert.equal((await req('PATCH', `/v3/domains/${d}`, { body: { domain: { enabled: false } } })).status, 200);
+      assert.equal((await req('DELETE', `/v3/domains/${d}`)).status, 204);
+      keystoneError(await req('GET', `/v3/roles/${role}`), 404);
+      assert.equal(Number((await h.ds.query('SELECT COUNT(*) AS n FROM role_assignments WHERE role_id = ?', [role]))[0].n), 0);
+      assert.equal(Number((await h.ds.query('SELECT COUNT(*) AS n FROM implied_roles WHERE prior_role_id = ?', [role]))[0].n), 0);
+    });
   });
 }
