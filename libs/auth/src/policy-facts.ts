@@ -38,11 +38,13 @@ export class PolicyFacts {
     const wanted = [...this.policy.targetKeysOf(action)].filter((k) => k.startsWith(PREFIX)).map((k) => k.slice(PREFIX.length));
     if (!wanted.length) return undefined;
     const lintel: Record<string, boolean> = {};
+    // Every fact a rule reads is present, so a rule never meets a missing key (which would make
+    // `not True:...` pass): about nothing, a fact is false.
     for (const fact of wanted) {
-      if (fact === 'user_confined' && about.user) lintel[fact] = await this.userConfined(about.user);
-      else if (fact === 'group_confined' && about.group) lintel[fact] = await this.groupConfined(about.group);
-      else if (fact === 'project_is_admin_project' && about.project) lintel[fact] = await this.isAdminProject(about.project);
-      else if (fact === 'name_shadows_login' && about.userName) lintel[fact] = await this.nameShadowsLogin(about.userName.name, about.userName.domainId);
+      if (fact === 'user_confined') lintel[fact] = about.user ? await this.userConfined(about.user) : false;
+      else if (fact === 'group_confined') lintel[fact] = about.group ? await this.groupConfined(about.group) : false;
+      else if (fact === 'project_is_admin_project') lintel[fact] = about.project ? await this.isAdminProject(about.project) : false;
+      else if (fact === 'name_shadows_login') lintel[fact] = about.userName ? await this.nameShadowsLogin(about.userName.name, about.userName.domainId) : false;
     }
     return { lintel };
   }
