@@ -48,7 +48,7 @@ function ec2Key(cred: Credential | null): Credential {
 
 /**
  * Turns a request signed with an access key into a project-scoped token for the key's owner
- * (Keystone's ec2tokens / s3tokens, contract §6): the key must exist, be active and unexpired,
+ * (Keystone's ec2tokens / s3tokens, docs/keystone.md, "EC2 tokens"): the key must exist, be active and unexpired,
  * the signature must match and be fresh (CVE-2020-12692), and the owner must still hold a role on
  * the key's project now; the token carries only those current roles.
  */

@@ -5,7 +5,7 @@ export type JsonObject = Record<string, unknown>;
 /** A JSON object (not null, not an array). */
 export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Keystone's truthy query strings (contract §0.5): `?flag` alone is true; 0/false/no/off/n/f are false. */
+/** Keystone's truthy query strings (docs/keystone.md, "Errors"): `?flag` alone is true; 0/false/no/off/n/f are false. */
 export function queryFlag(q: unknown, name: string): boolean {
   const v = (q as Record<string, unknown> | undefined)?.[name];
   if (v === undefined) return false;

@@ -36,7 +36,7 @@ function domainRef(v: unknown, owner: string, path: string): DomainRef {
 
 /**
  * Checks a `POST /v3/auth/tokens` body the way Keystone does and returns the typed request.
- * Messages follow Keystone's ValidationError and SchemaValidationError texts (contract §2.1, §2.7).
+ * Messages follow Keystone's ValidationError and SchemaValidationError texts (docs/keystone.md, "Tokens").
  * Unknown extra properties are ignored, as upstream does.
  */
 export function parseAuthRequest(body: unknown): AuthRequest {

@@ -30,7 +30,7 @@ function subjectHeader(req: FastifyRequest): string | undefined {
   return typeof v === 'string' && v ? v : undefined;
 }
 
-/** `/v3/auth/*`: issue, validate, check and revoke tokens; scope discovery (contract §2-3). */
+/** `/v3/auth/*`: issue, validate, check and revoke tokens; scope discovery (docs/keystone.md, "Tokens", "Scope discovery"). */
 @Controller('v3/auth')
 export class TokensController {
   private readonly rendered = new Map<string, RenderedValidation>();

@@ -8,7 +8,7 @@ import { RegionsController } from './regions.controller.js';
 import { ServicesController } from './services.controller.js';
 
 /**
- * Keystone's catalog admin API: services, endpoints and regions (contract §7.7); policy blobs
+ * Keystone's catalog admin API: services, endpoints and regions (docs/keystone.md, "Catalog administration"); policy blobs
  * and the endpoint filter (docs/keystone-catalog-extensions.md).
  */
 @Module({

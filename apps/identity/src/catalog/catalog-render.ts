@@ -1,7 +1,7 @@
 import type { EndpointEntity, RegionEntity, ServiceEntity } from '@lintel/domain';
 
 /**
- * The catalog admin bodies of contract §7.7. Extras (attributes Keystone does not know) come
+ * The catalog admin bodies (docs/keystone.md, "Catalog administration"). Extras (attributes Keystone does not know) come
  * first so a stored extra can never shadow a real attribute.
  */
 

@@ -42,7 +42,7 @@ function endpointFields(b: ResourceBody): EndpointPatch {
 }
 
 /**
- * `/v3/endpoints` (contract §7.7). Writes need admin; reads admin or a system reader. The legacy
+ * `/v3/endpoints` (docs/keystone.md, "Catalog administration"). Writes need admin; reads admin or a system reader. The legacy
  * `region` attribute (sent by python-keystoneclient) stands for `region_id` and, as in Keystone,
  * creates the region when missing; `region_id` must name an existing region.
  */

@@ -21,7 +21,7 @@ function regionFields(b: ResourceBody): Omit<NewRegion, 'id'> {
 }
 
 /**
- * `/v3/regions` (contract §7.7). Any authenticated caller reads regions; writes need admin.
+ * `/v3/regions` (docs/keystone.md, "Catalog administration"). Any authenticated caller reads regions; writes need admin.
  * Regions have caller-chosen ids: POST may carry one, `PUT /v3/regions/{id}` creates that id
  * (409 if taken).
  */

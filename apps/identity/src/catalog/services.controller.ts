@@ -20,7 +20,7 @@ function serviceType(b: ResourceBody): string | undefined {
 }
 
 /**
- * `/v3/services` (contract §7.7). Writes need admin; reads admin or a system reader. A new or
+ * `/v3/services` (docs/keystone.md, "Catalog administration"). Writes need admin; reads admin or a system reader. A new or
  * changed service reaches new tokens' catalogs within the token service's 2 s catalog cache.
  */
 @Controller('v3/services')

@@ -11,7 +11,7 @@ import { renderCredential } from './credential.render.js';
 
 type Req_ = FastifyRequest & { principal: Principal };
 
-/** `/v3/credentials` (contract §4), on the shared credential store. */
+/** `/v3/credentials` (docs/keystone.md, "Credentials"), on the shared credential store. */
 @Controller('v3/credentials')
 export class CredentialsController {
   constructor(

@@ -34,7 +34,7 @@ function signedRequestBody(body: unknown): Obj {
 const notAllowed = () => new DomainError('MethodNotAllowed', 'The method is not allowed for the requested URL.');
 
 /**
- * `POST /v3/ec2tokens` and `POST /v3/s3tokens` (contract §6): for services (Swift's s3token,
+ * `POST /v3/ec2tokens` and `POST /v3/s3tokens` (docs/keystone.md, "EC2 tokens"): for services (Swift's s3token,
  * ec2api) holding an admin or service token, turn a request signed with an access key into a
  * project-scoped token of the key's owner.
  */

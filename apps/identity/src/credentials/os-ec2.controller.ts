@@ -12,7 +12,7 @@ import { credentialTarget } from '../targets.js';
 import { renderEc2 } from './credential.render.js';
 
 
-/** `/v3/users/{user_id}/credentials/OS-EC2` (contract §5): the legacy view of ec2 credentials. */
+/** `/v3/users/{user_id}/credentials/OS-EC2` (docs/keystone.md, "OS-EC2"): the legacy view of ec2 credentials. */
 @Controller('v3/users/:userId/credentials/OS-EC2')
 export class OsEc2Controller {
   constructor(

@@ -9,7 +9,7 @@ import { roleTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
 import { ResourceBody } from './resource-body.js';
 
-/** A role (contract §7.4): `domain_id` null for global roles. */
+/** A role (docs/keystone.md, "Roles"): `domain_id` null for global roles. */
 export function renderRole(r: RoleEntity, base: string) {
   return {
     ...(r.extra ?? {}),
