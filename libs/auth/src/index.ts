@@ -1,3 +1,4 @@
+export * from './auth-method.js';
 export * from './auth-rate-limiter.js';
 export * from './auth.module.js';
 export * from './bcrypt-hasher.js';

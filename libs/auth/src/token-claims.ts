@@ -11,6 +11,12 @@ export interface TokenClaims {
   /** Milliseconds since the epoch, a whole second as in Keystone. */
   expiresAt: number;
   scope: ScopeTarget | undefined;
+  /** The application credential the token was issued from (scope and roles are limited to it). */
+  appCredId?: string;
+  /** The trust a trust-scoped token acts under (OS-TRUST). */
+  trustId?: string;
+  /** The OAuth1 access token a delegated token was issued from (OS-OAUTH1). */
+  oauthAccessTokenId?: string;
 }
 
 /** A stable string for a scope, used in cache keys. */

@@ -18,6 +18,9 @@ interface Payload {
   openstack_project_id?: string;
   openstack_domain_id?: string;
   openstack_system?: 'all';
+  openstack_app_cred_id?: string;
+  openstack_trust_id?: string;
+  openstack_access_token_id?: string;
 }
 
 const decoder = new TextDecoder();
@@ -77,6 +80,9 @@ export class TokenProvider implements OnModuleInit, OnModuleDestroy {
     if (c.scope && 'project' in c.scope) payload.openstack_project_id = c.scope.project;
     else if (c.scope && 'domain' in c.scope) payload.openstack_domain_id = c.scope.domain;
     else if (c.scope) payload.openstack_system = 'all';
+    if (c.appCredId) payload.openstack_app_cred_id = c.appCredId;
+    if (c.trustId) payload.openstack_trust_id = c.trustId;
+    if (c.oauthAccessTokenId) payload.openstack_access_token_id = c.oauthAccessTokenId;
     const input = `${protectedHeader(ring.primary)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
     // A compact JWS (RFC 7515 §7.1) signed by node:crypto: ES256 is ECDSA P-256 over SHA-256 with
     // the signature as r||s (IEEE P1363), not DER. jose's WebCrypto signing took ~155 µs, this ~26.
@@ -132,7 +138,7 @@ function toClaims(p: Payload): TokenClaims {
   if (p.openstack_project_id) scope = { project: p.openstack_project_id };
   else if (p.openstack_domain_id) scope = { domain: p.openstack_domain_id };
   else if (p.openstack_system === 'all') scope = { system: true };
-  return {
+  const claims: TokenClaims = {
     userId: p.sub,
     methods: p.openstack_methods,
     auditIds: p.openstack_audit_ids,
@@ -140,4 +146,8 @@ function toClaims(p: Payload): TokenClaims {
     expiresAt: p.exp * 1000,
     scope,
   };
+  if (typeof p.openstack_app_cred_id === 'string') claims.appCredId = p.openstack_app_cred_id;
+  if (typeof p.openstack_trust_id === 'string') claims.trustId = p.openstack_trust_id;
+  if (typeof p.openstack_access_token_id === 'string') claims.oauthAccessTokenId = p.openstack_access_token_id;
+  return claims;
 }

@@ -5,7 +5,8 @@ import {
   UnauthenticatedError, type CatalogEntry, type DomainEntity, type ProjectEntity, type RoleEntity, type ScopeTarget,
   type UserEntity,
 } from '@lintel/domain';
-import { tokenEvents } from '@lintel/platform';
+import { tokenEvents, type JsonObject } from '@lintel/platform';
+import type { AuthMethod } from './auth-method.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
@@ -27,6 +28,8 @@ export interface AuthRequest {
   methods: string[];
   password?: { user: UserRef; password: string };
   token?: { id: string };
+  /** `auth.identity.<method>` of the registered methods (AuthMethod), by method name. */
+  bodies?: Record<string, JsonObject>;
   scope?: ScopeRequest;
 }
 
@@ -67,6 +70,7 @@ export class TokenService {
   private readonly verified = new TokenMap<TokenClaims>();
   private readonly derived = new Map<string, Derived>();
   private readonly principals = new TokenMap<{ at: number; version: string; principal: Principal }>();
+  private readonly methods = new Map<string, AuthMethod>();
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
   /** The projects whose catalog is filtered (OS-EP-FILTER), and their filtered catalogs, per catalog snapshot. */
   private filterCache: { at: number; projects: Promise<Map<string, Set<string>>>; filtered: WeakMap<CatalogEntry[], Map<string, CatalogEntry[]>> } | undefined;
@@ -95,6 +99,16 @@ export class TokenService {
   }
 
   // ---------------------------------------------------------------- issue
+
+  /** Adds an authentication method (called by the module that implements it, at start-up). */
+  registerMethod(method: AuthMethod): void {
+    this.methods.set(method.name, method);
+  }
+
+  /** Every method `POST /v3/auth/tokens` accepts, built-in first. */
+  methodNames(): string[] {
+    return ['password', 'token', ...this.methods.keys()];
+  }
 
   async issue(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
     try {
@@ -133,9 +147,22 @@ export class TokenService {
         throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
       }
     }
+    let imposed: ScopeTarget | undefined;
+    let delegation: Pick<TokenClaims, 'appCredId' | 'trustId' | 'oauthAccessTokenId'> = {};
+    for (const name of req.methods) {
+      const method = this.methods.get(name);
+      if (!method) continue;
+      const r = await method.authenticate(req.bodies?.[name] ?? {}, { scope: req.scope });
+      if (user && user.id !== r.user.id) throw new UnauthenticatedError(`authentication methods name different users (${name})`);
+      user = r.user;
+      methods.add(name);
+      if (r.scope) imposed = r.scope;
+      if (r.claims) delegation = { ...delegation, ...r.claims };
+      if (r.expiresAt !== undefined) sourceExpiry = Math.min(sourceExpiry, r.expiresAt);
+    }
     if (!user) throw new UnauthenticatedError('no usable authentication method');
 
-    let scope = target;
+    let scope = imposed ?? target;
     if (!scope && req.scope === undefined && user.defaultProjectId && !source) scope = await this.defaultProjectScope(user);
 
     // One clock reading for both instants: expiry is issue time plus the lifetime (never beyond a
@@ -148,6 +175,7 @@ export class TokenService {
       issuedAt,
       expiresAt: Math.min((Math.floor(issuedAt / 1000) + this.cfg.token.expiration) * 1000, sourceExpiry),
       scope,
+      ...delegation,
     };
     const derived = await this.derive(claims, false);
     if (scope && !derived.roles.length) throw new UnauthenticatedError(`user ${user.id} has no role on ${scopeKey(scope)}`);

@@ -3,9 +3,6 @@ import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 import type { AuthRequest, DomainRef, ScopeRequest, UserRef } from '@lintel/auth';
 import { AuthMethodNotSupportedError } from '../keystone-exception.filter.js';
 
-/** Methods Lintel authenticates with (Keystone's `[auth] methods` subset). */
-export const AUTH_METHODS = ['password', 'token'];
-
 type Obj = JsonObject;
 const isObj = isJsonObject;
 const MAX_FIELD = 255;
@@ -39,7 +36,7 @@ function domainRef(v: unknown, owner: string, path: string): DomainRef {
  * Messages follow Keystone's ValidationError and SchemaValidationError texts (docs/keystone.md, "Tokens").
  * Unknown extra properties are ignored, as upstream does.
  */
-export function parseAuthRequest(body: unknown): AuthRequest {
+export function parseAuthRequest(body: unknown, supported: readonly string[]): AuthRequest {
   const root = isObj(body) ? body : {};
   const auth = obj(root.auth, 'auth', 'request body');
   const identity = obj(auth.identity, 'identity', 'auth');
@@ -49,10 +46,13 @@ export function parseAuthRequest(body: unknown): AuthRequest {
   }
   const methods = [...new Set(identity.methods as string[])];
   if (!methods.length) throw InvalidInputError.field('identity/methods', '[] is too short');
-  if (methods.some((m) => !AUTH_METHODS.includes(m))) throw new AuthMethodNotSupportedError(AUTH_METHODS);
+  if (methods.some((m) => !supported.includes(m))) throw new AuthMethodNotSupportedError([...supported]);
   const req: AuthRequest = { methods };
 
   for (const m of methods) if (identity[m] === undefined) throw InvalidInputError.missing(m, 'identity');
+  for (const m of methods) {
+    if (m !== 'password' && m !== 'token') (req.bodies ??= {})[m] = obj(identity[m], m, 'identity');
+  }
   if (methods.includes('password')) {
     const pw = obj(identity.password, 'password', 'identity');
     const u = obj(pw.user, 'user', 'password');

@@ -48,7 +48,7 @@ export class TokensController {
   @Public()
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const request = parseAuthRequest(body);
+    const request = parseAuthRequest(body, this.tokens.methodNames());
     const u = request.password?.user;
     this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
     const { id, view } = await this.tokens.issue(request);
