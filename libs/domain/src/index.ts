@@ -20,6 +20,7 @@ export * from './services/endpoint-filter.service.js';
 export * from './services/group.service.js';
 export * from './services/identity.service.js';
 export * from './services/outscale-key.service.js';
+export * from './services/page.js';
 export * from './services/policy-blob.service.js';
 export * from './services/project-tags.js';
 export * from './services/resource.service.js';

@@ -121,7 +121,7 @@ export class AccessKeysController {
   async listUsers(@Param('projectId') projectId: string, @Req() req: FastifyRequest) {
     const caller = keystoneCaller(req);
     await this.enforce(caller, 'lintel:console:get_key_owner', projectId, caller.userId);
-    const members = [...new Set((await this.assignments.listAssignments({ projectId, effective: true })).map((l) => l.actor.id))];
+    const members = [...new Set((await this.assignments.listAssignments({ projectId, effective: true }, this.cfg.listLimits.assignment)).items.map((l) => l.actor.id))];
     const ids: string[] = [];
     for (const id of members) if (await this.allows(caller, 'lintel:console:get_key_owner', projectId, id)) ids.push(id);
     const users = (await Promise.all(ids.map((id) => this.identity.getUser(id)))).filter((u): u is UserEntity => u !== null);
