@@ -62,8 +62,9 @@ export function seedShape(users: number) {
 /** Where user `i` sits: their tree (and group), domain, and the projects of their grants. */
 export function seedUser(users: number, i: number) {
   const { trees, domains } = seedShape(users);
-  const tree = i % trees;
-  const slot = Math.floor(i / trees);
+  // A tree's hundred users are consecutive, so rows go into every index in order.
+  const tree = Math.min(trees - 1, Math.floor(i / 100));
+  const slot = i % 100;
   return {
     tree,
     domain: tree % domains,

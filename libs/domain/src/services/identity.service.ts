@@ -82,8 +82,7 @@ export class IdentityService {
       const ids = userIds.slice(at, at + 500);
       const rows = await this.ds.getRepository(PasswordEntity).createQueryBuilder('p')
         .select(['p.userId', 'p.expiresAt'])
-        .where('p.user_id IN (:...ids)', { ids })
-        .andWhere('p.id = (SELECT MAX(q.id) FROM passwords q WHERE q.user_id = p.user_id)')
+        .where('p.id IN (SELECT MAX(q.id) FROM passwords q WHERE q.user_id IN (:...ids) GROUP BY q.user_id)', { ids })
         .getMany();
       for (const r of rows) out.set(r.userId, r.expiresAt);
     }
