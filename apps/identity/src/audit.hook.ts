@@ -115,11 +115,13 @@ function firstMember(body: string): { id?: string; user?: { id?: string } } | un
   }
 }
 
-/** The user a failed login named (never the password): `name@domain` or the id. */
+type NamedUser = { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
+
+/** The user a failed login named (never the password or passcode): `name@domain` or the id. */
 function attemptedName(body: unknown): string | null {
-  const user = (body as { auth?: { identity?: { password?: { user?: { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } } } } } })
-    ?.auth?.identity?.password?.user;
-  if (!user) return null;
+  const identity = (body as { auth?: { identity?: { password?: { user?: NamedUser }; totp?: { user?: NamedUser } } } })?.auth?.identity;
+  const user = identity?.password?.user ?? identity?.totp?.user;
+  if (!user || typeof user !== 'object') return null;
   if (typeof user.name === 'string') return `${user.name.slice(0, 255)}@${String(user.domain?.name ?? user.domain?.id ?? '').slice(0, 255)}`;
   return typeof user.id === 'string' ? user.id.slice(0, 64) : null;
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
+import { AuthReceipts } from './auth-receipts.js';
 import { OpsController } from './ops.controller.js';
 import { PolicyFacts } from './policy-facts.js';
 import { POLICY_PROVIDER, PolicyService } from './policy.service.js';
@@ -9,6 +10,7 @@ import { RevocationCache } from './revocation-cache.js';
 import { SignedRequestService } from './signed-request.service.js';
 import { TokenProvider } from './token-provider.js';
 import { TokenService } from './token.service.js';
+import { TotpAuthMethod } from './totp-auth-method.js';
 import { XAuthTokenGuard } from './x-auth-token.guard.js';
 
 /** The PasswordHasher binding that DomainModule.forRoot takes. */
@@ -17,7 +19,7 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
+  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, AuthReceipts, TotpAuthMethod],
+  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, AuthReceipts],
 })
 export class AuthModule {}

@@ -1,8 +1,10 @@
 export * from './auth-method.js';
 export * from './auth-rate-limiter.js';
+export * from './auth-receipts.js';
 export * from './auth.module.js';
 export * from './bcrypt-hasher.js';
 export * from './credentials.js';
+export * from './mfa-rules.js';
 export * from './ops.controller.js';
 export * from './policy-facts.js';
 export * from './policy.service.js';
@@ -13,4 +15,6 @@ export * from './token-claims.js';
 export * from './token-key-repository.js';
 export * from './token-provider.js';
 export * from './token.service.js';
+export * from './totp.js';
+export * from './totp-auth-method.js';
 export * from './x-auth-token.guard.js';

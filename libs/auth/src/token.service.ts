@@ -7,6 +7,7 @@ import {
 } from '@lintel/domain';
 import { tokenEvents, type JsonObject } from '@lintel/platform';
 import type { AuthMethod } from './auth-method.js';
+import { AuthReceipts } from './auth-receipts.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
@@ -31,6 +32,8 @@ export interface AuthRequest {
   /** `auth.identity.<method>` of the registered methods (AuthMethod), by method name. */
   bodies?: Record<string, JsonObject>;
   scope?: ScopeRequest;
+  /** An `Openstack-Auth-Receipt`: methods proved by an earlier request of the same user (docs/keystone-totp-mfa.md). */
+  receipt?: string;
 }
 
 /** Everything a token response shows, derived at issue or validation time. */
@@ -91,6 +94,7 @@ export class TokenService {
     private readonly catalog: CatalogService,
     private readonly revocationStore: RevocationService,
     private readonly endpointFilter: EndpointFilterService,
+    private readonly receipts: AuthReceipts,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -161,6 +165,10 @@ export class TokenService {
       if (r.expiresAt !== undefined) sourceExpiry = Math.min(sourceExpiry, r.expiresAt);
     }
     if (!user) throw new UnauthenticatedError('no usable authentication method');
+    // Multi-factor rules (docs/keystone-totp-mfa.md): a receipt adds the methods it proved; too
+    // few methods end here with a 401 that carries a new receipt.
+    if (req.receipt !== undefined) for (const m of await this.receipts.redeem(req.receipt, user.id)) methods.add(m);
+    await this.receipts.requireRules(user, methods, this.methodNames());
 
     let scope = imposed ?? target;
     if (!scope && req.scope === undefined && user.defaultProjectId && !source) scope = await this.defaultProjectScope(user);
@@ -180,6 +188,8 @@ export class TokenService {
     const derived = await this.derive(claims, false);
     if (scope && !derived.roles.length) throw new UnauthenticatedError(`user ${user.id} has no role on ${scopeKey(scope)}`);
     const id = await this.provider.mint(claims);
+    // Lockout counts consecutive failures: only a complete login with a password or passcode ends the run.
+    if (user.failedAuthCount > 0 && req.methods.some((m) => m === 'password' || m === 'totp')) await this.identity.clearAuthFailures(user.id);
     return { id, view: { claims, ...derived } };
   }
 
@@ -213,7 +223,7 @@ export class TokenService {
     }
     if (user && !user.enabled) user = null;
     if (user && !(await this.resources.getDomain(user.domainId))?.enabled) user = null;
-    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout);
+    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout, { keepFailures: true });
     if (outcome === 'expired') {
       throw new UnauthenticatedError('password expired', `The password is expired and needs to be changed for user: ${user!.id}.`);
     }

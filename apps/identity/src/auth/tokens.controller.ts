@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type Principal } from '@lintel/auth';
+import { AUTH_RECEIPT_HEADER, AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type AuthRequest, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
-import { queryFlag } from '@lintel/platform';
+import { isJsonObject, queryFlag } from '@lintel/platform';
 import { baseUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
@@ -24,6 +24,18 @@ interface RenderedValidation {
 const RENDERED_TTL_MS = 1000;
 const MAX_RENDERED = 10_000;
 
+
+/**
+ * The account an attempt counts against (`LINTEL_AUTH_RATE_LIMIT_PER_USER`): the user a password
+ * or a TOTP passcode is tried for, as `id` or `name@domain`.
+ */
+function rateLimitedAccount(r: AuthRequest): string | undefined {
+  const totpUser = r.bodies?.totp?.user;
+  const u = r.password?.user ?? (isJsonObject(totpUser) ? totpUser : undefined);
+  if (!u) return undefined;
+  const d = isJsonObject(u.domain) ? u.domain : undefined;
+  return typeof u.id === 'string' && u.id ? u.id : `${String(u.name)}@${String(d?.id ?? d?.name)}`;
+}
 
 function subjectHeader(req: FastifyRequest): string | undefined {
   const v = req.headers['x-subject-token'];
@@ -49,8 +61,9 @@ export class TokensController {
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = parseAuthRequest(body, this.tokens.methodNames());
-    const u = request.password?.user;
-    this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
+    const receipt = req.headers[AUTH_RECEIPT_HEADER.toLowerCase()];
+    if (typeof receipt === 'string' && receipt) request.receipt = receipt;
+    this.rateLimiter.attempt(req.ip, rateLimitedAccount(request));
     const { id, view } = await this.tokens.issue(request);
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const rendered = renderToken(view, catalog);
