@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
+import { KeyAuthorityService } from './key-authority.service.js';
+import { KeyCallers } from './key-callers.js';
 import { OpsController } from './ops.controller.js';
 import { PolicyFacts } from './policy-facts.js';
 import { POLICY_PROVIDER, PolicyService } from './policy.service.js';
@@ -17,7 +19,7 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
+  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, KeyAuthorityService, KeyCallers],
+  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, KeyAuthorityService, KeyCallers],
 })
 export class AuthModule {}
