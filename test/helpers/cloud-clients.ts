@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { alibabaDate, alibabaRpcSignature, amzDate, signOsc4 } from '@lintel/credentials';
-import type { Res } from './keystone.js';
+import { call, type Res } from './keystone.js';
 
 /** An access key as the cloud clients hold it. */
 export interface CloudKey {
@@ -14,17 +14,6 @@ export interface BasicLogin {
   password: string;
 }
 
-async function answer(r: Response): Promise<Res> {
-  const text = await r.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { status: r.status, headers: r.headers, body, text };
-}
-
 /** Outscale `POST /api/v1/{action}`, signed with OSC4 as osc-cli does, or with a Basic login. */
 export async function outscale(base: string, action: string, body: unknown, auth: CloudKey | BasicLogin): Promise<Res> {
   const text = JSON.stringify(body ?? {});
@@ -33,7 +22,7 @@ export async function outscale(base: string, action: string, body: unknown, auth
   const headers: Record<string, string> = 'ak' in auth
     ? { 'Content-Type': 'application/json', ...signOsc4({ host, path, body: text, accessKey: auth.ak, secret: auth.sk, region: 'eu-west-2' }) }
     : { 'Content-Type': 'application/json', 'X-Osc-Date': amzDate(new Date()), Authorization: `Basic ${Buffer.from(`${auth.login}:${auth.password}`).toString('base64')}` };
-  return answer(await fetch(`${base}${path}`, { method: 'POST', headers, body: text }));
+  return call(base, 'POST', path, { raw: text, headers });
 }
 
 /** Alibaba IMS, a V1 (HMAC-SHA1) GET as pop-core signs it. */
@@ -43,7 +32,7 @@ export async function alibaba(base: string, key: CloudKey, params: Record<string
     Timestamp: alibabaDate(new Date()), AccessKeyId: key.ak, ...params,
   };
   all.Signature = alibabaRpcSignature('GET', all, key.sk);
-  return answer(await fetch(`${base}/?${new URLSearchParams(all).toString()}`));
+  return call(base, 'GET', `/?${new URLSearchParams(all).toString()}`);
 }
 
 /** Polls `probe` until `done` holds or `ms` pass; returns the last value. */

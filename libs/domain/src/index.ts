@@ -21,7 +21,6 @@ export * from './services/endpoint-filter.service.js';
 export * from './services/group.service.js';
 export * from './services/identity.service.js';
 export * from './services/key-expiry.js';
-export * from './services/outscale-key.service.js';
 export * from './services/policy-blob.service.js';
 export * from './services/project-tags.js';
 export * from './services/resource.service.js';
