@@ -24,7 +24,6 @@ function renderKey(c: Credential, secret?: string): Record<string, unknown> {
   return out;
 }
 
-
 /**
  * Outscale OAPI's AccessKey family at `POST /api/v1/{Action}` (cloud-key-apis.md B): keys are
  * ec2 credentials of the shared store, so Keystone, SODA and the other dialects see the same ones.
