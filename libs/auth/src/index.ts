@@ -5,6 +5,8 @@ export * from './auth.module.js';
 export * from './bcrypt-hasher.js';
 export * from './credentials.js';
 export * from './mfa-rules.js';
+export * from './key-authority.service.js';
+export * from './key-callers.js';
 export * from './ops.controller.js';
 export * from './policy-facts.js';
 export * from './policy.service.js';

@@ -4,9 +4,10 @@ import {
   ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
 } from '@lintel/credentials';
 import {
-  CredentialService, DomainError, isEc2, isUsable, NotFoundError, UnauthenticatedError, type Credential,
+  CredentialService, DomainError, isEc2, UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
+import { KeyAuthorityService } from './key-authority.service.js';
 import { TokenService, type TokenView } from './token.service.js';
 
 /** The S3 form of a signed request: the string-to-sign (URL-safe base64) and its signature. */
@@ -49,8 +50,9 @@ function ec2Key(cred: Credential | null): Credential {
 /**
  * Turns a request signed with an access key into a project-scoped token for the key's owner
  * (Keystone's ec2tokens / s3tokens, docs/keystone.md, "EC2 tokens"): the key must exist, be active and unexpired,
- * the signature must match and be fresh (CVE-2020-12692), and the owner must still hold a role on
- * the key's project now; the token carries only those current roles.
+ * the signature must match and be fresh (CVE-2020-12692), and the key's authority must hold
+ * (KeyAuthorityService: owner, project and their domains enabled, a role held there now); the
+ * token carries only those current roles.
  */
 @Injectable()
 export class SignedRequestService {
@@ -61,6 +63,7 @@ export class SignedRequestService {
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly credentials: CredentialService,
     private readonly tokens: TokenService,
+    private readonly authority: KeyAuthorityService,
   ) {}
 
   ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
@@ -88,7 +91,9 @@ export class SignedRequestService {
   private async exchange(dialect: keyof typeof SERIES, access: string | undefined, check: (secret: string) => Date | undefined): Promise<{ id: string; view: TokenView }> {
     try {
       const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(access)));
-      this.checkUsable(cred, check(this.secretOf(cred)));
+      const at = check(this.secretOf(cred));
+      await this.authority.check(cred);
+      this.checkFresh(at);
       const issued = await this.tokenFor(cred);
       this.credentials.recordUse(cred.id, `${dialect}tokens`);
       SERIES[dialect].accepted.inc();
@@ -113,10 +118,8 @@ export class SignedRequestService {
     return secret;
   }
 
-  /** The key must be active and unexpired, have a project, and the request be fresh. */
-  private checkUsable(cred: Credential, at: Date | undefined): void {
-    if (!isUsable(cred)) throw new UnauthenticatedError(`credential ${cred.id.slice(0, 8)}… is ${cred.state === 'active' ? 'expired' : 'inactive'}`);
-    if (!cred.projectId) throw new NotFoundError('project', 'None');
+  /** The request must be fresh (the key's authority is KeyAuthorityService's). */
+  private checkFresh(at: Date | undefined): void {
     const ttl = this.cfg.credential.authTtl * 1000;
     // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
     if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');

@@ -213,6 +213,15 @@ export class TokenService {
     return { id, view: { claims, ...derived } };
   }
 
+  /**
+   * What a token of `userId` on `scope` would carry now, checked as validation checks it (user,
+   * domains and scope enabled, a role held now; Keystone's 404 otherwise), from the same short-lived
+   * cache: the authority of an access key (KeyAuthorityService, docs/access-keys.md).
+   */
+  scopeView(userId: string, scope: ScopeTarget): Promise<Omit<TokenView, 'claims'>> {
+    return this.derivedFor({ userId, scope, methods: [], auditIds: [], issuedAt: 0, expiresAt: 0 });
+  }
+
   private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
     let user: UserEntity | null = null;
     if (ref.name !== undefined) {
