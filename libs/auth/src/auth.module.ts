@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
+import { ApplicationCredentialAuth } from './application-credential.auth.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
 import { OpsController } from './ops.controller.js';
 import { PolicyFacts } from './policy-facts.js';
@@ -17,7 +18,8 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
+  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts,
+    ApplicationCredentialAuth],
   exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
 })
 export class AuthModule {}

@@ -4,7 +4,8 @@ import {
   ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
 } from '@lintel/credentials';
 import {
-  CredentialService, DomainError, isEc2, isUsable, NotFoundError, UnauthenticatedError, type Credential,
+  ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, isUsable, NotFoundError,
+  UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
 import { TokenService, type TokenView } from './token.service.js';
@@ -61,6 +62,7 @@ export class SignedRequestService {
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly credentials: CredentialService,
     private readonly tokens: TokenService,
+    private readonly appCreds: ApplicationCredentialService,
   ) {}
 
   ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
@@ -113,6 +115,24 @@ export class SignedRequestService {
     return secret;
   }
 
+  /**
+   * A key made with an application credential's token (`app_cred_id` in its blob) gives tokens
+   * limited as that credential's are: it must still exist, for the key's user and project; the
+   * token carries it, so its roles are the credential's and it ends with the credential
+   * (docs/keystone-application-credentials.md, "EC2 credentials").
+   */
+  private async issue(cred: Credential): Promise<{ id: string; view: TokenView }> {
+    const appCredId = (JSON.parse(cred.blob) as { app_cred_id?: unknown }).app_cred_id;
+    if (typeof appCredId !== 'string' || !appCredId) return this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential']);
+    const ac = await this.appCreds.get(appCredId);
+    if (!ac) throw new ApplicationCredentialNotFoundError(appCredId);
+    if (ac.projectId !== cred.projectId) throw new UnauthenticatedError('EC2 credential project does not match the application credential project.');
+    if (ac.userId !== cred.userId || isExpired(ac.expiresAt)) throw new UnauthenticatedError(`application credential ${appCredId} of the key is expired or another user's`);
+    return this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential'], {
+      claims: { appCredId }, ...(ac.expiresAt !== null ? { expiresAt: Number(ac.expiresAt / 1000n) } : {}),
+    });
+  }
+
   /** The key must be active and unexpired, have a project, and the request be fresh. */
   private checkUsable(cred: Credential, at: Date | undefined): void {
     if (!isUsable(cred)) throw new UnauthenticatedError(`credential ${cred.id.slice(0, 8)}… is ${cred.state === 'active' ? 'expired' : 'inactive'}`);
@@ -136,7 +156,7 @@ export class SignedRequestService {
     if (hit && now - hit.at < REUSE_MS && hit.version === version) return hit.value;
     if (this.recent.size >= 10_000) this.recent.clear();
     // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
-    const value = this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential']);
+    const value = this.issue(cred);
     const entry = { at: now, version, value };
     this.recent.set(cred.id, entry);
     value.catch(() => {

@@ -18,12 +18,25 @@ interface RenderedValidation {
   userId: string;
   userDomainId: string;
   expiresAt: number;
+  /** From an application credential with access rules: only validators that understand them may see it. */
+  accessRules: boolean;
   body: string;
 }
 
 const RENDERED_TTL_MS = 1000;
 const MAX_RENDERED = 10_000;
 
+
+/**
+ * Whether the validating service enforces access rules (keystonemiddleware sends
+ * `OpenStack-Identity-Access-Rules: <version>`, 1.0 or later); else a token from an application
+ * credential with access rules is not shown to it (docs/keystone-application-credentials.md).
+ */
+function understandsAccessRules(req: FastifyRequest): boolean {
+  const v = req.headers['openstack-identity-access-rules'];
+  const version = typeof v === 'string' ? Number(v.trim()) : NaN;
+  return version >= 1;
+}
 
 function subjectHeader(req: FastifyRequest): string | undefined {
   const v = req.headers['x-subject-token'];
@@ -69,6 +82,7 @@ export class TokensController {
     }
     // The subject is validated before the policy decision, as Keystone does: it is the target.
     const v = await this.validated(subject, req);
+    if (v.accessRules && !understandsAccessRules(req)) throw new DomainError('NotFound', 'Failed to validate token');
     this.authz.enforce(req, action, { target: { token: { user_id: v.userId, user: { domain: { id: v.userDomainId } } } } });
     reply.status(200).header('X-Subject-Token', subject).header('Content-Type', 'application/json; charset=utf-8');
     return v.body;
@@ -93,7 +107,8 @@ export class TokensController {
     }
     const view = await this.tokens.validate(subject, allowExpired);
     const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries(view.project?.id) : undefined;
-    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt, body: JSON.stringify(renderToken(view, catalog)) };
+    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt,
+      accessRules: !!view.appCred?.accessRules?.length, body: JSON.stringify(renderToken(view, catalog)) };
     if (this.rendered.size >= MAX_RENDERED) this.rendered.clear();
     this.rendered.set(key, entry);
     return entry;

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AuthRateLimiter, PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
@@ -11,6 +11,7 @@ import { isJsonObject, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
+import { ConsoleAccessRulesGuard } from './console-access-rules.guard.js';
 
 type Q = Record<string, unknown>;
 const STATES = ['active', 'inactive'];
@@ -31,6 +32,7 @@ const MAX_EXPIRY_MS = 10 * 365 * 24 * 3600 * 1000;
  * enough to mint long-lived keys.
  */
 @Controller('v3/OS-LINTEL/projects/:projectId')
+@UseGuards(ConsoleAccessRulesGuard)
 export class AccessKeysController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,

@@ -216,6 +216,11 @@ export class ApplicationCredentialService {
     });
   }
 
+  /** Roles, global or of any domain, named exactly `name` (Keystone's `get_unique_role_by_name` looks at all). */
+  async rolesNamed(name: string): Promise<RoleEntity[]> {
+    return (await this.ds.getRepository(RoleEntity).findBy({ name })).filter((r) => r.name === name);
+  }
+
   // ------------------------------------------------------------------ access rules
 
   /** A user's access rules, each of `service`, `path`, `method` exact or inexact, in creation order. */
