@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
+import { AuthRateLimiter, PolicyFacts, PolicyService, refuseOutsideDelegation, refuseRestrictedAppCred, withAppCredId, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
   AssignmentService, ConflictError, CredentialService, ForbiddenError, IdentityService, InvalidInputError, NotFoundError,
@@ -79,6 +79,10 @@ export class AccessKeysController {
     const userId = b.str('user_id', { max: 64 }) ?? caller.userId;
     const expiresAt = this.expiry(b.str('expires_at', { max: 64, nullable: true }));
     await this.enforce(caller, 'lintel:console:create_access_key', projectId, userId);
+    // As for EC2 credentials (docs/keystone-application-credentials.md): an application
+    // credential's token must be unrestricted and stay in its project; the key keeps its limits.
+    refuseRestrictedAppCred(caller, 'credentials');
+    refuseOutsideDelegation(caller, projectId, 'Credential');
     await this.confirmPassword(caller, password, req.ip);
     await this.requireMember(userId, projectId);
     for (let attempt = 0; ; attempt++) {
@@ -86,7 +90,7 @@ export class AccessKeysController {
       const secret = randomAlphanumeric(SECRET_LENGTH);
       try {
         const c = await this.credentials.create({
-          userId, projectId, type: 'ec2', issuer: 'console', expiresAt, blob: JSON.stringify({ access, secret }),
+          userId, projectId, type: 'ec2', issuer: 'console', expiresAt, blob: withAppCredId(JSON.stringify({ access, secret }), caller),
         });
         return { access_key: { ...(await this.renderAll([c], req))[0], secret } };
       } catch (e) {

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
+import { PolicyFacts, PolicyService, refuseOutsideDelegation, refuseRestrictedAppCred, withAppCredId, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
   AssignmentService, ConflictError, CredentialService, IdentityService, type Credential,
@@ -47,11 +47,15 @@ export class AksksController {
     if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw forbidden();
     const userId = (cred?.user_id as string | undefined) ?? caller.userId;
     await this.authorise(caller, 'lintel:soda:create_aksk', tenantId, userId);
+    // A token from an application credential (docs/keystone-application-credentials.md, "EC2
+    // credentials"): only an unrestricted one, in its own project; the key keeps its limits.
+    refuseRestrictedAppCred(caller, 'credentials');
+    refuseOutsideDelegation(caller, tenantId, 'Credential');
     for (let attempt = 0; ; attempt++) {
       const access = randomAlphanumeric(16);
       const secret = randomAlphanumeric(32);
       try {
-        await this.credentials.create({ userId, projectId: tenantId, type: 'ec2', issuer: 'soda', blob: JSON.stringify({ access, secret }) });
+        await this.credentials.create({ userId, projectId: tenantId, type: 'ec2', issuer: 'soda', blob: withAppCredId(JSON.stringify({ access, secret }), caller) });
         json(reply, 200, { access_key: access, secret_key: secret });
         return;
       } catch (e) {
@@ -77,6 +81,7 @@ export class AksksController {
   @Delete(':userId')
   async deleteAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
     await this.authorise(req.principal, 'lintel:soda:delete_aksk', tenantId, userId);
+    refuseOutsideDelegation(req.principal, tenantId, 'Credential');
     await this.credentials.deleteWhere({ userId, projectId: tenantId, type: 'ec2' });
     json(reply, 200, {});
   }
