@@ -63,7 +63,10 @@ export class TokensController {
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = parseAuthRequest(body, this.tokens.methodNames());
     const u = request.password?.user;
-    this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
+    // An application credential counts as its own account (its secret can be guessed like a password).
+    const ac = request.bodies?.application_credential;
+    const acAccount = ac && (typeof ac.id === 'string' ? `appcred:${ac.id}` : typeof ac.name === 'string' ? `appcred:${ac.name}@${JSON.stringify(ac.user ?? null).slice(0, 300)}` : undefined);
+    this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : acAccount);
     const { id, view } = await this.tokens.issue(request);
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const rendered = renderToken(view, catalog);
