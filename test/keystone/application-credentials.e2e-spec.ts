@@ -244,6 +244,14 @@ for (const kind of databaseKinds()) {
       assert.equal(keystoneError(await api('POST', path, u.id, { application_credential: { name: 'wider', roles: [{ name: 'member' }] } }), 400).message,
         'Invalid application credential: Cannot create an application credential with unassigned role');
       assert.equal((await api('DELETE', `${path}/${nested.id}`, u.id)).status, 204);
+
+      await sleep(100);
+      const events = (await api('GET', '/v3/OS-AUDIT/events?limit=100', admin)).body.events as Array<{ action: string; target: { id: string; typeURI: string } }>;
+      const created = events.find((e) => e.action === 'created.application_credential' && e.target.id === nested.id);
+      assert.equal(created?.target.typeURI, 'data/security/application_credential');
+      assert.ok(events.some((e) => e.action === 'deleted.application_credential' && e.target.id === nested.id));
+      const text = JSON.stringify(events);
+      for (const secret of [restricted.secret, open.secret, nested.secret]) assert.ok(!text.includes(secret), 'no secret in the audit trail');
     });
 
     test('tokens stop working when the credential is deleted, expires, or its user is disabled or deleted', async () => {
