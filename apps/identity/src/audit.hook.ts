@@ -10,6 +10,7 @@ const TYPES: Record<string, string> = {
   users: 'user', projects: 'project', domains: 'domain', groups: 'group', roles: 'role', credentials: 'credential',
   services: 'service', endpoints: 'endpoint', regions: 'region', 'OS-EC2': 'credential', access_keys: 'credential', tokens: 'token',
   policies: 'policy', endpoint_groups: 'endpoint_group', config: 'domain_config',
+  application_credentials: 'application_credential', access_rules: 'access_rule',
 };
 
 /** Routes whose action or target is not what the method and last path segment say. */

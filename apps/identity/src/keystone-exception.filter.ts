@@ -1,6 +1,6 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AUTH_RECEIPT_HEADER, AuthReceiptRequiredError } from '@lintel/auth';
+import { AUTH_RECEIPT_HEADER, AuthPluginError, AuthReceiptRequiredError } from '@lintel/auth';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { DomainError, isDatabaseUnavailable, MalformedBodyError, TooManyRequestsError, type ErrorCode } from '@lintel/domain';
 import { renderReceipt } from './auth/receipt.render.js';
@@ -72,7 +72,7 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
       if (status === 429) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication rate limited');
       if (status === 401) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication failed');
       if (status === 503) this.logger.error({ request_id: req.id, dialect: 'keystone', reason: err.reason }, 'service unavailable');
-      const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : undefined;
+      const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : err instanceof AuthPluginError ? { identity: err.identity } : undefined;
       return { status, message: err.message, extra };
     }
     if (err instanceof HttpException) {

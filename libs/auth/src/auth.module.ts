@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
+import { ApplicationCredentialAuth } from './application-credential.auth.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
 import { AuthReceipts } from './auth-receipts.js';
 import { KeyAuthorityService } from './key-authority.service.js';
@@ -21,7 +22,8 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, AuthReceipts, TotpAuthMethod, KeyAuthorityService, KeyCallers],
+  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, AuthReceipts, TotpAuthMethod, KeyAuthorityService, KeyCallers,
+    ApplicationCredentialAuth],
   exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, AuthReceipts, KeyAuthorityService, KeyCallers],
 })
 export class AuthModule {}

@@ -1,3 +1,6 @@
+export * from './delegation-checks.js';
+export * from './app-cred-view.js';
+export * from './application-credential.auth.js';
 export * from './auth-method.js';
 export * from './auth-rate-limiter.js';
 export * from './auth-receipts.js';

@@ -14,6 +14,8 @@ export interface KeyAuthority {
   /** The owner, its domain, the key's project and its domain, and the owner's roles there now. */
   readonly view: Omit<TokenView, 'claims'>;
   readonly projectId: string;
+  /** The application credential the key was made through: the key has its roles at most. */
+  readonly appCredId?: string;
 }
 
 /**
@@ -42,7 +44,8 @@ export class KeyAuthorityService {
     if (!key.projectId) throw new NotFoundError('project', 'None');
     const projectId = key.projectId;
     try {
-      return { key, projectId, view: await this.tokens.scopeView(key.userId, { project: projectId }) };
+      const appCredId = appCredOf(key);
+      return { key, projectId, appCredId, view: await this.tokens.scopeView(key.userId, { project: projectId }, appCredId) };
     } catch (e) {
       if (e instanceof DomainError && e.code === 'NotFound') {
         throw new UnauthenticatedError(`access key ${key.id.slice(0, 8)}…: its owner cannot act on project ${projectId} (${e.message})`);
@@ -64,4 +67,20 @@ export class KeyAuthorityService {
     }
     return c;
   }
+}
+
+const appCreds = new WeakMap<Credential, string | undefined>();
+
+/** The `app_cred_id` a key's blob records (docs/keystone-application-credentials.md, "EC2 credentials"), read once per key object. */
+function appCredOf(key: Credential): string | undefined {
+  if (appCreds.has(key)) return appCreds.get(key);
+  let id: string | undefined;
+  try {
+    const v = (JSON.parse(key.blob) as { app_cred_id?: unknown }).app_cred_id;
+    if (typeof v === 'string' && v) id = v;
+  } catch {
+    id = undefined;
+  }
+  appCreds.set(key, id);
+  return id;
 }

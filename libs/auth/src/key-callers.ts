@@ -34,14 +34,14 @@ export class KeyCallers {
 
   token(p: Principal, origin: RequestOrigin = {}): KeyCaller {
     return {
-      userId: p.userId, projectId: scopedProject(p) ?? null, ...origin,
+      userId: p.userId, projectId: scopedProject(p) ?? null, appCredId: p.claims.appCredId ?? null, ...origin,
       may: async (action, t) => this.policy.allows(p, action, await this.input(action, t)),
     };
   }
 
   key(a: KeyAuthority, origin: RequestOrigin = {}): KeyCaller {
     return {
-      userId: a.key.userId, projectId: a.projectId, ...origin,
+      userId: a.key.userId, projectId: a.projectId, appCredId: a.appCredId ?? null, ...origin,
       may: async (action, t) => this.policy.policy.allows(action, this.authority.credentialsOf(a), await this.input(action, t)),
     };
   }

@@ -4,7 +4,7 @@ import {
   ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
 } from '@lintel/credentials';
 import {
-  CredentialService, DomainError, isEc2, UnauthenticatedError, type Credential,
+  ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
 import { KeyAuthorityService } from './key-authority.service.js';
@@ -64,6 +64,7 @@ export class SignedRequestService {
     private readonly credentials: CredentialService,
     private readonly tokens: TokenService,
     private readonly authority: KeyAuthorityService,
+    private readonly appCreds: ApplicationCredentialService,
   ) {}
 
   ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
@@ -118,6 +119,24 @@ export class SignedRequestService {
     return secret;
   }
 
+  /**
+   * A key made with an application credential's token (`app_cred_id` in its blob) gives tokens
+   * limited as that credential's are: it must still exist, for the key's user and project; the
+   * token carries it, so its roles are the credential's and it ends with the credential
+   * (docs/keystone-application-credentials.md, "EC2 credentials").
+   */
+  private async issue(cred: Credential): Promise<{ id: string; view: TokenView }> {
+    const appCredId = (JSON.parse(cred.blob) as { app_cred_id?: unknown }).app_cred_id;
+    if (typeof appCredId !== 'string' || !appCredId) return this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential']);
+    const ac = await this.appCreds.get(appCredId);
+    if (!ac) throw new ApplicationCredentialNotFoundError(appCredId);
+    if (ac.projectId !== cred.projectId) throw new UnauthenticatedError('EC2 credential project does not match the application credential project.');
+    if (ac.userId !== cred.userId || isExpired(ac.expiresAt)) throw new UnauthenticatedError(`application credential ${appCredId} of the key is expired or another user's`);
+    return this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential'], {
+      claims: { appCredId }, ...(ac.expiresAt !== null ? { expiresAt: Number(ac.expiresAt / 1000n) } : {}),
+    });
+  }
+
   /** The request must be fresh (the key's authority is KeyAuthorityService's). */
   private checkFresh(at: Date | undefined): void {
     const ttl = this.cfg.credential.authTtl * 1000;
@@ -139,7 +158,7 @@ export class SignedRequestService {
     if (hit && now - hit.at < REUSE_MS && hit.version === version) return hit.value;
     if (this.recent.size >= 10_000) this.recent.clear();
     // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
-    const value = this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential']);
+    const value = this.issue(cred);
     const entry = { at: now, version, value };
     this.recent.set(cred.id, entry);
     value.catch(() => {

@@ -6,7 +6,8 @@ import {
   type UserEntity,
 } from '@lintel/domain';
 import { tokenEvents, type JsonObject } from '@lintel/platform';
-import type { AuthMethod } from './auth-method.js';
+import { PRIMARY_AUTH_METHODS, type AuthMethod, type TokenDelegation } from './auth-method.js';
+import type { TokenAppCred } from './app-cred-view.js';
 import { AuthReceipts } from './auth-receipts.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
@@ -46,6 +47,8 @@ export interface TokenView {
   projectDomain?: DomainEntity;
   domain?: DomainEntity;
   roles: RoleEntity[];
+  /** The application credential the token was issued from (its `application_credential` object). */
+  appCred?: TokenAppCred;
 }
 
 interface Derived {
@@ -74,6 +77,7 @@ export class TokenService {
   private readonly derived = new Map<string, Derived>();
   private readonly principals = new TokenMap<{ at: number; version: string; principal: Principal }>();
   private readonly methods = new Map<string, AuthMethod>();
+  private readonly delegations: TokenDelegation[] = [];
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
   /** The projects whose catalog is filtered (OS-EP-FILTER), and their filtered catalogs, per catalog snapshot. */
   private filterCache: { at: number; projects: Promise<Map<string, Set<string>>>; filtered: WeakMap<CatalogEntry[], Map<string, CatalogEntry[]>> } | undefined;
@@ -109,6 +113,11 @@ export class TokenService {
     this.methods.set(method.name, method);
   }
 
+  /** Adds a delegation tokens may carry (called by the module that implements it, at start-up). */
+  registerDelegation(d: TokenDelegation): void {
+    this.delegations.push(d);
+  }
+
   /** Every method `POST /v3/auth/tokens` accepts, built-in first. */
   methodNames(): string[] {
     return ['password', 'token', ...this.methods.keys()];
@@ -126,6 +135,7 @@ export class TokenService {
   }
 
   private async issueUncounted(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
+    for (const name of req.methods) this.methods.get(name)?.beforeScope?.({ scope: req.scope });
     const target = req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope) : undefined;
 
     let user: UserEntity | undefined;
@@ -150,8 +160,14 @@ export class TokenService {
       if (source.scope && 'system' in source.scope && target && !('system' in target)) {
         throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
       }
+      // A token from a narrow credential (application credential, EC2 signature, ...) is not
+      // exchanged for one of another, maybe broader, scope (Keystone's delegation check).
+      if (source.appCredId || !source.methods.length || source.methods.some((m) => !PRIMARY_AUTH_METHODS.has(m))) {
+        throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
+      }
     }
     let imposed: ScopeTarget | undefined;
+    let imposedUnscoped = false;
     let delegation: Pick<TokenClaims, 'appCredId' | 'trustId' | 'oauthAccessTokenId'> = {};
     for (const name of req.methods) {
       const method = this.methods.get(name);
@@ -161,6 +177,7 @@ export class TokenService {
       user = r.user;
       methods.add(name);
       if (r.scope) imposed = r.scope;
+      if (r.unscoped) imposedUnscoped = true;
       if (r.claims) delegation = { ...delegation, ...r.claims };
       if (r.expiresAt !== undefined) sourceExpiry = Math.min(sourceExpiry, r.expiresAt);
     }
@@ -171,7 +188,7 @@ export class TokenService {
     await this.receipts.requireRules(user, methods, this.methodNames());
 
     let scope = imposed ?? target;
-    if (!scope && req.scope === undefined && user.defaultProjectId && !source) scope = await this.defaultProjectScope(user);
+    if (!scope && req.scope === undefined && user.defaultProjectId && !source && !imposedUnscoped) scope = await this.defaultProjectScope(user);
 
     // One clock reading for both instants: expiry is issue time plus the lifetime (never beyond a
     // source token's expiry), so the two can never disagree by a second boundary.
@@ -197,11 +214,11 @@ export class TokenService {
    * Issues a token for a user already authenticated some other way (a signed request): the scope
    * must be enabled and the user must hold a role on it, as for any token.
    */
-  async issueFor(userId: string, scope: ScopeTarget, methods: string[]): Promise<{ id: string; view: TokenView }> {
+  async issueFor(userId: string, scope: ScopeTarget, methods: string[], o: { claims?: Pick<TokenClaims, 'appCredId'>; expiresAt?: number } = {}): Promise<{ id: string; view: TokenView }> {
     const now = Date.now();
     const claims: TokenClaims = {
       userId, methods, auditIds: [newAuditId()], issuedAt: now,
-      expiresAt: (Math.floor(now / 1000) + this.cfg.token.expiration) * 1000, scope,
+      expiresAt: Math.min((Math.floor(now / 1000) + this.cfg.token.expiration) * 1000, o.expiresAt ?? Infinity), scope, ...o.claims,
     };
     // The same checks as validation (user, domains and scope enabled, a role held now), on the
     // same short-lived cache, so signed-request logins do not query the database every time.
@@ -216,10 +233,11 @@ export class TokenService {
   /**
    * What a token of `userId` on `scope` would carry now, checked as validation checks it (user,
    * domains and scope enabled, a role held now; Keystone's 404 otherwise), from the same short-lived
-   * cache: the authority of an access key (KeyAuthorityService, docs/access-keys.md).
+   * cache: the authority of an access key (KeyAuthorityService, docs/access-keys.md); through an
+   * application credential, its roles at most.
    */
-  scopeView(userId: string, scope: ScopeTarget): Promise<Omit<TokenView, 'claims'>> {
-    return this.derivedFor({ userId, scope, methods: [], auditIds: [], issuedAt: 0, expiresAt: 0 });
+  scopeView(userId: string, scope: ScopeTarget, appCredId?: string): Promise<Omit<TokenView, 'claims'>> {
+    return this.derivedFor({ userId, scope, methods: [], auditIds: [], issuedAt: 0, expiresAt: 0, ...(appCredId ? { appCredId } : {}) });
   }
 
   private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
@@ -338,6 +356,7 @@ export class TokenService {
       roles: d.roles.map((r) => r.name),
       roleIds: d.roles.map((r) => r.id),
       isAdminProject,
+      ...(d.appCred ? { appCred: { id: d.appCred.id, name: d.appCred.name, unrestricted: d.appCred.unrestricted, accessRules: d.appCred.accessRules ?? [] } } : {}),
       creds: policyCredentials({
         user: d.user, userDomain: d.userDomain, project: d.project, projectDomain: d.projectDomain, domain: d.domain, roles: d.roles, scope: claims.scope, claims, isAdminProject,
       }),
@@ -376,7 +395,7 @@ export class TokenService {
 
   /** Cached per user and scope; concurrent misses share one load instead of each querying. */
   private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
-    const key = `${claims.userId}|${scopeKey(claims.scope)}`;
+    const key = `${claims.userId}|${scopeKey(claims.scope)}${claims.appCredId ? `|c:${claims.appCredId}` : ''}`;
     const hit = this.derived.get(key);
     // A revocation event (a role removed, a user or project disabled) invalidates it at once.
     if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
@@ -412,10 +431,9 @@ export class TokenService {
       view.domain = (await this.resources.getDomain(s.domain)) ?? undefined;
       if (strict && !view.domain?.enabled) throw tokenNotFound(`Unable to validate token because domain ${s.domain} is disabled`);
     }
-    if (s) {
-      view.roles = await this.assignments.effectiveRoles(user.id, s);
-      if (strict && !view.roles.length) throw tokenNotFound();
-    }
+    if (s) view.roles = await this.assignments.effectiveRoles(user.id, s);
+    for (const d of this.delegations) if (d.appliesTo(claims)) await d.restrict(claims, view, strict);
+    if (s && strict && !view.roles.length) throw tokenNotFound();
     return view;
   }
 

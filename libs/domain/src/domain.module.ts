@@ -5,6 +5,7 @@ import { createDataSource } from './data-source.js';
 import { PasswordHasher } from './password-hasher.js';
 import { AccessKeyService } from './services/access-key.service.js';
 import { AlibabaKeyService } from './services/alibaba-key.service.js';
+import { ApplicationCredentialService } from './services/application-credential.service.js';
 import { AssignmentService } from './services/assignment.service.js';
 import { AuditService } from './services/audit.service.js';
 import { BootstrapService } from './services/bootstrap.service.js';
@@ -23,7 +24,7 @@ import { RevocationService } from './services/revocation.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, AlibabaKeyService, AccessKeyService,
-  PolicyBlobService, EndpointFilterService, DomainConfigService];
+  PolicyBlobService, EndpointFilterService, DomainConfigService, ApplicationCredentialService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

@@ -7,6 +7,7 @@ export * from './migrations/index.js';
 export * from './password-hasher.js';
 export * from './services/access-key.service.js';
 export * from './services/alibaba-key.service.js';
+export * from './services/application-credential.service.js';
 export * from './services/assignment.service.js';
 export * from './services/audit.service.js';
 export { AuditWriterThread } from './services/audit-writer-thread.js';

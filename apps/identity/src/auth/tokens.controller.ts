@@ -18,6 +18,8 @@ interface RenderedValidation {
   userId: string;
   userDomainId: string;
   expiresAt: number;
+  /** From an application credential with access rules: only validators that understand them may see it. */
+  accessRules: boolean;
   body: string;
 }
 
@@ -35,6 +37,17 @@ function rateLimitedAccount(r: AuthRequest): string | undefined {
   if (!u) return undefined;
   const d = isJsonObject(u.domain) ? u.domain : undefined;
   return typeof u.id === 'string' && u.id ? u.id : `${String(u.name)}@${String(d?.id ?? d?.name)}`;
+}
+
+/**
+ * Whether the validating service enforces access rules (keystonemiddleware sends
+ * `OpenStack-Identity-Access-Rules: <version>`, 1.0 or later); else a token from an application
+ * credential with access rules is not shown to it (docs/keystone-application-credentials.md).
+ */
+function understandsAccessRules(req: FastifyRequest): boolean {
+  const v = req.headers['openstack-identity-access-rules'];
+  const version = typeof v === 'string' ? Number(v.trim()) : NaN;
+  return version >= 1;
 }
 
 function subjectHeader(req: FastifyRequest): string | undefined {
@@ -63,7 +76,10 @@ export class TokensController {
     const request = parseAuthRequest(body, this.tokens.methodNames());
     const receipt = req.headers[AUTH_RECEIPT_HEADER.toLowerCase()];
     if (typeof receipt === 'string' && receipt) request.receipt = receipt;
-    this.rateLimiter.attempt(req.ip, rateLimitedAccount(request));
+    // An application credential counts as its own account (its secret can be guessed like a password).
+    const ac = request.bodies?.application_credential;
+    const acAccount = ac && (typeof ac.id === 'string' ? `appcred:${ac.id}` : typeof ac.name === 'string' ? `appcred:${ac.name}@${JSON.stringify(ac.user ?? null).slice(0, 300)}` : undefined);
+    this.rateLimiter.attempt(req.ip, rateLimitedAccount(request) ?? acAccount);
     const { id, view } = await this.tokens.issue(request);
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const rendered = renderToken(view, catalog);
@@ -82,6 +98,7 @@ export class TokensController {
     }
     // The subject is validated before the policy decision, as Keystone does: it is the target.
     const v = await this.validated(subject, req);
+    if (v.accessRules && !understandsAccessRules(req)) throw new DomainError('NotFound', 'Failed to validate token');
     this.authz.enforce(req, action, { target: { token: { user_id: v.userId, user: { domain: { id: v.userDomainId } } } } });
     reply.status(200).header('X-Subject-Token', subject).header('Content-Type', 'application/json; charset=utf-8');
     return v.body;
@@ -106,7 +123,8 @@ export class TokensController {
     }
     const view = await this.tokens.validate(subject, allowExpired);
     const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries(view.project?.id) : undefined;
-    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt, body: JSON.stringify(renderToken(view, catalog)) };
+    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt,
+      accessRules: !!view.appCred?.accessRules?.length, body: JSON.stringify(renderToken(view, catalog)) };
     if (this.rendered.size >= MAX_RENDERED) this.rendered.clear();
     this.rendered.set(key, entry);
     return entry;

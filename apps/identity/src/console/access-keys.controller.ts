@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, KeyCallers } from '@lintel/auth';
+import { AuthRateLimiter, KeyCallers, refuseOutsideDelegation, refuseRestrictedAppCred, type Principal } from '@lintel/auth';
 import {
   AccessKeyService, AssignmentService, ForbiddenError, IdentityService, InvalidExpiryError, InvalidInputError, KEY_DIALECTS, parseKeyExpiry,
   UnauthenticatedError, type Credential, type CredentialState, type KeyCaller, type KeyRef, type UserEntity,
@@ -10,6 +10,7 @@ import { isJsonObject, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
 import { ResourceBody } from '../resources/resource-body.js';
+import { ConsoleAccessRulesGuard } from './console-access-rules.guard.js';
 
 type Q = Record<string, unknown>;
 const STATES = ['active', 'inactive'];
@@ -27,6 +28,7 @@ const STATES = ['active', 'inactive'];
  * mint long-lived keys.
  */
 @Controller('v3/OS-LINTEL/projects/:projectId')
+@UseGuards(ConsoleAccessRulesGuard)
 export class AccessKeysController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
@@ -66,6 +68,11 @@ export class AccessKeysController {
     b.noExtras();
     const ownerId = b.str('user_id', { max: 64 }) ?? caller.userId;
     const expiresAt = this.expiry(b.str('expires_at', { max: 64, nullable: true }));
+    // As for EC2 credentials (docs/keystone-application-credentials.md): an application
+    // credential's token must be unrestricted and stay in its project; the key keeps its limits.
+    const principal = (req as FastifyRequest & { principal: Principal }).principal;
+    refuseRestrictedAppCred(principal, 'credentials');
+    refuseOutsideDelegation(principal, projectId, 'Credential');
     const issued = (await this.keys.issue(caller, KEY_DIALECTS.console, {
       action: 'lintel:console:create_access_key', ownerId, projectId, expiresAt,
       confirm: () => this.confirmPassword(caller.userId, password, req.ip),

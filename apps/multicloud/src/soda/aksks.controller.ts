@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KeyCallers, type Principal } from '@lintel/auth';
+import { KeyCallers, refuseOutsideDelegation, refuseRestrictedAppCred, type Principal } from '@lintel/auth';
 import { AccessKeyService, KEY_DIALECTS, type Credential } from '@lintel/domain';
 import { isJsonObject } from '@lintel/platform';
 import { SodaAuthGuard } from './soda-auth.guard.js';
@@ -39,6 +39,10 @@ export class AksksController {
       if (cred?.[key] !== undefined && typeof cred[key] !== 'string') throw new SodaError(400, 'invalid credential body');
     }
     if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw new SodaError(403, 'Operation is not permitted');
+    // A token from an application credential (docs/keystone-application-credentials.md, "EC2
+    // credentials"): only an unrestricted one, in its own project; the key keeps its limits.
+    refuseRestrictedAppCred(req.principal, 'credentials');
+    refuseOutsideDelegation(req.principal, tenantId, 'Credential');
     const issued = (await this.keys.issue(this.caller(req), KEY_DIALECTS.soda, {
       action: 'lintel:soda:create_aksk', ownerId: (cred?.user_id as string | undefined) ?? req.principal.userId, projectId: tenantId,
     }))!;
@@ -60,6 +64,7 @@ export class AksksController {
   /** Removes all of the user's keys in this project at once (there is no single-key delete in SODA). */
   @Delete(':userId')
   async deleteAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+    refuseOutsideDelegation(req.principal, tenantId, 'Credential');
     await this.keys.deleteAll(this.caller(req), 'lintel:soda:delete_aksk', userId, tenantId);
     json(reply, 200, {});
   }

@@ -67,6 +67,8 @@ export interface KeyCaller {
   readonly projectId: string | null;
   readonly address?: string | null;
   readonly requestId?: string | null;
+  /** The application credential the caller acts through: keys it makes carry it (docs/keystone-application-credentials.md, "EC2 credentials"). */
+  readonly appCredId?: string | null;
   may(action: string, target: KeyTarget): Promise<boolean>;
 }
 
@@ -177,7 +179,7 @@ export class AccessKeyService {
             throw new KeyLimitError(dialect.perUser);
           }
           const credential = await this.credentials.create({
-            userId: owner.id, projectId, type: 'ec2', issuer: dialect.issuer, blob: JSON.stringify({ access, secret }),
+            userId: owner.id, projectId, type: 'ec2', issuer: dialect.issuer, blob: JSON.stringify({ access, secret, ...(caller.appCredId ? { app_cred_id: caller.appCredId } : {}) }),
             expiresAt: k.expiresAt ?? null, extra: k.extra ?? {},
           }, m);
           return { credential, replaced };
