@@ -28,7 +28,7 @@ for (const kind of databaseKinds()) {
         assert.deepEqual((await api('GET', `/v3/users/${u.id}`)).body.user.options, {});
         assert.deepEqual((await created('/v3/users', { user: { name: 'null-option', options: { lock_password: null } } })).options, {});
         assert.equal(keystoneError(await api('PATCH', `/v3/users/${u.id}`, { user: { options: { lock_password: 'yes' } } }), 400).message,
-          "Invalid input for field 'user/options/lock_password': 'yes' is not of type 'boolean', 'null'");
+          "Invalid input for field 'options/lock_password': 'yes' is not of type 'boolean', 'null'");
       });
 
       test('default_project_id: any id but a domain\'s (400), as Keystone', async () => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthModule, XAuthTokenGuard } from '@lintel/auth';
 import { AuditController } from './audit.controller.js';
+import { ApplicationCredentialsController } from './resources/application-credentials.controller.js';
 import { AuditHook } from './audit.hook.js';
 import { TokensController } from './auth/tokens.controller.js';
 import { CatalogAdminModule } from './catalog/catalog-admin.module.js';
@@ -27,7 +28,7 @@ import { KeystonePolicy } from './keystone-caller.js';
   imports: [AuthModule, CatalogAdminModule],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
     RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, AccessKeysController,
-    DomainConfigController],
+    DomainConfigController, ApplicationCredentialsController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },
     { provide: APP_FILTER, useClass: KeystoneExceptionFilter },

@@ -1,7 +1,9 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AUTH_RECEIPT_HEADER, AuthPluginError, AuthReceiptRequiredError } from '@lintel/auth';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { DomainError, isDatabaseUnavailable, MalformedBodyError, TooManyRequestsError, type ErrorCode } from '@lintel/domain';
+import { renderReceipt } from './auth/receipt.render.js';
 import { baseUrl } from './base-url.js';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -40,6 +42,7 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (err instanceof AuthReceiptRequiredError) return this.sendReceipt(err, req, reply);
     const { status, message, extra } = this.describe(err, req);
     const body: Record<string, unknown> = { code: status, message, title: TITLES[status] ?? 'Error', ...extra };
     if (err instanceof TooManyRequestsError) reply.header('Retry-After', String(err.retryAfter));
@@ -50,6 +53,17 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
     reply.send(req.method === 'HEAD' ? undefined : JSON.stringify({ error: body }));
   }
 
+  /**
+   * A login short of the user's multi-factor rules: Keystone answers 401 with the receipt as the
+   * whole body and in `Openstack-Auth-Receipt`, without `WWW-Authenticate` (docs/keystone-totp-mfa.md).
+   */
+  private sendReceipt(err: AuthReceiptRequiredError, req: FastifyRequest, reply: FastifyReply): void {
+    this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication incomplete');
+    reply.removeHeader('X-Subject-Token');
+    reply.status(401).header(AUTH_RECEIPT_HEADER, err.receipt.id).header('Content-Type', 'application/json');
+    reply.send(req.method === 'HEAD' ? undefined : JSON.stringify(renderReceipt(err.receipt)));
+  }
+
   private describe(err: unknown, req: FastifyRequest): { status: number; message: string; extra?: object } {
     if (err instanceof DomainError && err.code === 'UnsupportedMediaType') return { status: 400, message: WRONG_CONTENT_TYPE };
     if (err instanceof MalformedBodyError) return { status: 400, message: INVALID_JSON };
@@ -58,7 +72,7 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
       if (status === 429) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication rate limited');
       if (status === 401) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication failed');
       if (status === 503) this.logger.error({ request_id: req.id, dialect: 'keystone', reason: err.reason }, 'service unavailable');
-      const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : undefined;
+      const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : err instanceof AuthPluginError ? { identity: err.identity } : undefined;
       return { status, message: err.message, extra };
     }
     if (err instanceof HttpException) {

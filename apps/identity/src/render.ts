@@ -89,5 +89,10 @@ export function renderToken(v: TokenView, catalog: CatalogEntry[] | undefined) {
     token.roles = v.roles.map((r) => ({ id: r.id, name: r.name }));
     if (catalog) token.catalog = renderCatalog(catalog, v.project?.id, v.user.id);
   }
+  if (v.appCred) {
+    // docs/keystone-application-credentials.md, "Tokens": Keystone shows `restricted`, and the rules only when there are some.
+    const a = v.appCred;
+    token.application_credential = { id: a.id, name: a.name, restricted: !a.unrestricted, ...(a.accessRules?.length ? { access_rules: a.accessRules } : {}) };
+  }
   return { token };
 }

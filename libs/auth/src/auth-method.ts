@@ -1,13 +1,15 @@
 import type { ScopeTarget, UserEntity } from '@lintel/domain';
 import type { JsonObject } from '@lintel/platform';
 import type { TokenClaims } from './token-claims.js';
-import type { ScopeRequest } from './token.service.js';
+import type { ScopeRequest, TokenView } from './token.service.js';
 
 /** What one authentication method proved about the caller. */
 export interface MethodResult {
   user: UserEntity;
   /** A scope the method imposes (an application credential's project, an OAuth1 access token's). */
   scope?: ScopeTarget;
+  /** The method imposes an unscoped token: the user's default project is not used (an application credential without a project). */
+  unscoped?: boolean;
   /** What the method adds to the token's claims. */
   claims?: Pick<TokenClaims, 'appCredId' | 'trustId' | 'oauthAccessTokenId'>;
   /** A ceiling on the token's expiry, in milliseconds since the epoch. */
@@ -28,5 +30,28 @@ export interface AuthMethodContext {
 export interface AuthMethod {
   /** Keystone's method name (`application_credential`, `totp`, `oauth1`). */
   readonly name: string;
+  /** Called before the requested scope is resolved (Keystone refuses some requests before looking at the scope). */
+  beforeScope?(ctx: AuthMethodContext): void;
   authenticate(body: JsonObject, ctx: AuthMethodContext): Promise<MethodResult>;
 }
+
+/** The derived part of a token's view that a delegation narrows. */
+export type DerivedView = Omit<TokenView, 'claims'>;
+
+/**
+ * A delegation a token's claims can carry (an application credential, a trust, ...): at issue
+ * and at every validation (TokenService.derive) it narrows the token's roles to what it allows
+ * and adds what the token body shows; it refuses a token it no longer allows by throwing
+ * (a DomainError `NotFound`, shown as Keystone's 404 on validation).
+ */
+export interface TokenDelegation {
+  appliesTo(claims: TokenClaims): boolean;
+  restrict(claims: TokenClaims, view: DerivedView, strict: boolean): Promise<void>;
+}
+
+/**
+ * Methods that authenticate a user directly (Keystone's primary methods): a token obtained any
+ * other way (an application credential, an EC2 signature, OAuth1) is delegated and may not be
+ * exchanged for another token.
+ */
+export const PRIMARY_AUTH_METHODS: ReadonlySet<string> = new Set(['password', 'token', 'totp', 'external', 'mapped', 'openid', 'saml2', 'kerberos', 'x509']);

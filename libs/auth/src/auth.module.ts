@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
+import { ApplicationCredentialAuth } from './application-credential.auth.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
+import { AuthReceipts } from './auth-receipts.js';
+import { KeyAuthorityService } from './key-authority.service.js';
+import { KeyCallers } from './key-callers.js';
 import { OpsController } from './ops.controller.js';
 import { PolicyFacts } from './policy-facts.js';
 import { POLICY_PROVIDER, PolicyService } from './policy.service.js';
@@ -9,6 +13,7 @@ import { RevocationCache } from './revocation-cache.js';
 import { SignedRequestService } from './signed-request.service.js';
 import { TokenProvider } from './token-provider.js';
 import { TokenService } from './token.service.js';
+import { TotpAuthMethod } from './totp-auth-method.js';
 import { XAuthTokenGuard } from './x-auth-token.guard.js';
 
 /** The PasswordHasher binding that DomainModule.forRoot takes. */
@@ -17,7 +22,8 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
+  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, AuthReceipts, TotpAuthMethod, KeyAuthorityService, KeyCallers,
+    ApplicationCredentialAuth],
+  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, AuthReceipts, KeyAuthorityService, KeyCallers],
 })
 export class AuthModule {}

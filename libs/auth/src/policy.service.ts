@@ -74,8 +74,3 @@ export class PolicyService {
     });
   }
 }
-
-/** The target of a cloud dialect's key rule: the key's owner and, when known, the key's project. */
-export function keyOwnerTarget(owner: Pick<UserEntity, 'id' | 'name' | 'domainId'>, keyProjectId?: string | null): Record<string, unknown> {
-  return { user: { id: owner.id, name: owner.name, domain_id: owner.domainId }, ...(keyProjectId ? { project: { id: keyProjectId } } : {}) };
-}

@@ -13,6 +13,12 @@ export interface Principal {
   roleIds: string[];
   /** Project-scoped to the cloud's admin project (Keystone's `is_admin_project`). */
   isAdminProject: boolean;
+  /**
+   * The application credential the token was issued from (docs/keystone-application-credentials.md):
+   * whether it may manage credentials (`unrestricted`) and the requests it is limited to
+   * (`accessRules`; empty when the credential has none, which limits nothing).
+   */
+  appCred?: { id: string; name: string; unrestricted: boolean; accessRules: { id: string; service: string; path: string; method: string }[] };
   /** What policy rules see of this caller (docs/policy.md, "Credentials"); built once per validation. */
   creds: Credentials;
 }

@@ -7,7 +7,7 @@ import { RevocationCache, type RevocationSubject } from './revocation-cache.js';
 let nextId = 1;
 function event(fields: Partial<RevocationEventEntity>): RevocationEventEntity {
   return {
-    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null,
+    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null, appCredId: null,
     issuedBefore: new Date(), revokedAt: new Date(), expiresAt: null, ...fields,
   };
 }
@@ -56,6 +56,14 @@ test('role events revoke tokens carrying that role', async () => {
   const cache = await cacheWith([event({ roleId: 'r-admin' })]);
   assert.equal(cache.isRevoked(subject({ auditIds: ['z'] }, { roleIds: ['r-admin'] })), true);
   assert.equal(cache.isRevoked(subject({ auditIds: ['z'] })), false);
+});
+
+test('application credential events revoke only the tokens issued from that credential', async () => {
+  const cache = await cacheWith([event({ appCredId: 'ac1' })]);
+  assert.equal(cache.isRevoked(subject({ appCredId: 'ac1' })), true);
+  assert.equal(cache.isRevoked(subject({ appCredId: 'ac2' })), false, 'another credential');
+  assert.equal(cache.isRevoked(subject()), false, 'the same user\'s other tokens');
+  assert.equal(cache.isRevoked(subject({ appCredId: 'ac1', issuedAt: Date.now() + 5000 })), false, 'issued after the event');
 });
 
 test('a stale copy fails closed', async () => {

@@ -94,7 +94,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private add(e: RevocationEventEntity): void {
     this.events.set(e.id, e);
     this.lastId = Math.max(this.lastId, e.id);
-    const key = e.auditId ? `a:${e.auditId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
+    const key = e.auditId ? `a:${e.auditId}` : e.appCredId ? `c:${e.appCredId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
       : e.domainId ? `d:${e.domainId}` : e.roleId ? `r:${e.roleId}` : '*';
     const list = this.index.get(key);
     if (list) list.push(e);
@@ -126,6 +126,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
     if (!this.fresh) throw new UnavailableError('revocation list is stale (database unreachable?)');
     const c = s.claims;
     const keys = ['*', `u:${c.userId}`, `d:${s.userDomainId}`, ...c.auditIds.map((a) => `a:${a}`), ...s.roleIds.map((r) => `r:${r}`)];
+    if (c.appCredId) keys.push(`c:${c.appCredId}`);
     if (c.scope && 'project' in c.scope) keys.push(`p:${c.scope.project}`);
     if (c.scope && 'domain' in c.scope) keys.push(`d:${c.scope.domain}`);
     if (s.projectDomainId) keys.push(`d:${s.projectDomainId}`);
@@ -149,5 +150,6 @@ function matches(e: RevocationEventEntity, s: RevocationSubject): boolean {
     if (e.domainId !== s.userDomainId && e.domainId !== scopeDomain && e.domainId !== s.projectDomainId) return false;
   }
   if (e.roleId && !s.roleIds.includes(e.roleId)) return false;
+  if (e.appCredId && c.appCredId !== e.appCredId) return false;
   return true;
 }

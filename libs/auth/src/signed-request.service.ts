@@ -4,9 +4,10 @@ import {
   ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
 } from '@lintel/credentials';
 import {
-  CredentialService, DomainError, isEc2, isUsable, NotFoundError, UnauthenticatedError, type Credential,
+  ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
+import { KeyAuthorityService } from './key-authority.service.js';
 import { TokenService, type TokenView } from './token.service.js';
 
 /** The S3 form of a signed request: the string-to-sign (URL-safe base64) and its signature. */
@@ -49,8 +50,9 @@ function ec2Key(cred: Credential | null): Credential {
 /**
  * Turns a request signed with an access key into a project-scoped token for the key's owner
  * (Keystone's ec2tokens / s3tokens, docs/keystone.md, "EC2 tokens"): the key must exist, be active and unexpired,
- * the signature must match and be fresh (CVE-2020-12692), and the owner must still hold a role on
- * the key's project now; the token carries only those current roles.
+ * the signature must match and be fresh (CVE-2020-12692), and the key's authority must hold
+ * (KeyAuthorityService: owner, project and their domains enabled, a role held there now); the
+ * token carries only those current roles.
  */
 @Injectable()
 export class SignedRequestService {
@@ -61,6 +63,8 @@ export class SignedRequestService {
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly credentials: CredentialService,
     private readonly tokens: TokenService,
+    private readonly authority: KeyAuthorityService,
+    private readonly appCreds: ApplicationCredentialService,
   ) {}
 
   ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
@@ -88,7 +92,9 @@ export class SignedRequestService {
   private async exchange(dialect: keyof typeof SERIES, access: string | undefined, check: (secret: string) => Date | undefined): Promise<{ id: string; view: TokenView }> {
     try {
       const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(access)));
-      this.checkUsable(cred, check(this.secretOf(cred)));
+      const at = check(this.secretOf(cred));
+      await this.authority.check(cred);
+      this.checkFresh(at);
       const issued = await this.tokenFor(cred);
       this.credentials.recordUse(cred.id, `${dialect}tokens`);
       SERIES[dialect].accepted.inc();
@@ -113,10 +119,26 @@ export class SignedRequestService {
     return secret;
   }
 
-  /** The key must be active and unexpired, have a project, and the request be fresh. */
-  private checkUsable(cred: Credential, at: Date | undefined): void {
-    if (!isUsable(cred)) throw new UnauthenticatedError(`credential ${cred.id.slice(0, 8)}… is ${cred.state === 'active' ? 'expired' : 'inactive'}`);
-    if (!cred.projectId) throw new NotFoundError('project', 'None');
+  /**
+   * A key made with an application credential's token (`app_cred_id` in its blob) gives tokens
+   * limited as that credential's are: it must still exist, for the key's user and project; the
+   * token carries it, so its roles are the credential's and it ends with the credential
+   * (docs/keystone-application-credentials.md, "EC2 credentials").
+   */
+  private async issue(cred: Credential): Promise<{ id: string; view: TokenView }> {
+    const appCredId = (JSON.parse(cred.blob) as { app_cred_id?: unknown }).app_cred_id;
+    if (typeof appCredId !== 'string' || !appCredId) return this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential']);
+    const ac = await this.appCreds.get(appCredId);
+    if (!ac) throw new ApplicationCredentialNotFoundError(appCredId);
+    if (ac.projectId !== cred.projectId) throw new UnauthenticatedError('EC2 credential project does not match the application credential project.');
+    if (ac.userId !== cred.userId || isExpired(ac.expiresAt)) throw new UnauthenticatedError(`application credential ${appCredId} of the key is expired or another user's`);
+    return this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential'], {
+      claims: { appCredId }, ...(ac.expiresAt !== null ? { expiresAt: Number(ac.expiresAt / 1000n) } : {}),
+    });
+  }
+
+  /** The request must be fresh (the key's authority is KeyAuthorityService's). */
+  private checkFresh(at: Date | undefined): void {
     const ttl = this.cfg.credential.authTtl * 1000;
     // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
     if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');
@@ -136,7 +158,7 @@ export class SignedRequestService {
     if (hit && now - hit.at < REUSE_MS && hit.version === version) return hit.value;
     if (this.recent.size >= 10_000) this.recent.clear();
     // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
-    const value = this.tokens.issueFor(cred.userId, { project: cred.projectId! }, ['ec2credential']);
+    const value = this.issue(cred);
     const entry = { at: now, version, value };
     this.recent.set(cred.id, entry);
     value.catch(() => {

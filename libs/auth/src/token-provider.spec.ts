@@ -64,3 +64,21 @@ test('after a rotation new tokens carry the new primary kid, and tokens of the o
     await verifyWithJose(t);
   }
 });
+
+test('a JWS of another type is never a token, and a token never verifies as that type', async () => {
+  const typ = 'openstack-auth-receipt+jwt';
+  // A payload that would read as a token's, to show that the type alone keeps them apart.
+  const asToken = { sub: claims.userId, iat: now / 1000, exp: Math.floor(claims.expiresAt / 1000), openstack_methods: ['password'], openstack_audit_ids: claims.auditIds };
+  const typed = provider.signTyped(typ, asToken);
+  assert.equal(decodeProtectedHeader(typed).typ, typ);
+  assert.deepEqual(await provider.verifyTyped(typed, typ), asToken);
+  await assert.rejects(provider.verify(typed), TokenFormatError);
+  const token = await provider.mint(claims);
+  await assert.rejects(provider.verifyTyped(token, typ), TokenFormatError);
+  await assert.rejects(provider.verifyTyped(typed, 'other+jwt'), TokenFormatError);
+  assert.throws(() => provider.signTyped('JWT', asToken));
+  // The header is signed: relabelling a token's type breaks its signature.
+  const [, p, s] = token.split('.');
+  const relabelled = Buffer.from(JSON.stringify({ alg: 'ES256', kid: decodeProtectedHeader(token).kid, typ })).toString('base64url');
+  await assert.rejects(provider.verifyTyped(`${relabelled}.${p}.${s}`, typ), TokenFormatError);
+});

@@ -24,6 +24,8 @@ interface Payload {
 }
 
 const decoder = new TextDecoder();
+/** The `typ` of a token's protected header; anything else signed with the token keys is not a token. */
+const TOKEN_TYP = 'JWT';
 const RELOAD_INTERVAL_MS = 10_000;
 const MIN_RELOAD_GAP_MS = 1_000;
 
@@ -111,11 +113,59 @@ export class TokenProvider implements OnModuleInit, OnModuleDestroy {
     let payload: Payload;
     try {
       const r = await compactVerify(token, key.publicKey, { algorithms: [TOKEN_ALG] });
+      // Only a token's own type: a JWS of another type signed with these keys (an auth receipt)
+      // is never a token (docs/keystone-totp-mfa.md, "Receipts").
+      if (r.protectedHeader.typ !== TOKEN_TYP) throw new TokenFormatError('not a token');
       payload = JSON.parse(decoder.decode(r.payload)) as Payload;
     } catch {
-      throw new TokenFormatError('bad signature or payload');
+      throw new TokenFormatError('bad signature, type or payload');
     }
     return toClaims(payload);
+  }
+
+  /**
+   * Signs a compact JWS of another type than tokens (`typ`, never `JWT`) with the primary token
+   * key: something short-lived the server hands out and takes back itself (auth receipts).
+   */
+  signTyped(typ: string, payload: object): string {
+    if (typ === TOKEN_TYP) throw new Error('signTyped is not for tokens');
+    const key = this.ring!.primary;
+    const header = Buffer.from(JSON.stringify({ alg: TOKEN_ALG, kid: key.kid, typ })).toString('base64url');
+    const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${signature.toString('base64url')}`;
+  }
+
+  /**
+   * Verifies a JWS made by signTyped with the same `typ` and returns its payload (the caller
+   * checks its fields and expiry). A token, or anything else, is a TokenFormatError.
+   */
+  async verifyTyped(jws: string, typ: string): Promise<Record<string, unknown>> {
+    if (jws.length > 2048 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws)) throw new TokenFormatError('not a compact JWS');
+    let kid: string | undefined;
+    try {
+      const header = decodeProtectedHeader(jws);
+      if (header.alg !== TOKEN_ALG || header.typ !== typ) throw new TokenFormatError('unexpected algorithm or type');
+      kid = header.kid;
+    } catch (e) {
+      throw e instanceof TokenFormatError ? e : new TokenFormatError('undecodable header');
+    }
+    if (!kid) throw new TokenFormatError('no kid');
+    let key = this.ring?.byKid.get(kid);
+    if (!key && Date.now() - this.lastLoad > MIN_RELOAD_GAP_MS) {
+      await this.reload().catch(() => undefined);
+      key = this.ring?.byKid.get(kid);
+    }
+    if (!key) throw new TokenFormatError('unknown signing key');
+    try {
+      const r = await compactVerify(jws, key.publicKey, { algorithms: [TOKEN_ALG] });
+      if (r.protectedHeader.typ !== typ) throw new TokenFormatError('unexpected type');
+      const payload = JSON.parse(decoder.decode(r.payload)) as unknown;
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new TokenFormatError('payload not an object');
+      return payload as Record<string, unknown>;
+    } catch {
+      throw new TokenFormatError('bad signature, type or payload');
+    }
   }
 }
 
@@ -124,7 +174,7 @@ const headers = new WeakMap<LoadedKey, string>();
 /** The encoded protected header of tokens signed with `key`, as jose's CompactSign wrote it. */
 function protectedHeader(key: LoadedKey): string {
   let h = headers.get(key);
-  if (!h) headers.set(key, (h = Buffer.from(JSON.stringify({ alg: TOKEN_ALG, kid: key.kid, typ: 'JWT' })).toString('base64url')));
+  if (!h) headers.set(key, (h = Buffer.from(JSON.stringify({ alg: TOKEN_ALG, kid: key.kid, typ: TOKEN_TYP })).toString('base64url')));
   return h;
 }
 

@@ -6,7 +6,9 @@ import {
   type UserEntity,
 } from '@lintel/domain';
 import { tokenEvents, type JsonObject } from '@lintel/platform';
-import type { AuthMethod } from './auth-method.js';
+import { PRIMARY_AUTH_METHODS, type AuthMethod, type TokenDelegation } from './auth-method.js';
+import type { TokenAppCred } from './app-cred-view.js';
+import { AuthReceipts } from './auth-receipts.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
@@ -31,6 +33,8 @@ export interface AuthRequest {
   /** `auth.identity.<method>` of the registered methods (AuthMethod), by method name. */
   bodies?: Record<string, JsonObject>;
   scope?: ScopeRequest;
+  /** An `Openstack-Auth-Receipt`: methods proved by an earlier request of the same user (docs/keystone-totp-mfa.md). */
+  receipt?: string;
 }
 
 /** Everything a token response shows, derived at issue or validation time. */
@@ -43,6 +47,8 @@ export interface TokenView {
   projectDomain?: DomainEntity;
   domain?: DomainEntity;
   roles: RoleEntity[];
+  /** The application credential the token was issued from (its `application_credential` object). */
+  appCred?: TokenAppCred;
 }
 
 interface Derived {
@@ -71,6 +77,7 @@ export class TokenService {
   private readonly derived = new Map<string, Derived>();
   private readonly principals = new TokenMap<{ at: number; version: string; principal: Principal }>();
   private readonly methods = new Map<string, AuthMethod>();
+  private readonly delegations: TokenDelegation[] = [];
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
   /** The projects whose catalog is filtered (OS-EP-FILTER), and their filtered catalogs, per catalog snapshot. */
   private filterCache: { at: number; projects: Promise<Map<string, Set<string>>>; filtered: WeakMap<CatalogEntry[], Map<string, CatalogEntry[]>> } | undefined;
@@ -91,6 +98,7 @@ export class TokenService {
     private readonly catalog: CatalogService,
     private readonly revocationStore: RevocationService,
     private readonly endpointFilter: EndpointFilterService,
+    private readonly receipts: AuthReceipts,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -103,6 +111,11 @@ export class TokenService {
   /** Adds an authentication method (called by the module that implements it, at start-up). */
   registerMethod(method: AuthMethod): void {
     this.methods.set(method.name, method);
+  }
+
+  /** Adds a delegation tokens may carry (called by the module that implements it, at start-up). */
+  registerDelegation(d: TokenDelegation): void {
+    this.delegations.push(d);
   }
 
   /** Every method `POST /v3/auth/tokens` accepts, built-in first. */
@@ -122,6 +135,7 @@ export class TokenService {
   }
 
   private async issueUncounted(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
+    for (const name of req.methods) this.methods.get(name)?.beforeScope?.({ scope: req.scope });
     const target = req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope) : undefined;
 
     let user: UserEntity | undefined;
@@ -146,8 +160,14 @@ export class TokenService {
       if (source.scope && 'system' in source.scope && target && !('system' in target)) {
         throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
       }
+      // A token from a narrow credential (application credential, EC2 signature, ...) is not
+      // exchanged for one of another, maybe broader, scope (Keystone's delegation check).
+      if (source.appCredId || !source.methods.length || source.methods.some((m) => !PRIMARY_AUTH_METHODS.has(m))) {
+        throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
+      }
     }
     let imposed: ScopeTarget | undefined;
+    let imposedUnscoped = false;
     let delegation: Pick<TokenClaims, 'appCredId' | 'trustId' | 'oauthAccessTokenId'> = {};
     for (const name of req.methods) {
       const method = this.methods.get(name);
@@ -157,13 +177,18 @@ export class TokenService {
       user = r.user;
       methods.add(name);
       if (r.scope) imposed = r.scope;
+      if (r.unscoped) imposedUnscoped = true;
       if (r.claims) delegation = { ...delegation, ...r.claims };
       if (r.expiresAt !== undefined) sourceExpiry = Math.min(sourceExpiry, r.expiresAt);
     }
     if (!user) throw new UnauthenticatedError('no usable authentication method');
+    // Multi-factor rules (docs/keystone-totp-mfa.md): a receipt adds the methods it proved; too
+    // few methods end here with a 401 that carries a new receipt.
+    if (req.receipt !== undefined) for (const m of await this.receipts.redeem(req.receipt, user.id)) methods.add(m);
+    await this.receipts.requireRules(user, methods, this.methodNames());
 
     let scope = imposed ?? target;
-    if (!scope && req.scope === undefined && user.defaultProjectId && !source) scope = await this.defaultProjectScope(user);
+    if (!scope && req.scope === undefined && user.defaultProjectId && !source && !imposedUnscoped) scope = await this.defaultProjectScope(user);
 
     // One clock reading for both instants: expiry is issue time plus the lifetime (never beyond a
     // source token's expiry), so the two can never disagree by a second boundary.
@@ -180,6 +205,8 @@ export class TokenService {
     const derived = await this.derive(claims, false);
     if (scope && !derived.roles.length) throw new UnauthenticatedError(`user ${user.id} has no role on ${scopeKey(scope)}`);
     const id = await this.provider.mint(claims);
+    // Lockout counts consecutive failures: only a complete login with a password or passcode ends the run.
+    if (user.failedAuthCount > 0 && req.methods.some((m) => m === 'password' || m === 'totp')) await this.identity.clearAuthFailures(user.id);
     return { id, view: { claims, ...derived } };
   }
 
@@ -187,11 +214,11 @@ export class TokenService {
    * Issues a token for a user already authenticated some other way (a signed request): the scope
    * must be enabled and the user must hold a role on it, as for any token.
    */
-  async issueFor(userId: string, scope: ScopeTarget, methods: string[]): Promise<{ id: string; view: TokenView }> {
+  async issueFor(userId: string, scope: ScopeTarget, methods: string[], o: { claims?: Pick<TokenClaims, 'appCredId'>; expiresAt?: number } = {}): Promise<{ id: string; view: TokenView }> {
     const now = Date.now();
     const claims: TokenClaims = {
       userId, methods, auditIds: [newAuditId()], issuedAt: now,
-      expiresAt: (Math.floor(now / 1000) + this.cfg.token.expiration) * 1000, scope,
+      expiresAt: Math.min((Math.floor(now / 1000) + this.cfg.token.expiration) * 1000, o.expiresAt ?? Infinity), scope, ...o.claims,
     };
     // The same checks as validation (user, domains and scope enabled, a role held now), on the
     // same short-lived cache, so signed-request logins do not query the database every time.
@@ -201,6 +228,16 @@ export class TokenService {
     const id = await this.provider.mint(claims);
     tokenEvents.inc({ event: 'issued' });
     return { id, view: { claims, ...derived } };
+  }
+
+  /**
+   * What a token of `userId` on `scope` would carry now, checked as validation checks it (user,
+   * domains and scope enabled, a role held now; Keystone's 404 otherwise), from the same short-lived
+   * cache: the authority of an access key (KeyAuthorityService, docs/access-keys.md); through an
+   * application credential, its roles at most.
+   */
+  scopeView(userId: string, scope: ScopeTarget, appCredId?: string): Promise<Omit<TokenView, 'claims'>> {
+    return this.derivedFor({ userId, scope, methods: [], auditIds: [], issuedAt: 0, expiresAt: 0, ...(appCredId ? { appCredId } : {}) });
   }
 
   private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
@@ -213,7 +250,7 @@ export class TokenService {
     }
     if (user && !user.enabled) user = null;
     if (user && !(await this.resources.getDomain(user.domainId))?.enabled) user = null;
-    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout);
+    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout, { keepFailures: true });
     if (outcome === 'expired') {
       throw new UnauthenticatedError('password expired', `The password is expired and needs to be changed for user: ${user!.id}.`);
     }
@@ -319,6 +356,7 @@ export class TokenService {
       roles: d.roles.map((r) => r.name),
       roleIds: d.roles.map((r) => r.id),
       isAdminProject,
+      ...(d.appCred ? { appCred: { id: d.appCred.id, name: d.appCred.name, unrestricted: d.appCred.unrestricted, accessRules: d.appCred.accessRules ?? [] } } : {}),
       creds: policyCredentials({
         user: d.user, userDomain: d.userDomain, project: d.project, projectDomain: d.projectDomain, domain: d.domain, roles: d.roles, scope: claims.scope, claims, isAdminProject,
       }),
@@ -357,7 +395,7 @@ export class TokenService {
 
   /** Cached per user and scope; concurrent misses share one load instead of each querying. */
   private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
-    const key = `${claims.userId}|${scopeKey(claims.scope)}`;
+    const key = `${claims.userId}|${scopeKey(claims.scope)}${claims.appCredId ? `|c:${claims.appCredId}` : ''}`;
     const hit = this.derived.get(key);
     // A revocation event (a role removed, a user or project disabled) invalidates it at once.
     if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
@@ -393,10 +431,9 @@ export class TokenService {
       view.domain = (await this.resources.getDomain(s.domain)) ?? undefined;
       if (strict && !view.domain?.enabled) throw tokenNotFound(`Unable to validate token because domain ${s.domain} is disabled`);
     }
-    if (s) {
-      view.roles = await this.assignments.effectiveRoles(user.id, s);
-      if (strict && !view.roles.length) throw tokenNotFound();
-    }
+    if (s) view.roles = await this.assignments.effectiveRoles(user.id, s);
+    for (const d of this.delegations) if (d.appliesTo(claims)) await d.restrict(claims, view, strict);
+    if (s && strict && !view.roles.length) throw tokenNotFound();
     return view;
   }
 

@@ -11,6 +11,8 @@ test('defaults match the documented contract', () => {
   assert.equal(c.bind, '127.0.0.1');
   assert.equal(c.token.expiration, 3600);
   assert.equal(c.lockout.failureAttempts, undefined);
+  assert.equal(c.totp.includedPreviousWindows, 1);
+  assert.equal(c.receipt.expiration, 300);
   assert.equal(c.password.bcryptRounds, 12);
   assert.ok(c.password.hashThreads >= 1);
   assert.equal(c.multicloudPublicUrl, 'http://127.0.0.1:8089');

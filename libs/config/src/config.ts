@@ -59,6 +59,10 @@ export interface LintelConfig {
   };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
+  /** TOTP passcodes of this many earlier 30-second windows are accepted too (Keystone's `[totp] included_previous_windows`). */
+  readonly totp: { readonly includedPreviousWindows: number };
+  /** Seconds an auth receipt (multi-factor authentication, half done) stays usable (Keystone's `[receipt] expiration`). */
+  readonly receipt: { readonly expiration: number };
   /** Authentication attempts allowed per minute, per remote address and per account; undefined = unlimited. */
   readonly authRateLimit: { readonly perSource: number | undefined; readonly perUser: number | undefined };
   /** Seconds a stopping process waits for requests in flight before it exits anyway. */
@@ -153,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     },
     revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },
+    totp: { includedPreviousWindows: e.LINTEL_TOTP_INCLUDED_PREVIOUS_WINDOWS ?? 1 },
+    receipt: { expiration: e.LINTEL_RECEIPT_EXPIRATION ?? 300 },
     authRateLimit: { perSource: e.LINTEL_AUTH_RATE_LIMIT_PER_SOURCE, perUser: e.LINTEL_AUTH_RATE_LIMIT_PER_USER },
     shutdownTimeout: e.LINTEL_SHUTDOWN_TIMEOUT ?? 10,
     requestTimeout: e.LINTEL_REQUEST_TIMEOUT ?? 30,

@@ -44,6 +44,8 @@ export class EnvSchema {
 
   @IsOptional() @int() @IsInt() @Min(1) @Max(1000) LINTEL_LOCKOUT_FAILURE_ATTEMPTS?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(365 * 24 * 3600) LINTEL_LOCKOUT_DURATION?: number;
+  @IsOptional() @int() @IsInt() @Min(0) @Max(10) LINTEL_TOTP_INCLUDED_PREVIOUS_WINDOWS?: number;
+  @IsOptional() @int() @IsInt() @Min(0) @Max(86400) LINTEL_RECEIPT_EXPIRATION?: number;
 
   @IsOptional() @int() @IsInt() @Min(4) @Max(15) LINTEL_BCRYPT_ROUNDS?: number;
   @IsOptional() @IsString() @MaxLength(1024) LINTEL_PASSWORD_REGEX?: string;

@@ -3,7 +3,9 @@ import { DataSource } from 'typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { createDataSource } from './data-source.js';
 import { PasswordHasher } from './password-hasher.js';
+import { AccessKeyService } from './services/access-key.service.js';
 import { AlibabaKeyService } from './services/alibaba-key.service.js';
+import { ApplicationCredentialService } from './services/application-credential.service.js';
 import { AssignmentService } from './services/assignment.service.js';
 import { AuditService } from './services/audit.service.js';
 import { BootstrapService } from './services/bootstrap.service.js';
@@ -14,7 +16,6 @@ import { CredentialService } from './services/credential.service.js';
 import { DomainConfigService } from './services/domain-config.service.js';
 import { EdgioSessionService } from './services/edgio-session.service.js';
 import { EndpointFilterService } from './services/endpoint-filter.service.js';
-import { OutscaleKeyService } from './services/outscale-key.service.js';
 import { PolicyBlobService } from './services/policy-blob.service.js';
 import { GroupService } from './services/group.service.js';
 import { IdentityService } from './services/identity.service.js';
@@ -22,8 +23,8 @@ import { ResourceService } from './services/resource.service.js';
 import { RevocationService } from './services/revocation.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
-  CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService,
-  PolicyBlobService, EndpointFilterService, DomainConfigService];
+  CloudAccountService, EdgioSessionService, AlibabaKeyService, AccessKeyService,
+  PolicyBlobService, EndpointFilterService, DomainConfigService, ApplicationCredentialService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

@@ -5,6 +5,7 @@ import { pino, type Logger as Pino } from 'pino';
 const REDACT = [
   'req.headers["x-auth-token"]', 'req.headers["x-subject-token"]', 'req.headers.authorization', 'req.headers.cookie',
   'res.headers["x-subject-token"]', 'password', '*.password', 'token', '*.token', 'secret', '*.secret',
+  'req.headers["openstack-auth-receipt"]', 'res.headers["openstack-auth-receipt"]', 'passcode', '*.passcode', 'blob', '*.blob',
 ];
 
 /**

@@ -8,9 +8,11 @@ import type { RuleDefault } from './rule-default.js';
  *
  * Who a caller is depends on the dialect: SODA and the console present a Keystone token (its
  * scope and roles, as for Keystone's own rules); the cloud dialects (Edgio, Outscale, Alibaba)
- * authenticate a user without a scope, so their rules are evaluated with the user's roles on
- * each scope the target lives in (the key's project, the owner's home project, the owner's
- * domain, the system) and pass when any of them does.
+ * authenticate either a request signed with an access key, which acts as a token of the key's
+ * owner scoped to the key's project, with the roles held there now and nothing more, or a user
+ * who proved their password, evaluated with the user's roles on each scope the target lives in
+ * (the keys' project, the owner's domain, the system) and passing when any of them does
+ * (docs/access-keys.md).
  */
 export const LINTEL_RULES: readonly RuleDefault[] = [
   {
@@ -29,9 +31,20 @@ export const LINTEL_RULES: readonly RuleDefault[] = [
     description: 'May create, change and delete the access keys of target.user in target.project: an admin there manages everyone\'s, a member their own.',
   },
   {
+    name: 'lintel:acts_on_key',
+    check: 'system_scope:all or domain_id:%(target.user.domain_id)s or project_id:%(target.project.id)s or (role:admin and is_admin_project:True)',
+    description: 'The caller acts where the keys live: on the system, on the owner\'s domain, on the keys\' project (target.project), or as an admin of the admin project. A request signed with a key acts on the key\'s project only.',
+  },
+  {
     name: 'lintel:cloud_key_manager',
-    check: 'user_id:%(target.user.id)s or role:admin',
-    description: 'Cloud dialects: a user manages their own keys; an admin of the system, of the owner\'s domain, of the owner\'s home project or of the key\'s project manages the owner\'s.',
+    check: '(user_id:%(target.user.id)s or role:admin) and rule:lintel:acts_on_key',
+    description: 'Cloud dialects: a user manages their own keys; an admin of the system, of the owner\'s domain, of the keys\' project or of the admin project manages the owner\'s. A request signed with a key acts only on the keys of the key\'s own project.',
+  },
+  {
+    name: 'lintel:extend_key_expiry',
+    check: 'role:admin and rule:lintel:acts_on_key',
+    operations: ['POST /api/v1/UpdateAccessKey (ClearExpirationDate, or a later ExpirationDate)'],
+    description: 'Lift a key\'s expiry (clear it, or move it later), on top of the update rule: an admin of the system, of the owner\'s domain, of the key\'s project or of the admin project, so an owner cannot lift an expiry an administrator set. Bringing an expiry forward needs only the update rule.',
   },
 
   { name: 'lintel:soda:create_aksk', check: 'rule:lintel:key_writer', scopes: ['system', 'project'], operations: ['POST /v1/{project_id}/aksks'], description: 'Create an AK/SK pair for a user of the project.' },

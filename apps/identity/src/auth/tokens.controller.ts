@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type Principal } from '@lintel/auth';
+import { AUTH_RECEIPT_HEADER, AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type AuthRequest, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
-import { queryFlag } from '@lintel/platform';
+import { isJsonObject, queryFlag } from '@lintel/platform';
 import { baseUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
@@ -18,12 +18,37 @@ interface RenderedValidation {
   userId: string;
   userDomainId: string;
   expiresAt: number;
+  /** From an application credential with access rules: only validators that understand them may see it. */
+  accessRules: boolean;
   body: string;
 }
 
 const RENDERED_TTL_MS = 1000;
 const MAX_RENDERED = 10_000;
 
+
+/**
+ * The account an attempt counts against (`LINTEL_AUTH_RATE_LIMIT_PER_USER`): the user a password
+ * or a TOTP passcode is tried for, as `id` or `name@domain`.
+ */
+function rateLimitedAccount(r: AuthRequest): string | undefined {
+  const totpUser = r.bodies?.totp?.user;
+  const u = r.password?.user ?? (isJsonObject(totpUser) ? totpUser : undefined);
+  if (!u) return undefined;
+  const d = isJsonObject(u.domain) ? u.domain : undefined;
+  return typeof u.id === 'string' && u.id ? u.id : `${String(u.name)}@${String(d?.id ?? d?.name)}`;
+}
+
+/**
+ * Whether the validating service enforces access rules (keystonemiddleware sends
+ * `OpenStack-Identity-Access-Rules: <version>`, 1.0 or later); else a token from an application
+ * credential with access rules is not shown to it (docs/keystone-application-credentials.md).
+ */
+function understandsAccessRules(req: FastifyRequest): boolean {
+  const v = req.headers['openstack-identity-access-rules'];
+  const version = typeof v === 'string' ? Number(v.trim()) : NaN;
+  return version >= 1;
+}
 
 function subjectHeader(req: FastifyRequest): string | undefined {
   const v = req.headers['x-subject-token'];
@@ -49,8 +74,12 @@ export class TokensController {
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = parseAuthRequest(body, this.tokens.methodNames());
-    const u = request.password?.user;
-    this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
+    const receipt = req.headers[AUTH_RECEIPT_HEADER.toLowerCase()];
+    if (typeof receipt === 'string' && receipt) request.receipt = receipt;
+    // An application credential counts as its own account (its secret can be guessed like a password).
+    const ac = request.bodies?.application_credential;
+    const acAccount = ac && (typeof ac.id === 'string' ? `appcred:${ac.id}` : typeof ac.name === 'string' ? `appcred:${ac.name}@${JSON.stringify(ac.user ?? null).slice(0, 300)}` : undefined);
+    this.rateLimiter.attempt(req.ip, rateLimitedAccount(request) ?? acAccount);
     const { id, view } = await this.tokens.issue(request);
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const rendered = renderToken(view, catalog);
@@ -69,6 +98,7 @@ export class TokensController {
     }
     // The subject is validated before the policy decision, as Keystone does: it is the target.
     const v = await this.validated(subject, req);
+    if (v.accessRules && !understandsAccessRules(req)) throw new DomainError('NotFound', 'Failed to validate token');
     this.authz.enforce(req, action, { target: { token: { user_id: v.userId, user: { domain: { id: v.userDomainId } } } } });
     reply.status(200).header('X-Subject-Token', subject).header('Content-Type', 'application/json; charset=utf-8');
     return v.body;
@@ -93,7 +123,8 @@ export class TokensController {
     }
     const view = await this.tokens.validate(subject, allowExpired);
     const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries(view.project?.id) : undefined;
-    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt, body: JSON.stringify(renderToken(view, catalog)) };
+    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt,
+      accessRules: !!view.appCred?.accessRules?.length, body: JSON.stringify(renderToken(view, catalog)) };
     if (this.rendered.size >= MAX_RENDERED) this.rendered.clear();
     this.rendered.set(key, entry);
     return entry;

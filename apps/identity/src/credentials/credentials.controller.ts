@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import type { Principal } from '@lintel/auth';
-import { CredentialService, NotFoundError, type Credential } from '@lintel/domain';
+import { refuseOutsideDelegation, refuseRestrictedAppCred, withinDelegation, withAppCredId, type Principal } from '@lintel/auth';
+import { CredentialService, isEc2, NotFoundError, type Credential } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { credentialTarget } from '../targets.js';
@@ -24,7 +24,13 @@ export class CredentialsController {
   @Post()
   async createCredential(@Body() body: unknown, @Req() req: Req_) {
     const input = parseCreateCredential(body);
-    this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
+    const caller = this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
+    // A token from an application credential (docs/keystone-application-credentials.md, "EC2
+    // credentials"): a restricted one makes no access keys, and any delegated token stays in its
+    // project; the key remembers the credential, whose limits its tokens then carry.
+    if (isEc2(input.type)) refuseRestrictedAppCred(caller, 'credentials');
+    refuseOutsideDelegation(caller, input.projectId, 'Credential');
+    if (isEc2(input.type)) input.blob = withAppCredId(input.blob, caller);
     const c = await this.credentials.create({ ...input, issuer: 'keystone' });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
@@ -45,7 +51,8 @@ export class CredentialsController {
     const page = await this.credentials.listPage(filter, pageRequest(q, this.cfg, 'credential').limit);
     const base = baseUrl(req, this.cfg);
     return {
-      credentials: page.items.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } })).map((c) => renderCredential(c, base)),
+      credentials: page.items.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } }) && withinDelegation(caller, c.projectId))
+        .map((c) => renderCredential(c, base)),
       links: { self: selfUrl(req, this.cfg), previous: null, next: null },
       ...(page.truncated ? { truncated: true } : {}),
     };
@@ -65,6 +72,7 @@ export class CredentialsController {
     const c = await this.credentials.update(id, patch, (current, merged) => {
       this.authz.enforce(req, 'identity:update_credential', { args: { credential_id: id }, target: { credential: credentialTarget(current) } });
       this.authz.enforce(req, 'identity:update_credential', { args: { credential_id: id }, target: { credential: credentialTarget(merged) } });
+      refuseOutsideDelegation(req.principal, merged.projectId, 'Credential');
     });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
@@ -79,8 +87,9 @@ export class CredentialsController {
   /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins), then the 404. */
   private async authorize(req: Req_, action: string, id: string): Promise<Credential> {
     const c = await this.credentials.get(id);
-    this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
+    const caller = this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
     if (!c) throw new NotFoundError('credential', id);
+    refuseOutsideDelegation(caller, c.projectId, 'Credential');
     return c;
   }
 }

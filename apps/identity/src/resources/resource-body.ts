@@ -1,7 +1,11 @@
+import { MFA_ENABLED_OPTION, MFA_RULES_OPTION } from '@lintel/auth';
 import { checkTagList, InvalidInputError, pyRepr } from '@lintel/domain';
 import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 
-const USER_OPTIONS = ['ignore_change_password_upon_first_use', 'ignore_password_expiry', 'ignore_lockout_failure_attempts', 'lock_password'];
+const MAX_MFA_RULES_BYTES = 16 * 1024;
+
+/** Keystone's boolean user options, and the one list option, in the order its schema checks them. */
+const USER_OPTIONS = ['ignore_change_password_upon_first_use', 'ignore_password_expiry', 'ignore_lockout_failure_attempts', 'lock_password', MFA_RULES_OPTION, MFA_ENABLED_OPTION];
 
 /** A value as Keystone's (Python's) messages show it, for the common cases; others as JSON. */
 function pyValue(v: unknown): string {
@@ -86,18 +90,23 @@ export class ResourceBody {
   }
 
   /**
-   * Keystone's user `options`: an object of known option names with boolean values, or null to
-   * take an option away (the user then shows no such option).
+   * Keystone's user `options`: an object of known option names with boolean values (the MFA rules:
+   * a list of lists of method names), or null to take an option away (the user then shows no such
+   * option). Checked in the order of Keystone's schema, so the first problem reported is its first.
    */
-  userOptions(): Record<string, boolean | null> | undefined {
+  userOptions(): Record<string, unknown> | undefined {
     const v = this.o.options;
     if (v === undefined) return undefined;
-    if (!isJsonObject(v)) throw InvalidInputError.field(`${this.member}/options`, "is not of type 'object'");
-    for (const [k, x] of Object.entries(v)) {
-      if (!USER_OPTIONS.includes(k)) throw InvalidInputError.field(`${this.member}/options`, `Additional properties are not allowed ('${k.slice(0, 40)}' was unexpected)`);
-      if (typeof x !== 'boolean' && x !== null) throw InvalidInputError.field(`${this.member}/options/${k}`, `${pyRepr(x)} is not of type 'boolean', 'null'`);
+    if (!isJsonObject(v)) throw InvalidInputError.field('options', `${pyRepr(v)} is not of type 'object'`);
+    for (const k of USER_OPTIONS) {
+      const x = v[k];
+      if (x === undefined || x === null) continue;
+      if (k === MFA_RULES_OPTION) checkMfaRules(x);
+      else if (typeof x !== 'boolean') throw InvalidInputError.field(`options/${k}`, `${pyRepr(x)} is not of type 'boolean', 'null'`);
     }
-    return v as Record<string, boolean | null>;
+    const unknown = Object.keys(v).find((k) => !USER_OPTIONS.includes(k));
+    if (unknown !== undefined) throw InvalidInputError.field('options', `Additional properties are not allowed ('${unknown.slice(0, 40)}' was unexpected)`);
+    return v;
   }
 
   /**
@@ -133,4 +142,26 @@ export class ResourceBody {
   extras(): Record<string, unknown> {
     return Object.fromEntries(Object.entries(this.o).filter(([k]) => !this.known.has(k)));
   }
+}
+
+/**
+ * `multi_factor_auth_rules` as Keystone's schema wants it (docs/keystone-totp-mfa.md): a list of
+ * distinct rules, each a non-empty list of distinct strings. Method names are not checked against
+ * the methods offered: a rule naming an unknown one is stored and, at login, ignored.
+ */
+function checkMfaRules(v: unknown): void {
+  const path = `options/${MFA_RULES_OPTION}`;
+  if (!Array.isArray(v)) throw InvalidInputError.field(path, `${pyRepr(v)} is not of type 'array', 'null'`);
+  v.forEach((rule: unknown, i) => {
+    if (!Array.isArray(rule)) throw InvalidInputError.field(`${path}/${i}`, `${pyRepr(rule)} is not of type 'array'`);
+    rule.forEach((m: unknown, j) => {
+      if (typeof m !== 'string') throw InvalidInputError.field(`${path}/${i}/${j}`, `${pyRepr(m)} is not of type 'string'`);
+    });
+    if (!rule.length) throw InvalidInputError.field(`${path}/${i}`, '[] is too short');
+    if (new Set(rule).size !== rule.length) throw InvalidInputError.field(`${path}/${i}`, `${pyRepr(rule)} has non-unique elements`);
+  });
+  const seen = new Set(v.map((rule) => JSON.stringify(rule)));
+  if (seen.size !== v.length) throw InvalidInputError.field(path, `${pyRepr(v)} has non-unique elements`);
+  // Lintel's own bound, as for extras: user options live in one text column.
+  if (Buffer.byteLength(JSON.stringify(v)) > MAX_MFA_RULES_BYTES) throw InvalidInputError.field(path, `the rules may take at most ${MAX_MFA_RULES_BYTES} bytes`);
 }

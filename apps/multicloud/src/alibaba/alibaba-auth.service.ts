@@ -5,7 +5,8 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
   parseAcs3Authorization, parseAlibabaTimestamp, SignatureFormatError, verifyAcs3Signature, verifyAlibabaRpcSignature, type Acs3Authorization,
 } from '@lintel/credentials';
-import { AlibabaKeyService, CloudAccountService, CredentialService, IdentityService, isEc2, type Credential, type UserEntity } from '@lintel/domain';
+import { KeyAuthorityService, KeyCallers } from '@lintel/auth';
+import { AlibabaKeyService, CredentialService, DomainError, isEc2, type KeyCaller, type UserEntity } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
 import { AlibabaError, incompleteSignature, signatureMismatch } from './alibaba-exception.filter.js';
 import { rawBodyOf } from './alibaba-raw-body.js';
@@ -23,6 +24,12 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
+/** Who called: the key's owner (whose domain a bare UserPrincipalName is looked up in) and the core's caller. */
+export interface AlibabaCaller {
+  user: UserEntity;
+  caller: KeyCaller;
+}
+
 /** The signed parts of a request, whichever scheme signed it. */
 interface Presented {
   accessKey: string;
@@ -33,8 +40,9 @@ interface Presented {
 
 /**
  * Who is calling (cloud-key-apis.md C.2): a V1 (HMAC-SHA1 parameters) or V3 (ACS3-HMAC-SHA256
- * header) signature, checked against the stored secret of an active, unexpired key whose owner
- * and domain are enabled; the timestamp within LINTEL_CREDENTIAL_AUTH_TTL (15 minutes) of now;
+ * header) signature, checked against the stored secret of the key, then the key's authority
+ * (KeyAuthorityService: active, unexpired, owner and project enabled, a role held there now),
+ * which is all the caller may act with; the timestamp within LINTEL_CREDENTIAL_AUTH_TTL (15 minutes) of now;
  * the SignatureNonce never seen before for that key (the shared `alibaba_nonces` table decides,
  * so a replay fails on every replica). Each success records the key's last use (`alibaba`).
  */
@@ -43,12 +51,12 @@ export class AlibabaAuthService {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly credentials: CredentialService,
-    private readonly identity: IdentityService,
-    private readonly accounts: CloudAccountService,
     private readonly keys: AlibabaKeyService,
+    private readonly authority: KeyAuthorityService,
+    private readonly callers: KeyCallers,
   ) {}
 
-  async authenticate(req: FastifyRequest, call: AlibabaCall): Promise<{ user: UserEntity; key: Credential }> {
+  async authenticate(req: FastifyRequest, call: AlibabaCall): Promise<AlibabaCaller> {
     try {
       const r = await this.check(req, call);
       CHECKS.accepted.inc();
@@ -59,7 +67,7 @@ export class AlibabaAuthService {
     }
   }
 
-  private async check(req: FastifyRequest, call: AlibabaCall): Promise<{ user: UserEntity; key: Credential }> {
+  private async check(req: FastifyRequest, call: AlibabaCall): Promise<AlibabaCaller> {
     const p = call.scheme === 'v1' ? this.v1(req, call) : this.v3(req, call);
     const at = parseAlibabaTimestamp(p.timestamp);
     if (!at) throw new AlibabaError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
@@ -67,19 +75,18 @@ export class AlibabaAuthService {
     if (Math.abs(Date.now() - at.getTime()) > ttl) throw new AlibabaError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
     const key = await this.credentials.findByAccessKeyCached(p.accessKey);
     if (!key || !isEc2(key.type)) throw new AlibabaError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.', 'unknown access key');
-    if (key.state !== 'active' || (key.expiresAt !== null && key.expiresAt.getTime() <= Date.now())) {
-      throw new AlibabaError(400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.', `access key ${key.id.slice(0, 8)}… is ${key.state === 'active' ? 'expired' : 'inactive'}`);
-    }
     const secret = (JSON.parse(key.blob) as { secret?: unknown }).secret;
     if (typeof secret !== 'string' || !p.check(secret)) throw signatureMismatch(`${call.scheme} signature mismatch`);
-    const user = await this.identity.getUser(key.userId);
-    if (!user || !(await this.accounts.isActive(user))) throw new AlibabaError(400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.', 'key owner unknown or disabled');
+    // The key's authority: active, unexpired, owner and project enabled, a role held there now.
+    const authority = await this.authority.check(key).catch((e: unknown) => {
+      throw e instanceof DomainError ? new AlibabaError(400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.', e.reason ?? e.message) : e;
+    });
     // Only a correctly signed request may spend a nonce: unsigned traffic never writes.
     if (!(await this.keys.claimNonce(p.accessKey, p.nonce, new Date(at.getTime() + ttl + 1000)))) {
       throw new AlibabaError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.', 'replayed nonce');
     }
     this.credentials.recordUse(key.id, 'alibaba');
-    return { user, key };
+    return { user: authority.view.user, caller: this.callers.key(authority, { address: req.ip, requestId: String(req.id) }) };
   }
 
   /** V1: the common parameters of the RPC style (C.2). */

@@ -1,6 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, isDatabaseUnavailable, MalformedBodyError } from '@lintel/domain';
+import {
+  CredentialLimitError, DomainError, ForbiddenError, isDatabaseUnavailable, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError,
+} from '@lintel/domain';
 import { renderXml } from './alibaba-xml.js';
 
 /** An Alibaba error (cloud-key-apis.md C.4): HTTP status, `Code`, `Message`; `reason` is for the log only. */
@@ -18,6 +20,8 @@ export class AlibabaError extends Error {
 export const missingParameter = (name: string) => new AlibabaError(400, name === 'UserAccessKeyId' ? 'MissingUserAccessKeyId' : 'MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
 export const invalidParameter = (message: string, code = 'InvalidParameter') => new AlibabaError(400, code, message);
 export const incompleteSignature = (reason: string) => new AlibabaError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.', reason);
+/** The caller may not manage these keys, or named a user that does not exist (the same answer, so users cannot be enumerated). */
+export const noPermission = () => new AlibabaError(403, 'NoPermission', 'You are not authorized to manage the access keys of this user.');
 export const signatureMismatch = (reason: string) => new AlibabaError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.', reason);
 
 /** Where Alibaba's RPC endpoint lives on the multicloud port. */
@@ -76,6 +80,11 @@ export class AlibabaExceptionFilter implements ExceptionFilter {
   private describe(err: unknown, req: FastifyRequest): AlibabaError {
     if (err instanceof AlibabaError) return err;
     if (err instanceof MalformedBodyError) return invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
+    // The access-key core's errors (docs/access-keys.md).
+    if (err instanceof KeyNotFoundError) return new AlibabaError(404, 'EntityNotExist.User.AccessKey', `The access key "${err.access.slice(0, 64)}" does not exist.`);
+    if (err instanceof KeyLimitError || err instanceof CredentialLimitError) return new AlibabaError(409, 'LimitExceeded.User.AccessKey', 'The count of access keys of the user exceeds the limit.');
+    if (err instanceof ForbiddenError) return noPermission();
+    if (err instanceof NoHomeProjectError) return invalidParameter('The user holds no role on a project that could own access keys; set the user\'s default project.');
     if (err instanceof DomainError) {
       if (err.code === 'UnsupportedMediaType') return invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
       if (err.code === 'Unavailable') return this.unavailable(err, req);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { keyOwnerTarget, PolicyFacts, PolicyService } from '@lintel/auth';
-import { CloudAccountService, DomainError, EdgioSessionService, isDatabaseUnavailable, NoHomeProjectError } from '@lintel/domain';
+import { KeyCallers } from '@lintel/auth';
+import {
+  AccessKeyService, CloudAccountService, DomainError, EdgioSessionService, ForbiddenError, isDatabaseUnavailable, KEY_DIALECTS, NoHomeProjectError,
+} from '@lintel/domain';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
 
@@ -34,8 +36,8 @@ export class EdgioController {
   constructor(
     private readonly accounts: CloudAccountService,
     private readonly sessions: EdgioSessionService,
-    private readonly policy: PolicyService,
-    private readonly facts: PolicyFacts,
+    private readonly keys: AccessKeyService,
+    private readonly callers: KeyCallers,
   ) {
     this.methods = new Map<string, JsonRpcMethod>([
       ['login', {
@@ -135,17 +137,13 @@ export class EdgioController {
     try {
       const s = await this.sessions.find(token);
       if (!s) return INVALID_TOKEN;
-      const project = await this.accounts.requireHomeProject(s.user);
-      const scopes = await this.accounts.keyScopes(s.user, project.id);
-      if (!(await this.policy.allowsOnAnyScope(s.user, scopes, 'lintel:edgio:init_key_pair', { target: { ...keyOwnerTarget(s.user, project.id), ...(await this.facts.forAction('lintel:edgio:init_key_pair', { user: s.user })) } }))) {
-        this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', reason: `policy refused lintel:edgio:init_key_pair for ${s.user.id}` }, 'no key generated');
-        return KEY_GENERATION_FAILED;
-      }
-      const pair = await this.sessions.initKeyPair(s, project);
-      return { access_key: pair.access, secret_key: pair.secret, code: 0 };
+      const issued = (await this.keys.issue(this.callers.login(s.user, { address: ctx.remote, requestId: ctx.requestId }), KEY_DIALECTS.edgio, {
+        action: 'lintel:edgio:init_key_pair', ownerId: s.user.id,
+      }))!;
+      return { access_key: issued.credential.accessKey, secret_key: issued.secret, code: 0 };
     } catch (e) {
-      if (e instanceof NoHomeProjectError) {
-        this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', reason: e.reason }, 'no key generated');
+      if (e instanceof NoHomeProjectError || e instanceof ForbiddenError) {
+        this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', reason: e.reason ?? e.message }, 'no key generated');
         return KEY_GENERATION_FAILED;
       }
       // A database that cannot be reached is the server's problem, reported as such (below).

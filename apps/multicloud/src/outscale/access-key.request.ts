@@ -1,3 +1,4 @@
+import { InvalidExpiryError, parseKeyExpiry } from '@lintel/domain';
 import { isJsonObject, type JsonObject } from '@lintel/platform';
 import { invalidParameter, invalidType, invalidValue, missingParameter } from './outscale-exception.filter.js';
 
@@ -83,35 +84,15 @@ export function parseRequest(action: string, body: unknown): AccessKeyRequest {
   return out as AccessKeyRequest;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
 /**
- * `ExpirationDate`: an ISO 8601 date (midnight UTC) or date-time (UTC unless an offset is given),
- * which must lie in the future (B.3).
+ * `ExpirationDate` (B.3): the access-key core's one parser (an ISO 8601 date, midnight UTC, or
+ * date-time, UTC unless an offset is given), which must lie in the future; 4047 otherwise.
  */
 export function parseExpiration(v: string, now = Date.now()): Date {
-  let at: Date | undefined;
-  const d = DATE.exec(v);
-  const t = d ? undefined : DATE_TIME.exec(v);
-  const m = d ?? t;
-  if (m) {
-    const [y, mo, day] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])];
-    const [hh, mi, ss] = t ? [Number(t[4]), Number(t[5]), Number(t[6] ?? 0)] : [0, 0, 0];
-    const ms = t?.[7] ? Math.floor(Number(`0.${t[7]}`) * 1000) : 0;
-    const utc = Date.UTC(y, mo, day, hh, mi, ss, ms);
-    const check = new Date(utc);
-    if (check.getUTCMonth() === mo && check.getUTCDate() === day && hh < 24 && mi < 60 && ss < 60) {
-      const zone = t?.[8];
-      let offset = 0;
-      if (zone && zone.toUpperCase() !== 'Z') {
-        const digits = zone.slice(1).replace(':', '');
-        offset = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-      }
-      at = new Date(utc - offset);
-    }
+  try {
+    return parseKeyExpiry(v, { now });
+  } catch (e) {
+    if (e instanceof InvalidExpiryError) throw invalidValue(e.problem === 'past' ? 'ExpirationDate must be in the future.' : `ExpirationDate ${e.message}.`);
+    throw e;
   }
-  if (!at) throw invalidValue(`ExpirationDate '${v.slice(0, 40)}' is not an ISO 8601 date or date-time.`);
-  if (at.getTime() <= now) throw invalidValue('ExpirationDate must be in the future.');
-  return at;
 }

@@ -2,19 +2,29 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { parseIso8601, parseOscAuthorization, SignatureFormatError, verifyOscSignature } from '@lintel/credentials';
-import { CloudAccountService, CredentialService, IdentityService, isEc2, isUsable, type UserEntity } from '@lintel/domain';
+import { KeyAuthorityService, KeyCallers } from '@lintel/auth';
+import { CloudAccountService, CredentialService, DomainError, isEc2, type KeyCaller, type UserEntity } from '@lintel/domain';
 import { accessDenied } from './outscale-exception.filter.js';
 import { rawBodyOf } from './outscale-raw-body.js';
 import { OutscaleSettings } from './outscale-settings.js';
+
+/** Who called: the user (whose domain a bare UserName is looked up in) and the core's caller. */
+export interface OutscaleCaller {
+  user: UserEntity;
+  caller: KeyCaller;
+}
+
+const origin = (req: FastifyRequest) => ({ address: req.ip, requestId: String(req.id) });
 
 /** Services a signature's scope may name: `api` as the SDKs sign, `oapi` accepted defensively (B.2). */
 const SERVICES = new Set(['api', 'oapi']);
 
 /**
  * Who is calling (cloud-key-apis.md B.2): an access-key signature (OSC4 or AWS4 family) checked
- * against the key's secret in the shared store (key active, unexpired, owner enabled, request
- * within LINTEL_CREDENTIAL_AUTH_TTL of now), or Basic login/password checked as Keystone checks
- * passwords. Every failure is the same 401; the reason goes to the log.
+ * against the key's secret in the shared store, request within LINTEL_CREDENTIAL_AUTH_TTL of now,
+ * then the key's authority (KeyAuthorityService: active, unexpired, owner and project enabled, a
+ * role held there now), which is all such a caller may act with; or Basic login/password checked
+ * as Keystone checks passwords. Every failure is the same 401; the reason goes to the log.
  */
 @Injectable()
 export class OutscaleAuthService {
@@ -22,11 +32,12 @@ export class OutscaleAuthService {
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly settings: OutscaleSettings,
     private readonly credentials: CredentialService,
-    private readonly identity: IdentityService,
     private readonly accounts: CloudAccountService,
+    private readonly authority: KeyAuthorityService,
+    private readonly callers: KeyCallers,
   ) {}
 
-  async authenticate(req: FastifyRequest): Promise<UserEntity> {
+  async authenticate(req: FastifyRequest): Promise<OutscaleCaller> {
     const header = req.headers.authorization;
     if (typeof header !== 'string' || !header.trim()) throw accessDenied('no Authorization header');
     return /^basic\s/i.test(header.trim()) ? this.basic(req, header.trim()) : this.signature(req, header);
@@ -36,7 +47,7 @@ export class OutscaleAuthService {
     return Math.abs(Date.now() - at.getTime()) <= this.cfg.credential.authTtl * 1000;
   }
 
-  private async basic(req: FastifyRequest, header: string): Promise<UserEntity> {
+  private async basic(req: FastifyRequest, header: string): Promise<OutscaleCaller> {
     const date = req.headers['x-osc-date'];
     const at = typeof date === 'string' && /^\d{8}T\d{6}Z$/.test(date) ? parseIso8601(date) : undefined;
     if (!at) throw accessDenied('Basic authentication without a valid X-Osc-Date');
@@ -46,10 +57,10 @@ export class OutscaleAuthService {
     if (colon <= 0) throw accessDenied('malformed Basic credentials');
     const outcome = await this.accounts.login(decoded.slice(0, colon), decoded.slice(colon + 1));
     if (!outcome.user) throw accessDenied(outcome.reason);
-    return outcome.user;
+    return { user: outcome.user, caller: this.callers.login(outcome.user, origin(req)) };
   }
 
-  private async signature(req: FastifyRequest, header: string): Promise<UserEntity> {
+  private async signature(req: FastifyRequest, header: string): Promise<OutscaleCaller> {
     let auth;
     try {
       auth = parseOscAuthorization(header, req.headers);
@@ -62,7 +73,6 @@ export class OutscaleAuthService {
     if (!this.fresh(auth.at)) throw accessDenied('signed request outside the freshness window');
     const cred = await this.credentials.findByAccessKeyCached(auth.accessKey);
     if (!cred || !isEc2(cred.type)) throw accessDenied('unknown access key');
-    if (!isUsable(cred)) throw accessDenied(`access key ${cred.id.slice(0, 8)}… is ${cred.state === 'active' ? 'expired' : 'inactive'}`);
     const secret = (JSON.parse(cred.blob) as { secret?: unknown }).secret;
     if (typeof secret !== 'string') throw accessDenied('credential has no secret');
     const url = req.raw.url ?? req.url;
@@ -71,9 +81,10 @@ export class OutscaleAuthService {
     if (!verifyOscSignature(auth, { method: req.method, path: q < 0 ? url : url.slice(0, q), query, headers: req.headers, body: rawBodyOf(req) }, secret)) {
       throw accessDenied('signature mismatch');
     }
-    const user = await this.identity.getUser(cred.userId);
-    if (!user || !(await this.accounts.isActive(user))) throw accessDenied('key owner unknown or disabled');
+    const authority = await this.authority.check(cred).catch((e: unknown) => {
+      throw e instanceof DomainError ? accessDenied(e.reason ?? e.message) : e;
+    });
     this.credentials.recordUse(cred.id, 'outscale');
-    return user;
+    return { user: authority.view.user, caller: this.callers.key(authority, origin(req)) };
   }
 }

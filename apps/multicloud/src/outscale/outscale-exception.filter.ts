@@ -1,6 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, isDatabaseUnavailable, MalformedBodyError } from '@lintel/domain';
+import {
+  CredentialLimitError, DomainError, ForbiddenError, isDatabaseUnavailable, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError,
+} from '@lintel/domain';
 
 /** Outscale's error body entry (cloud-key-apis.md B.10): `Code` is a string. */
 export class OutscaleError extends Error {
@@ -23,6 +25,8 @@ export const invalidParameter = (details: string) => new OutscaleError(400, '404
 export const invalidValue = (details: string) => new OutscaleError(400, '4047', 'InvalidParameterValue', details);
 export const missingParameter = (name: string) => new OutscaleError(400, '7000', 'MissingParameter', `Parameter ${name} is required.`);
 
+/** The caller may not manage these keys, or named a user that does not exist (the same answer, so users cannot be enumerated). */
+export const notAllowed = () => new OutscaleError(401, '4', 'AccessDenied', 'You are not allowed to manage the access keys of this user.');
 /** The request id of a response: Lintel's request id without its `req-` prefix (a UUID). */
 export const requestIdOf = (req: FastifyRequest) => String(req.id).replace(/^req-/, '');
 
@@ -52,6 +56,11 @@ export class OutscaleExceptionFilter implements ExceptionFilter {
   private describe(err: unknown, req: FastifyRequest): OutscaleError {
     if (err instanceof OutscaleError) return err;
     if (err instanceof MalformedBodyError) return invalidType('The request body is not valid JSON.');
+    // The access-key core's errors (docs/access-keys.md).
+    if (err instanceof KeyNotFoundError) return new OutscaleError(400, '4000', 'InvalidParameterValue', `The AccessKeyId '${err.access.slice(0, 64)}' does not exist.`);
+    if (err instanceof KeyLimitError || err instanceof CredentialLimitError) return new OutscaleError(400, '10005', 'TooManyResources', 'You have reached the limit of access keys for this user (QuotaExceded).');
+    if (err instanceof ForbiddenError) return notAllowed();
+    if (err instanceof NoHomeProjectError) return invalidValue('The user holds no role on a project that could own access keys; set the user\'s default project.');
     if (err instanceof DomainError) {
       if (err.code === 'UnsupportedMediaType') return invalidType('The request body must be JSON (Content-Type: application/json).');
       if (err.code === 'Unauthenticated') return accessDenied(err.reason ?? err.message);

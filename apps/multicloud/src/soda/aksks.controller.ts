@@ -1,10 +1,7 @@
 import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
-import { randomAlphanumeric } from '@lintel/credentials';
-import {
-  AssignmentService, ConflictError, CredentialService, IdentityService, type Credential,
-} from '@lintel/domain';
+import { KeyCallers, refuseOutsideDelegation, refuseRestrictedAppCred, type Principal } from '@lintel/auth';
+import { AccessKeyService, KEY_DIALECTS, type Credential } from '@lintel/domain';
 import { isJsonObject } from '@lintel/platform';
 import { SodaAuthGuard } from './soda-auth.guard.js';
 import { SodaError, SodaExceptionFilter } from './soda-exception.filter.js';
@@ -12,7 +9,6 @@ import { SodaError, SodaExceptionFilter } from './soda-exception.filter.js';
 type Req_ = FastifyRequest & { principal: Principal; body?: unknown };
 const isObj = isJsonObject;
 
-const forbidden = () => new SodaError(403, 'Operation is not permitted');
 /** go-restful pretty-prints with a one-space indent. */
 const json = (reply: FastifyReply, status: number, body: unknown) =>
   reply.status(status).header('Content-Type', 'application/json').send(JSON.stringify(body, null, 1));
@@ -20,23 +16,21 @@ const json = (reply: FastifyReply, status: number, body: unknown) =>
 /**
  * SODA multicloud's `/v1/{tenantId}/aksks` (multicloud-aksks.md): AK/SK pairs for a user of a
  * project, stored as ec2 credentials in the shared store, so Keystone's credential, OS-EC2 and
- * ec2tokens APIs see the same keys.
+ * ec2tokens APIs see the same keys. The access-key core decides and writes (docs/access-keys.md;
+ * `lintel:soda:*` rules on the path's project and the keys' owner, who must hold a role there:
+ * 404 otherwise); this is SODA's wire format around it.
  */
 @Controller('v1/:tenantId/aksks')
 @UseGuards(SodaAuthGuard)
 @UseFilters(SodaExceptionFilter)
 export class AksksController {
   constructor(
-    private readonly credentials: CredentialService,
-    private readonly identity: IdentityService,
-    private readonly assignments: AssignmentService,
-    private readonly policy: PolicyService,
-    private readonly facts: PolicyFacts,
+    private readonly keys: AccessKeyService,
+    private readonly callers: KeyCallers,
   ) {}
 
   @Post()
   async createAksk(@Param('tenantId') tenantId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
-    const caller = req.principal;
     const body = req.body;
     if (body === undefined) throw new SodaError(400, 'failed to read request body: EOF');
     const cred = isObj(body) ? body.credential : undefined;
@@ -44,21 +38,15 @@ export class AksksController {
     for (const key of ['project_id', 'user_id']) {
       if (cred?.[key] !== undefined && typeof cred[key] !== 'string') throw new SodaError(400, 'invalid credential body');
     }
-    if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw forbidden();
-    const userId = (cred?.user_id as string | undefined) ?? caller.userId;
-    await this.authorise(caller, 'lintel:soda:create_aksk', tenantId, userId);
-    for (let attempt = 0; ; attempt++) {
-      const access = randomAlphanumeric(16);
-      const secret = randomAlphanumeric(32);
-      try {
-        await this.credentials.create({ userId, projectId: tenantId, type: 'ec2', issuer: 'soda', blob: JSON.stringify({ access, secret }) });
-        json(reply, 200, { access_key: access, secret_key: secret });
-        return;
-      } catch (e) {
-        // A 16-character key colliding is rare; try a fresh one a couple of times.
-        if (!(e instanceof ConflictError) || attempt >= 2) throw e;
-      }
-    }
+    if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw new SodaError(403, 'Operation is not permitted');
+    // A token from an application credential (docs/keystone-application-credentials.md, "EC2
+    // credentials"): only an unrestricted one, in its own project; the key keeps its limits.
+    refuseRestrictedAppCred(req.principal, 'credentials');
+    refuseOutsideDelegation(req.principal, tenantId, 'Credential');
+    const issued = (await this.keys.issue(this.caller(req), KEY_DIALECTS.soda, {
+      action: 'lintel:soda:create_aksk', ownerId: (cred?.user_id as string | undefined) ?? req.principal.userId, projectId: tenantId,
+    }))!;
+    json(reply, 200, { access_key: issued.credential.accessKey, secret_key: issued.secret });
   }
 
   @Get(':userId')
@@ -76,28 +64,18 @@ export class AksksController {
   /** Removes all of the user's keys in this project at once (there is no single-key delete in SODA). */
   @Delete(':userId')
   async deleteAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
-    await this.authorise(req.principal, 'lintel:soda:delete_aksk', tenantId, userId);
-    await this.credentials.deleteWhere({ userId, projectId: tenantId, type: 'ec2' });
+    refuseOutsideDelegation(req.principal, tenantId, 'Credential');
+    await this.keys.deleteAll(this.caller(req), 'lintel:soda:delete_aksk', userId, tenantId);
     json(reply, 200, {});
   }
 
   private async listFor(req: Req_, tenantId: string, userId: string) {
-    await this.authorise(req.principal, 'lintel:soda:get_aksk', tenantId, userId);
-    const keys = await this.credentials.list({ userId, projectId: tenantId, type: 'ec2' });
+    const keys = await this.keys.list(this.caller(req), 'lintel:soda:get_aksk', { ownerId: userId, projectId: tenantId }, { ownerId: userId, projectId: tenantId, member: true });
     return keys.map((c) => this.render(c));
   }
 
-  /**
-   * The policy decides on the project of the path and the user whose keys they are
-   * (`lintel:soda:*`: docs/policy.md); that user must then hold a role on the project (404).
-   */
-  private async authorise(caller: Principal, action: string, tenantId: string, userId: string): Promise<void> {
-    const user = await this.identity.getUser(userId);
-    const facts = await this.facts.forAction(action, { user });
-    if (!this.policy.allows(caller, action, { args: { project_id: tenantId, user_id: userId }, target: { project: { id: tenantId }, user: { id: userId }, ...facts } })) throw forbidden();
-    if (!user || !(await this.assignments.effectiveRoles(userId, { project: tenantId })).length) {
-      throw new SodaError(404, `user ${userId} not found`);
-    }
+  private caller(req: Req_) {
+    return this.callers.token(req.principal, { address: req.ip, requestId: String(req.id) });
   }
 
   private render(c: Credential) {

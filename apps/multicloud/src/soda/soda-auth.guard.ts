@@ -1,12 +1,13 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { TokenProvider, TokenService, type Principal } from '@lintel/auth';
+import { accessRulesAllow, requestPath, TokenProvider, TokenService, type Principal } from '@lintel/auth';
 import { DomainError } from '@lintel/domain';
 import { SodaError } from './soda-exception.filter.js';
 
 /**
  * SODA's Keystone auth filter (multicloud-aksks.md §2.1), done locally with the shared token
- * service (signature and revocation, no call to the identity app), with SODA's own 401 texts.
+ * service (signature and revocation, no call to the identity app), with SODA's own 401 texts;
+ * application credential access rules are enforced as keystonemiddleware does.
  */
 @Injectable()
 export class SodaAuthGuard implements CanActivate {
@@ -28,6 +29,11 @@ export class SodaAuthGuard implements CanActivate {
     }
     if (!req.principal.scope || !('project' in req.principal.scope) && !('system' in req.principal.scope)) {
       throw new SodaError(401, 'extract project failed,token is not project scoped');
+    }
+    // This is the `multicloud` service of the catalog: a token from an application credential
+    // with access rules serves only the requests they allow (docs/keystone-application-credentials.md).
+    if (!(await accessRulesAllow(this.tokens, req.principal, 'multicloud', req.method, requestPath(req)))) {
+      throw new SodaError(401, 'get token failed,Token authorization failed');
     }
     return true;
   }

@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, isDatabaseUnavailable, MalformedBodyError, type ErrorCode } from '@lintel/domain';
+import { DomainError, isDatabaseUnavailable, KeyOwnerNotFoundError, MalformedBodyError, type ErrorCode } from '@lintel/domain';
 
 /** Errors SODA's gateway words itself (multicloud-aksks.md §2.1, §6): the message is the body. */
 export class SodaError extends Error {
@@ -38,6 +38,7 @@ export class SodaExceptionFilter implements ExceptionFilter {
       return [err.status, err.message];
     }
     if (err instanceof MalformedBodyError) return [400, 'failed to read request body: invalid JSON'];
+    if (err instanceof KeyOwnerNotFoundError) return [404, `user ${err.userId} not found`];
     if (err instanceof DomainError) {
       const status = STATUS[err.code] ?? 500;
       if (status === 401) {

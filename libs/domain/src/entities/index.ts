@@ -1,4 +1,7 @@
 import { AlibabaNonceEntity } from './alibaba-nonce.entity.js';
+import {
+  AccessRuleEntity, ApplicationCredentialAccessRuleEntity, ApplicationCredentialEntity, ApplicationCredentialRoleEntity,
+} from './application-credential.entity.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 import { EndpointEntity, RegionEntity, ServiceEntity } from './catalog.entity.js';
 import { CredentialEntity } from './credential.entity.js';
@@ -17,6 +20,7 @@ import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './alibaba-nonce.entity.js';
+export * from './application-credential.entity.js';
 export * from './audit-event.entity.js';
 export * from './catalog.entity.js';
 export * from './credential.entity.js';
@@ -39,4 +43,5 @@ export const ENTITIES = [
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
   EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
   EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity, PolicyEntity, DomainConfigEntity, ProjectTagEntity,
+  ApplicationCredentialEntity, ApplicationCredentialRoleEntity, AccessRuleEntity, ApplicationCredentialAccessRuleEntity,
 ];

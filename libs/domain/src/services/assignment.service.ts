@@ -5,6 +5,7 @@ import {
 } from '../entities/index.js';
 import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError, RoleAssignmentNotFoundError } from '../errors.js';
 import { newId, NULL_DOMAIN_ID, SYSTEM_TARGET_ID } from '../ids.js';
+import { removeApplicationCredentialsForRole } from './application-credential.cascade.js';
 import { AssignmentListing, assignmentNames, type AssignmentNames } from './assignment-listing.js';
 import { pageByName, pageFrom, type Page, type PageRequest } from './page.js';
 import { ancestorsOf, descendantsOf, placeholders } from './project-tree.js';
@@ -160,12 +161,16 @@ export class AssignmentService {
     });
   }
 
-  /** Deletes a mutable role, its grants and implications, revoking every token that carried it (one transaction). */
+  /**
+   * Deletes a mutable role, its grants and implications, revoking every token that carried it, and
+   * the application credentials of its direct project grantees there (one transaction).
+   */
   async deleteRole(id: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
       const r = await tx.findOneBy(RoleEntity, { id });
       if (!r) throw new NotFoundError('role', id);
       if (isImmutable(r)) throw immutableError('delete', id);
+      await removeApplicationCredentialsForRole(tx, id, this.revocations);
       await tx.delete(RoleAssignmentEntity, { roleId: id });
       await tx.delete(ImpliedRoleEntity, { priorRoleId: id });
       await tx.delete(ImpliedRoleEntity, { impliedRoleId: id });

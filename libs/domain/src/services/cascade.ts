@@ -3,12 +3,13 @@ import {
   CredentialEntity, EdgioSessionEntity, GroupEntity, GroupMembershipEntity, PasswordEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity,
   RoleAssignmentEntity,
 } from '../entities/index.js';
+import { removeApplicationCredentialsOfUsers } from './application-credential.cascade.js';
 
 /**
  * Removes what belongs to projects and users that are being deleted: role assignments on the
  * targets or held by the users, credentials of the users or scoped to the projects, the
  * projects' endpoint and endpoint group associations, and the users' password history. Runs
- * inside the caller's transaction.
+ * inside the caller's transaction. Deleted users' application credentials and access rules go too.
  */
 export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; userIds: string[]; targetIds: string[]; groupIds?: string[] }): Promise<void> {
   if (o.targetIds.length) await tx.delete(RoleAssignmentEntity, { targetId: In(o.targetIds) });
@@ -23,6 +24,7 @@ export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; 
     await tx.delete(CredentialEntity, { userId: In(o.userIds) });
     await tx.delete(PasswordEntity, { userId: In(o.userIds) });
     await tx.delete(EdgioSessionEntity, { userId: In(o.userIds) });
+    await removeApplicationCredentialsOfUsers(tx, o.userIds);
   }
   if (o.projectIds.length) {
     await tx.delete(CredentialEntity, { projectId: In(o.projectIds) });

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { ProjectEntity, UserEntity } from '../entities/index.js';
-import { DomainError, NotFoundError } from '../errors.js';
+import type { ProjectEntity, UserEntity } from '../entities/index.js';
+import { DomainError } from '../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../ids.js';
-import { AssignmentService, type ScopeTarget } from './assignment.service.js';
+import { AssignmentService } from './assignment.service.js';
 import { IdentityService } from './identity.service.js';
 import { ResourceService } from './resource.service.js';
 
@@ -19,14 +18,12 @@ export class NoHomeProjectError extends DomainError {
 }
 
 /**
- * How the cloud dialects (Edgio, Outscale) see Lintel's users: a login name maps to a user, a
- * user has a home project that owns the keys issued for them, and the key rules of the policy are
- * judged on the scopes a user's keys live in (docs/policy.md).
+ * How the cloud dialects (Edgio, Outscale, Alibaba) see Lintel's users: a login name maps to a
+ * user, and a user has a home project that owns the keys issued for them (docs/access-keys.md).
  */
 @Injectable()
 export class CloudAccountService {
   constructor(
-    private readonly ds: DataSource,
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly identity: IdentityService,
     private readonly resources: ResourceService,
@@ -76,32 +73,5 @@ export class CloudAccountService {
     }
     const projects = (await this.assignments.projectsOfUser(user.id)).items.filter((p) => p.enabled);
     return projects.length === 1 ? projects[0]! : null;
-  }
-
-  /** {@link homeProject}, or NoHomeProjectError. */
-  async requireHomeProject(user: UserEntity): Promise<ProjectEntity> {
-    const p = await this.homeProject(user);
-    if (!p) throw new NoHomeProjectError(user.id);
-    return p;
-  }
-
-  /**
-   * The scopes a user's keys live in, for the cloud dialects' key rules (docs/policy.md): the
-   * system, the user's domain, the key's project (when there is one) and the user's home project.
-   * A caller without a token scope is judged with its roles on each of these.
-   */
-  async keyScopes(target: UserEntity, keyProjectId?: string | null): Promise<ScopeTarget[]> {
-    const scopes: ScopeTarget[] = [{ system: true }, { domain: target.domainId }];
-    if (keyProjectId) scopes.push({ project: keyProjectId });
-    const home = await this.homeProject(target);
-    if (home && home.id !== keyProjectId) scopes.push({ project: home.id });
-    return scopes;
-  }
-
-  /** Locks the user's row for the rest of the transaction (MySQL; SQLite's gate serialises anyway). */
-  async lockUser(m: EntityManager, userId: string): Promise<void> {
-    const q = m.createQueryBuilder(UserEntity, 'u').select('u.id').where('u.id = :id', { id: userId });
-    const row = await (this.ds.options.type !== 'better-sqlite3' ? q.setLock('pessimistic_write') : q).getOne();
-    if (!row) throw new NotFoundError('user', userId);
   }
 }

@@ -125,8 +125,12 @@ export class CredentialService implements OnApplicationShutdown {
     return this.invalidating(tx ? run(tx) : this.ds.transaction(run));
   }
 
-  /** Locks the user's row for the rest of the transaction; the user must exist. */
-  private async lockUser(m: EntityManager, userId: string): Promise<void> {
+  /**
+   * The one lock of a user's keys: the user's row, for the rest of the transaction (MySQL; SQLite's
+   * gate serialises writes anyway). Counting a user's keys and inserting one under it cannot race.
+   * The user must exist.
+   */
+  async lockUser(m: EntityManager, userId: string): Promise<void> {
     const q = m.createQueryBuilder(UserEntity, 'u').select('u.id').where('u.id = :id', { id: userId });
     const user = await (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
     if (!user) throw new NotFoundError('user', userId);
@@ -238,14 +242,14 @@ export class CredentialService implements OnApplicationShutdown {
     this.pendingUse.delete(id);
   }
 
-  /** Deletes every credential matching the filter in one transaction; returns how many. */
-  async deleteWhere(f: CredentialFilter & { userId: string }): Promise<number> {
+  /** Deletes every credential matching the filter in one transaction; returns their ids. */
+  async deleteWhere(f: CredentialFilter & { userId: string }): Promise<string[]> {
     return this.invalidating(this.ds.transaction(async (m) => {
       const rows = await m.find(CredentialEntity, { where: { userId: f.userId, ...(f.projectId ? { projectId: f.projectId } : {}), ...(f.type ? { type: f.type } : {}) }, select: { id: true } });
-      if (!rows.length) return 0;
+      if (!rows.length) return [];
       await m.delete(CredentialEntity, { id: In(rows.map((r) => r.id)) });
       for (const r of rows) this.pendingUse.delete(r.id);
-      return rows.length;
+      return rows.map((r) => r.id);
     }));
   }
 

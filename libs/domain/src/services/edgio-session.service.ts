@@ -1,18 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, LessThan, MoreThanOrEqual } from 'typeorm';
-import { randomLowerHex } from '@lintel/credentials';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { CredentialEntity, EdgioSessionEntity, RevocationEventEntity, type ProjectEntity, type UserEntity } from '../entities/index.js';
-import { ConflictError } from '../errors.js';
+import { EdgioSessionEntity, RevocationEventEntity, type ProjectEntity, type UserEntity } from '../entities/index.js';
 import { CloudAccountService } from './cloud-account.service.js';
-import { CredentialService } from './credential.service.js';
 import { IdentityService } from './identity.service.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
-
-/** Edgio keys: 36 lower-case hex characters each (cloud-key-apis.md A.5). */
-const EDGIO_KEY_LENGTH = 36;
 
 export interface EdgioSession {
   token: string;
@@ -22,8 +16,8 @@ export interface EdgioSession {
 }
 
 /**
- * Edgio JSON-RPC sessions and key pairs (cloud-key-apis.md A.3-A.5). A session token is a UUID v4
- * handed to the client once; only its sha256 is stored. A session dies at its expiry, at logout,
+ * Edgio JSON-RPC sessions (cloud-key-apis.md A.3-A.4; the key pairs are the access-key core's).
+ * A session token is a UUID v4 handed to the client once; only its sha256 is stored. A session dies at its expiry, at logout,
  * and whenever Keystone would kill the user's tokens (user or domain disabled, password changed).
  */
 @Injectable()
@@ -33,7 +27,6 @@ export class EdgioSessionService {
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly accounts: CloudAccountService,
     private readonly identity: IdentityService,
-    private readonly credentials: CredentialService,
   ) {}
 
   /**
@@ -75,30 +68,5 @@ export class EdgioSessionService {
     if (!s) return false;
     const r = await this.ds.getRepository(EdgioSessionEntity).delete({ id: s.id });
     return !!r.affected;
-  }
-
-  /**
-   * Replaces the user's Edgio key pair, in one transaction with the user's row locked: the
-   * previous pair (issuer `edgio`) is deleted and a new ec2 credential on the user's home project
-   * inserted, so there is never zero or two pairs and the old key stops verifying at commit.
-   *
-   * The caller has found the session and had the policy allow it (the dialect's job).
-   */
-  async initKeyPair(s: { user: UserEntity }, project: ProjectEntity): Promise<{ access: string; secret: string }> {
-    for (let attempt = 0; ; attempt++) {
-      const access = randomLowerHex(EDGIO_KEY_LENGTH);
-      const secret = randomLowerHex(EDGIO_KEY_LENGTH);
-      try {
-        await this.ds.transaction(async (m) => {
-          await this.accounts.lockUser(m, s.user.id);
-          await m.delete(CredentialEntity, { userId: s.user.id, issuer: 'edgio' });
-          await this.credentials.create({ userId: s.user.id, projectId: project.id, type: 'ec2', issuer: 'edgio', blob: JSON.stringify({ access, secret }) }, m);
-        });
-        return { access, secret };
-      } catch (e) {
-        // 144 random bits colliding is all but impossible; a retry costs nothing.
-        if (!(e instanceof ConflictError) || attempt >= 2) throw e;
-      }
-    }
   }
 }

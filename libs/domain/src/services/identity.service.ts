@@ -189,23 +189,49 @@ export class IdentityService {
   /**
    * Checks a password the way Keystone does: lockout first, then the hash, then expiry. Always
    * runs one bcrypt comparison so that unknown, locked and wrong answers take the same time.
+   * With `keepFailures`, a right password leaves the failure count for the caller to clear once
+   * the whole authentication has succeeded (clearAuthFailures): a login that still lacks a second
+   * factor must not reset the count its wrong passcodes built up (docs/keystone-totp-mfa.md).
    */
-  async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy): Promise<PasswordCheck> {
+  async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy, o: { keepFailures?: boolean } = {}): Promise<PasswordCheck> {
     const current = user ? await this.currentPassword(user.id) : null;
     const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
     const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
     if (!user || !current) return 'mismatch';
-    const exempt = user.options?.ignore_lockout_failure_attempts === true;
-    const locked = !exempt && lockout.failureAttempts !== undefined && user.failedAuthCount >= lockout.failureAttempts
-      && user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() < lockout.duration * 1000;
-    if (locked) return 'locked';
+    if (this.isLocked(user, lockout)) return 'locked';
     if (!matches || tooLong) {
-      if (lockout.failureAttempts !== undefined && !exempt) await this.recordFailure(user, lockout);
+      if (this.countsFailures(user, lockout)) await this.recordFailure(user, lockout);
       return 'mismatch';
     }
-    if (user.failedAuthCount > 0) await this.ds.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 0, failedAuthAt: null });
+    if (user.failedAuthCount > 0 && !o.keepFailures) await this.clearAuthFailures(user.id);
     if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) return 'expired';
     return 'ok';
+  }
+
+  /**
+   * Lockout for a factor checked elsewhere (a TOTP passcode): a locked account is refused whatever
+   * the factor said, and a wrong one counts as a failed attempt, as a wrong password does. A right
+   * one clears nothing: clearAuthFailures does, once the whole authentication has succeeded.
+   */
+  async checkFactor(user: UserEntity, matches: boolean, lockout: LockoutPolicy): Promise<'ok' | 'mismatch' | 'locked'> {
+    if (this.isLocked(user, lockout)) return 'locked';
+    if (matches) return 'ok';
+    if (this.countsFailures(user, lockout)) await this.recordFailure(user, lockout);
+    return 'mismatch';
+  }
+
+  /** Resets the consecutive-failure count after a successful authentication. */
+  async clearAuthFailures(userId: string): Promise<void> {
+    await this.ds.getRepository(UserEntity).update({ id: userId }, { failedAuthCount: 0, failedAuthAt: null });
+  }
+
+  private countsFailures(user: UserEntity, lockout: LockoutPolicy): boolean {
+    return lockout.failureAttempts !== undefined && user.options?.ignore_lockout_failure_attempts !== true;
+  }
+
+  private isLocked(user: UserEntity, lockout: LockoutPolicy): boolean {
+    return this.countsFailures(user, lockout) && user.failedAuthCount >= lockout.failureAttempts!
+      && user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() < lockout.duration * 1000;
   }
 
   private async recordFailure(user: UserEntity, lockout: LockoutPolicy): Promise<void> {

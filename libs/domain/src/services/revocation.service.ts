@@ -9,6 +9,8 @@ export interface RevocationFields {
   projectId?: string;
   domainId?: string;
   roleId?: string;
+  /** Tokens issued from this application credential. */
+  appCredId?: string;
   /** Defaults to now: every matching token issued up to this instant is revoked. */
   issuedBefore?: Date;
   expiresAt?: Date;
@@ -29,6 +31,7 @@ export class RevocationService {
       projectId: fields.projectId ?? null,
       domainId: fields.domainId ?? null,
       roleId: fields.roleId ?? null,
+      appCredId: fields.appCredId ?? null,
       issuedBefore: fields.issuedBefore ?? now,
       revokedAt: now,
       expiresAt: fields.expiresAt ?? null,
