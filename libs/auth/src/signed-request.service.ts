@@ -93,7 +93,7 @@ export class SignedRequestService {
     try {
       const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(access)));
       const at = check(this.secretOf(cred));
-      await this.authority.check(cred);
+      await this.authority.check(cred, Date.now(), true);
       this.checkFresh(at);
       const issued = await this.tokenFor(cred);
       this.credentials.recordUse(cred.id, `${dialect}tokens`);
