@@ -7,7 +7,7 @@ import { RevocationCache, type RevocationSubject } from './revocation-cache.js';
 let nextId = 1;
 function event(fields: Partial<RevocationEventEntity>): RevocationEventEntity {
   return {
-    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null,
+    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null, trustId: null,
     issuedBefore: new Date(), revokedAt: new Date(), expiresAt: null, ...fields,
   };
 }

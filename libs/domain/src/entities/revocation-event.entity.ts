@@ -15,6 +15,8 @@ export class RevocationEventEntity {
   @IdColumn('project_id', { nullable: true }) projectId!: string | null;
   @IdColumn('domain_id', { nullable: true }) domainId!: string | null;
   @IdColumn('role_id', { nullable: true }) roleId!: string | null;
+  /** Keystone's `OS-TRUST:trust_id`: every token issued under the trust. */
+  @IdColumn('trust_id', { nullable: true }) trustId!: string | null;
   @InstantColumn('issued_before', { nullable: false }) issuedBefore!: Date;
   @InstantColumn('revoked_at', { nullable: false }) revokedAt!: Date;
   @InstantColumn('expires_at') expiresAt!: Date | null;
