@@ -9,6 +9,8 @@ import { RevocationCache } from './revocation-cache.js';
 import { SignedRequestService } from './signed-request.service.js';
 import { TokenProvider } from './token-provider.js';
 import { TokenService } from './token.service.js';
+import { TrustScope } from './trust-scope.js';
+import { AppCredRestriction } from './delegation.js';
 import { XAuthTokenGuard } from './x-auth-token.guard.js';
 
 /** The PasswordHasher binding that DomainModule.forRoot takes. */
@@ -17,7 +19,9 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
+  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts,
+    TrustScope, AppCredRestriction],
+  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts,
+    TrustScope, AppCredRestriction],
 })
 export class AuthModule {}

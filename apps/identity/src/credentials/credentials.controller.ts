@@ -7,6 +7,7 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { credentialTarget } from '../targets.js';
 import { parseCreateCredential, parsePatchCredential } from './credential-body.js';
+import { allowsPrimaryAuth, requirePrimaryAuth, withTrust } from './delegated-credentials.js';
 import { renderCredential } from './credential.render.js';
 
 type Req_ = FastifyRequest & { principal: Principal };
@@ -23,8 +24,9 @@ export class CredentialsController {
   @Post()
   async createCredential(@Body() body: unknown, @Req() req: Req_) {
     const input = parseCreateCredential(body);
-    this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
-    const c = await this.credentials.create({ ...input, issuer: 'keystone' });
+    const caller = this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
+    requirePrimaryAuth(caller, this.cfg, input);
+    const c = await this.credentials.create({ ...input, blob: withTrust(caller, input.type, input.blob), issuer: 'keystone' });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
@@ -43,7 +45,9 @@ export class CredentialsController {
     const all = await this.credentials.list(filter);
     const base = baseUrl(req, this.cfg);
     return {
-      credentials: all.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } })).map((c) => renderCredential(c, base)),
+      credentials: all
+        .filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } }) && allowsPrimaryAuth(caller, this.cfg, c))
+        .map((c) => renderCredential(c, base)),
       links: { self: selfUrl(req, this.cfg), previous: null, next: null },
     };
   }
@@ -76,8 +80,9 @@ export class CredentialsController {
   /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins), then the 404. */
   private async authorize(req: Req_, action: string, id: string): Promise<Credential> {
     const c = await this.credentials.get(id);
-    this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
+    const caller = this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
     if (!c) throw new NotFoundError('credential', id);
+    requirePrimaryAuth(caller, this.cfg, c);
     return c;
   }
 }

@@ -6,10 +6,12 @@ import {
   UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { ec2CredentialId } from '@lintel/credentials';
+import { scopedProject } from '@lintel/auth';
 import { baseUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { credentialTarget } from '../targets.js';
 import { renderEc2 } from './credential.render.js';
+import { allowsPrimaryAuth, requirePrimaryAuth } from './delegated-credentials.js';
 
 
 /** `/v3/users/{user_id}/credentials/OS-EC2` (docs/keystone.md, "OS-EC2"): the legacy view of ec2 credentials. */
@@ -26,29 +28,33 @@ export class OsEc2Controller {
 
   @Post()
   async createEc2Credential(@Param('userId') userId: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    this.authz.enforce(req, 'identity:ec2_create_credential', { args: { user_id: userId }, target: { credential: { user_id: userId } } });
+    const caller = this.authz.enforce(req, 'identity:ec2_create_credential', { args: { user_id: userId }, target: { credential: { user_id: userId } } });
     await this.requireUser(userId);
     const tenant = (body as { tenant_id?: unknown } | undefined)?.tenant_id;
     const project = typeof tenant === 'string' ? await this.resources.getProject(tenant) : null;
     if (!project) throw new NotFoundError('project', typeof tenant === 'string' ? tenant : 'None');
-    // Hardening allowed by the contract (§9): a key for a project its owner has no role on is refused.
-    if (!(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
+    requirePrimaryAuth(caller, this.cfg, { type: 'ec2', projectId: project.id });
+    // Hardening allowed by the contract (§9): a key for a project its owner has no role on is
+    // refused; a key made under a trust acts with the trust's roles there (docs/keystone-trusts.md).
+    const underTrust = !!caller.claims.trustId && scopedProject(caller) === project.id;
+    if (!underTrust && !(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
       throw new ForbiddenError('identity:ec2_create_credential');
     }
     const access = newId();
     const c = await this.credentials.create({
       userId, projectId: project.id, type: 'ec2', issuer: 'os-ec2',
-      blob: JSON.stringify({ access, secret: newId(), trust_id: null }),
+      blob: JSON.stringify({ access, secret: newId(), trust_id: caller.claims.trustId ?? null }),
     });
     return { credential: renderEc2(c, baseUrl(req, this.cfg)) };
   }
 
   @Get()
   async listEc2Credentials(@Param('userId') userId: string, @Req() req: FastifyRequest) {
-    this.authz.enforce(req, 'identity:ec2_list_credentials', { args: { user_id: userId } });
+    const caller = this.authz.enforce(req, 'identity:ec2_list_credentials', { args: { user_id: userId } });
+    requirePrimaryAuth(caller, this.cfg, { type: 'ec2', projectId: scopedProject(caller) ?? null });
     await this.requireUser(userId);
     const base = baseUrl(req, this.cfg);
-    const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type));
+    const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type) && allowsPrimaryAuth(caller, this.cfg, c));
     return {
       credentials: all.map((c) => renderEc2(c, base)),
       links: { self: `${base}/v3/users/${userId}/credentials/OS-EC2`, previous: null, next: null },
@@ -81,10 +87,11 @@ export class OsEc2Controller {
     const id = ec2CredentialId(access);
     const c = await this.credentials.get(id);
     if (!c) throw new NotFoundError('credential', id);
-    this.authz.enforce(req, action, { args: { user_id: userId, credential_id: access }, target: { credential: credentialTarget(c) } });
+    const caller = this.authz.enforce(req, action, { args: { user_id: userId, credential_id: access }, target: { credential: credentialTarget(c) } });
     await this.requireUser(userId);
     if (c.userId !== userId) throw new NotFoundError('credential', id);
     if (!isEc2(c.type)) throw new UnauthenticatedError('OS-EC2 lookup of a credential that is not ec2');
+    requirePrimaryAuth(caller, this.cfg, c);
     return c;
   }
 }

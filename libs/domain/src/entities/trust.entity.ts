@@ -4,7 +4,7 @@ import { FlagColumn, IdColumn, InstantColumn, JsonColumn } from './columns.js';
 /**
  * An OS-TRUST trust (docs/keystone-trusts.md): the trustor lets the trustee act on the project
  * with the trust's roles. Deleting one only stamps `deleted_at` (Keystone keeps the row, and its
- * duplicate key, until a flush). `expires_at` holds whole seconds, as Keystone shows it.
+ * duplicate key, until a flush). `expires_at` keeps its fraction; it is shown in whole seconds.
  */
 @Entity('trusts')
 @Index('uq_trusts_duplicate', ['trustorUserId', 'trusteeUserId', 'projectId', 'impersonation', 'expiresAt'], { unique: true })

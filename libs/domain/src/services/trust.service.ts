@@ -48,9 +48,6 @@ export const trustNotFound = (id: string) => new NotFoundError('trust', id);
  */
 const refused = (reason: string) => new DomainError('Forbidden', 'You are not authorized to perform the requested action.', reason);
 
-/** Whole seconds, as Keystone stores and shows a trust's expiry. */
-export const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
-
 /**
  * Trusts (Keystone's trust manager and SQL driver, docs/keystone-trusts.md): creation with the
  * redelegation rules, lookups that hide deleted, expired and used-up trusts, the pedigree of a
@@ -184,7 +181,7 @@ export class TrustService {
       if (input.remainingUses !== null) throw new InvalidInputError('remaining_uses must not be set if redelegation is allowed');
       count = requested;
     }
-    const candidate = { ...input, expiresAt: input.expiresAt && wholeSeconds(input.expiresAt), redelegatedTrustId: null as string | null };
+    const candidate = { ...input, redelegatedTrustId: null as string | null };
     if (redelegated) {
       candidate.redelegatedTrustId = redelegated.id;
       const remaining = (redelegated.redelegationCount ?? 0) - 1;
@@ -211,7 +208,8 @@ export class TrustService {
       deletedAt: null,
       extra: Object.keys(input.extra).length ? input.extra : null,
     });
-    const roleIds = [...new Set(input.roleIds)];
+    // A role named twice is a duplicate row, hence Keystone's 409, as for a duplicate trust.
+    const roleIds = [...input.roleIds];
     try {
       await this.ds.transaction(async (tx) => {
         await tx.insert(TrustEntity, row as never);
