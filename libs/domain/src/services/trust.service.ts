@@ -225,15 +225,20 @@ export class TrustService {
   /**
    * Uses the trust once, atomically: the decrement only happens while uses remain, so concurrent
    * token requests can never overspend. Unlimited trusts are left alone. Keystone's
-   * TrustUseLimitReached (a 403) when none remain; TrustNotFound when the trust is gone.
+   * TrustUseLimitReached (a 403) when none remain; TrustNotFound when the trust is gone. The last
+   * use makes the trust unfindable, its tokens included (Keystone's behaviour): a revocation
+   * event tells every replica at once.
    */
   async consumeUse(id: string): Promise<void> {
     const r = await this.ds.createQueryBuilder().update(TrustEntity)
       .set({ remainingUses: () => 'remaining_uses - 1' })
       .where('id = :id AND deleted_at IS NULL AND remaining_uses IS NOT NULL AND remaining_uses > 0', { id })
       .execute();
-    if (r.affected) return;
     const row = await this.ds.getRepository(TrustEntity).findOneBy({ id, deletedAt: IsNull() });
+    if (r.affected) {
+      if (row?.remainingUses === 0) await this.revocations.revoke({ trustId: id });
+      return;
+    }
     if (!row) throw trustNotFound(id);
     if (row.remainingUses === null) return;
     throw refused(`No remaining uses for trust: ${id}.`);
