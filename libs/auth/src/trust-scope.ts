@@ -86,10 +86,12 @@ export class TrustScope {
    * minted or validated: the trust still findable (404 naming it), the holder its trustee (403),
    * trustor and trustee and their domains enabled (403 / 404), the project and its domain
    * enabled (404), and every role of the trust, with those it implies, still held by the
-   * original trustor on the project (403). With `strict` (validation), a disabled holder is a 404.
+   * original trustor on the project (403). With `strict` (validation), a disabled holder is a 404;
+   * without (issue), a trust no longer found is a 401.
    */
   async derive(claims: TokenClaims, strict: boolean): Promise<TrustDerived> {
-    const trust = await this.trusts.get(claims.trustId!);
+    // While issuing (not strict), a trust gone meanwhile is Keystone's 401, as at lookup.
+    const trust = strict ? await this.trusts.get(claims.trustId!) : (await this.lookup(claims.trustId!)).trust;
     const trustee = await this.identity.getUser(trust.trusteeUserId);
     if (!trustee) throw new NotFoundError('user', trust.trusteeUserId);
     const trustor = await this.identity.getUser(trust.trustorUserId);
