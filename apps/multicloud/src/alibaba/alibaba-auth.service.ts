@@ -5,7 +5,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
   parseAcs3Authorization, parseAlibabaTimestamp, SignatureFormatError, verifyAcs3Signature, verifyAlibabaRpcSignature, type Acs3Authorization,
 } from '@lintel/credentials';
-import { AlibabaKeyService, CloudAccountService, CredentialService, IdentityService, isEc2, type Credential, type UserEntity } from '@lintel/domain';
+import { AlibabaKeyService, CloudAccountService, CredentialService, IdentityService, isDelegatedKeyBlob, isEc2, type Credential, type UserEntity } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
 import { AlibabaError, incompleteSignature, signatureMismatch } from './alibaba-exception.filter.js';
 import { rawBodyOf } from './alibaba-raw-body.js';
@@ -72,6 +72,8 @@ export class AlibabaAuthService {
     }
     const secret = (JSON.parse(key.blob) as { secret?: unknown }).secret;
     if (typeof secret !== 'string' || !p.check(secret)) throw signatureMismatch(`${call.scheme} signature mismatch`);
+    // A key bound to a trust acts only through ec2tokens, with the trust's roles (docs/keystone-trusts.md).
+    if (isDelegatedKeyBlob(key.blob)) throw new AlibabaError(400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.', 'access key bound to a delegation');
     const user = await this.identity.getUser(key.userId);
     if (!user || !(await this.accounts.isActive(user))) throw new AlibabaError(400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.', 'key owner unknown or disabled');
     // Only a correctly signed request may spend a nonce: unsigned traffic never writes.

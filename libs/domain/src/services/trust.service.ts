@@ -39,6 +39,20 @@ export interface TrustInput {
   extra: Record<string, unknown>;
 }
 
+/**
+ * True when an ec2 credential's blob ties it to a delegation (a trust, an application credential,
+ * an OAuth1 access token): only `/v3/ec2tokens` and `/v3/s3tokens` can honour that scope, so the
+ * cloud dialects that sign with access keys refuse such keys (docs/keystone-trusts.md).
+ */
+export function isDelegatedKeyBlob(blob: string): boolean {
+  try {
+    const b = JSON.parse(blob) as Record<string, unknown>;
+    return !!(b && (b.trust_id || b.app_cred_id || b.access_token_id));
+  } catch {
+    return false;
+  }
+}
+
 /** Keystone's TrustNotFound. */
 export const trustNotFound = (id: string) => new NotFoundError('trust', id);
 
