@@ -9,7 +9,7 @@ const ACTIONS: Record<string, string> = { POST: 'created', PUT: 'created', PATCH
 const TYPES: Record<string, string> = {
   users: 'user', projects: 'project', domains: 'domain', groups: 'group', roles: 'role', credentials: 'credential',
   services: 'service', endpoints: 'endpoint', regions: 'region', 'OS-EC2': 'credential', access_keys: 'credential', tokens: 'token',
-  policies: 'policy', endpoint_groups: 'endpoint_group', config: 'domain_config',
+  policies: 'policy', endpoint_groups: 'endpoint_group', config: 'domain_config', trusts: 'OS-TRUST:trust',
   application_credentials: 'application_credential', access_rules: 'access_rule',
 };
 

@@ -14,6 +14,8 @@ import { SignedRequestService } from './signed-request.service.js';
 import { TokenProvider } from './token-provider.js';
 import { TokenService } from './token.service.js';
 import { TotpAuthMethod } from './totp-auth-method.js';
+import { TrustScope } from './trust-scope.js';
+import { AppCredRestriction } from './delegation.js';
 import { XAuthTokenGuard } from './x-auth-token.guard.js';
 
 /** The PasswordHasher binding that DomainModule.forRoot takes. */
@@ -23,7 +25,8 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 @Module({
   controllers: [OpsController],
   providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, AuthReceipts, TotpAuthMethod, KeyAuthorityService, KeyCallers,
-    ApplicationCredentialAuth],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, AuthReceipts, KeyAuthorityService, KeyCallers],
+    ApplicationCredentialAuth, TrustScope, AppCredRestriction],
+  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, AuthReceipts, KeyAuthorityService, KeyCallers,
+    TrustScope, AppCredRestriction],
 })
 export class AuthModule {}

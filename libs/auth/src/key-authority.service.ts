@@ -41,9 +41,7 @@ export class KeyAuthorityService {
    *   `keystone`, also Keystone's 404 for a key whose application credential is gone.
    */
   async check(key: Credential, now = Date.now(), keystone = false): Promise<KeyAuthority> {
-    if (!isUsable(key, now)) throw new UnauthenticatedError(`access key ${key.id.slice(0, 8)}… is ${key.state === 'active' ? 'expired' : 'inactive'}`);
-    if (!key.projectId) throw new NotFoundError('project', 'None');
-    const projectId = key.projectId;
+    const projectId = this.checkState(key, now);
     try {
       const appCredId = appCredOf(key);
       return { key, projectId, appCredId, view: await this.tokens.scopeView(key.userId, { project: projectId }, appCredId) };
@@ -54,6 +52,13 @@ export class KeyAuthorityService {
       }
       throw e;
     }
+  }
+
+  /** The key's own state: active, unexpired, with a project (returned). */
+  checkState(key: Credential, now = Date.now()): string {
+    if (!isUsable(key, now)) throw new UnauthenticatedError(`access key ${key.id.slice(0, 8)}… is ${key.state === 'active' ? 'expired' : 'inactive'}`);
+    if (!key.projectId) throw new NotFoundError('project', 'None');
+    return key.projectId;
   }
 
   /** The policy credentials of a key's authority: a token of the owner scoped to the key's project, with the roles held there now. */

@@ -4,7 +4,7 @@ import {
   ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
 } from '@lintel/credentials';
 import {
-  ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, UnauthenticatedError, type Credential,
+  ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, TrustService, UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
 import { KeyAuthorityService } from './key-authority.service.js';
@@ -65,6 +65,7 @@ export class SignedRequestService {
     private readonly tokens: TokenService,
     private readonly authority: KeyAuthorityService,
     private readonly appCreds: ApplicationCredentialService,
+    private readonly trusts: TrustService,
   ) {}
 
   ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
@@ -93,7 +94,9 @@ export class SignedRequestService {
     try {
       const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(access)));
       const at = check(this.secretOf(cred));
-      await this.authority.check(cred, Date.now(), true);
+      // A trust-bound key (docs/keystone-trusts.md) acts with the trust's roles, checked when its token is issued.
+      if (this.blobOf(cred).trustId) this.authority.checkState(cred);
+      else await this.authority.check(cred, Date.now(), true);
       this.checkFresh(at);
       const issued = await this.tokenFor(cred);
       this.credentials.recordUse(cred.id, `${dialect}tokens`);
@@ -111,12 +114,18 @@ export class SignedRequestService {
    * find it without hashing a new string per request.
    */
   private secretOf(cred: Credential): string {
+    return this.blobOf(cred).secret;
+  }
+
+  /** The secret and the trust (`trust_id`, docs/keystone-trusts.md) of a key's blob, read once per credential object. */
+  private blobOf(cred: Credential): { secret: string; trustId?: string } {
     const known = this.secrets.get(cred);
-    if (known?.blob === cred.blob) return known.secret;
-    const secret = (JSON.parse(cred.blob) as { secret?: unknown }).secret;
-    if (typeof secret !== 'string') throw new UnauthenticatedError('credential has no secret');
-    this.secrets.set(cred, { blob: cred.blob, secret });
-    return secret;
+    if (known?.blob === cred.blob) return known;
+    const blob = JSON.parse(cred.blob) as { secret?: unknown; trust_id?: unknown };
+    if (typeof blob.secret !== 'string') throw new UnauthenticatedError('credential has no secret');
+    const parsed = { blob: cred.blob, secret: blob.secret, ...(typeof blob.trust_id === 'string' && blob.trust_id ? { trustId: blob.trust_id } : {}) };
+    this.secrets.set(cred, parsed);
+    return parsed;
   }
 
   /**
@@ -158,12 +167,24 @@ export class SignedRequestService {
     if (hit && now - hit.at < REUSE_MS && hit.version === version) return hit.value;
     if (this.recent.size >= 10_000) this.recent.clear();
     // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
-    const value = this.issue(cred);
+    const trustId = this.blobOf(cred).trustId;
+    const value = trustId ? this.trustToken(cred, trustId) : this.issue(cred);
     const entry = { at: now, version, value };
     this.recent.set(cred.id, entry);
     value.catch(() => {
       if (this.recent.get(cred.id) === entry) this.recent.delete(cred.id);
     });
     return value;
+  }
+
+  /**
+   * A key created with a trust-scoped token gives trust-scoped tokens (Keystone's rule): the trust
+   * must still be usable (404 naming it when not); the token's user is the trustee (with
+   * impersonation the key belongs to the trustor, whom the token then shows).
+   */
+  private async trustToken(cred: Credential, trustId: string): Promise<{ id: string; view: TokenView }> {
+    const trust = await this.trusts.get(trustId);
+    const userId = trust.impersonation ? trust.trusteeUserId : cred.userId;
+    return this.tokens.issueFor(userId, { project: cred.projectId! }, ['ec2credential'], { claims: { trustId } });
   }
 }

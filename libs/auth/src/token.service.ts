@@ -15,15 +15,20 @@ import { RevocationCache } from './revocation-cache.js';
 import { TokenMap } from './token-map.js';
 import { scopeKey, type TokenClaims } from './token-claims.js';
 import { TokenFormatError, TokenProvider } from './token-provider.js';
+import { TrustScope, type TrustView } from './trust-scope.js';
 
 export interface DomainRef { id?: string; name?: string }
 export interface UserRef { id?: string; name?: string; domain?: DomainRef }
+
+/** `auth.scope` `OS-TRUST:trust` (docs/keystone-trusts.md). */
+export interface TrustScopeRequest { trust: { id: string } }
 
 /** `auth.scope` of a token request, already checked for shape by the dialect. */
 export type ScopeRequest =
   | { project: { id?: string; name?: string; domain?: DomainRef } }
   | { domain: DomainRef }
   | { system: true }
+  | TrustScopeRequest
   | 'unscoped';
 
 export interface AuthRequest {
@@ -49,6 +54,8 @@ export interface TokenView {
   roles: RoleEntity[];
   /** The application credential the token was issued from (its `application_credential` object). */
   appCred?: TokenAppCred;
+  /** A trust-scoped token's trust, trustor and trustee. */
+  trust?: TrustView;
 }
 
 interface Derived {
@@ -99,6 +106,7 @@ export class TokenService {
     private readonly revocationStore: RevocationService,
     private readonly endpointFilter: EndpointFilterService,
     private readonly receipts: AuthReceipts,
+    private readonly trustScope: TrustScope,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -136,7 +144,8 @@ export class TokenService {
 
   private async issueUncounted(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
     for (const name of req.methods) this.methods.get(name)?.beforeScope?.({ scope: req.scope });
-    const target = req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope) : undefined;
+    const trusted = req.scope && req.scope !== 'unscoped' && 'trust' in req.scope ? await this.trustScope.lookup(req.scope.trust.id) : undefined;
+    const target = trusted ? trusted.scope : req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope as Exclude<ScopeRequest, 'unscoped' | TrustScopeRequest>) : undefined;
 
     let user: UserEntity | undefined;
     let methods = new Set<string>();
@@ -152,6 +161,7 @@ export class TokenService {
       // Exchanging a token must not outrun a revocation another replica just made.
       await this.revocations.refresh();
       source = await this.checkSubject(req.token!.id, false, 'issue');
+      this.trustScope.refuseAsSource(source);
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
       methods = new Set([...methods, ...source.methods, 'token']);
@@ -186,6 +196,7 @@ export class TokenService {
     // few methods end here with a 401 that carries a new receipt.
     if (req.receipt !== undefined) for (const m of await this.receipts.redeem(req.receipt, user.id)) methods.add(m);
     await this.receipts.requireRules(user, methods, this.methodNames());
+    if (trusted) delegation = { ...delegation, trustId: trusted.trust.id };
 
     let scope = imposed ?? target;
     if (!scope && req.scope === undefined && user.defaultProjectId && !source && !imposedUnscoped) scope = await this.defaultProjectScope(user);
@@ -204,6 +215,7 @@ export class TokenService {
     };
     const derived = await this.derive(claims, false);
     if (scope && !derived.roles.length) throw new UnauthenticatedError(`user ${user.id} has no role on ${scopeKey(scope)}`);
+    if (trusted) await this.trustScope.consume(trusted.trust.id);
     const id = await this.provider.mint(claims);
     // Lockout counts consecutive failures: only a complete login with a password or passcode ends the run.
     if (user.failedAuthCount > 0 && req.methods.some((m) => m === 'password' || m === 'totp')) await this.identity.clearAuthFailures(user.id);
@@ -214,7 +226,7 @@ export class TokenService {
    * Issues a token for a user already authenticated some other way (a signed request): the scope
    * must be enabled and the user must hold a role on it, as for any token.
    */
-  async issueFor(userId: string, scope: ScopeTarget, methods: string[], o: { claims?: Pick<TokenClaims, 'appCredId'>; expiresAt?: number } = {}): Promise<{ id: string; view: TokenView }> {
+  async issueFor(userId: string, scope: ScopeTarget, methods: string[], o: { claims?: Pick<TokenClaims, 'appCredId' | 'trustId'>; expiresAt?: number } = {}): Promise<{ id: string; view: TokenView }> {
     const now = Date.now();
     const claims: TokenClaims = {
       userId, methods, auditIds: [newAuditId()], issuedAt: now,
@@ -263,7 +275,7 @@ export class TokenService {
   }
 
   /** Resolves and checks the requested scope before any credential is looked at (Keystone's order). */
-  private async resolveScope(s: Exclude<ScopeRequest, 'unscoped'>): Promise<ScopeTarget> {
+  private async resolveScope(s: Exclude<ScopeRequest, 'unscoped' | TrustScopeRequest>): Promise<ScopeTarget> {
     if ('system' in s) return { system: true };
     if ('domain' in s) {
       const d = await this.findDomain(s.domain);
@@ -350,7 +362,8 @@ export class TokenService {
     const isAdminProject = !!d.project && isAdminProjectName(this.cfg, d.project.name, d.projectDomain?.name);
     return {
       claims,
-      userId: claims.userId,
+      // The token's user as rendered: the trustor of an impersonating trust (docs/keystone-trusts.md).
+      userId: d.user.id,
       userDomainId: d.user.domainId,
       scope: claims.scope,
       roles: d.roles.map((r) => r.name),
@@ -387,6 +400,7 @@ export class TokenService {
     if (!this.revocations.fresh) await this.revocations.refresh().catch(() => undefined);
     if (this.revocations.isRevoked({
       claims, userDomainId: d.user.domainId, projectDomainId: d.project?.domainId, roleIds: d.roles.map((r) => r.id),
+      trust: d.trust && { trustorId: d.trust.trustor.id, trusteeId: d.trust.trustee.id },
     })) {
       throw tokenNotFound();
     }
@@ -395,7 +409,7 @@ export class TokenService {
 
   /** Cached per user and scope; concurrent misses share one load instead of each querying. */
   private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
-    const key = `${claims.userId}|${scopeKey(claims.scope)}${claims.appCredId ? `|c:${claims.appCredId}` : ''}`;
+    const key = `${claims.userId}|${scopeKey(claims.scope)}${claims.appCredId ? `|c:${claims.appCredId}` : ''}${claims.trustId ? `|t:${claims.trustId}` : ''}`;
     const hit = this.derived.get(key);
     // A revocation event (a role removed, a user or project disabled) invalidates it at once.
     if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
@@ -414,6 +428,7 @@ export class TokenService {
    * enabled and the user must still hold a role on the scope (Keystone's validation rules, §2.6).
    */
   private async derive(claims: TokenClaims, strict: boolean): Promise<Omit<TokenView, 'claims'>> {
+    if (claims.trustId) return this.trustScope.derive(claims, strict);
     const user = await this.identity.getUser(claims.userId);
     const userDomain = user ? await this.resources.getDomain(user.domainId) : null;
     if (!user || !userDomain || (strict && (!user.enabled || !userDomain.enabled))) {

@@ -45,6 +45,12 @@ export interface LintelConfig {
     readonly userLimit: number | undefined;
     /** Seconds a signed request stays acceptable (Keystone's `credential.auth_ttl`, 15 min). */
     readonly authTtl: number;
+    /**
+     * Trust-scoped tokens may manage the ec2 credentials of their own project, which then give
+     * trust-scoped tokens (docs/keystone-trusts.md, "EC2 credentials"); off, any delegated token
+     * gets Keystone 22's 403 on the credential APIs.
+     */
+    readonly trustEc2: boolean;
   };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
@@ -138,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
       maxActiveKeys: e.LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS ?? 3,
       userLimit: e.LINTEL_CREDENTIAL_USER_LIMIT,
       authTtl: e.LINTEL_CREDENTIAL_AUTH_TTL ?? 900,
+      trustEc2: e.LINTEL_TRUST_EC2_CREDENTIALS === 'true' || e.LINTEL_TRUST_EC2_CREDENTIALS === '1',
     },
     revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },

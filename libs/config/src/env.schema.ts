@@ -36,6 +36,7 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(3) @Max(100) LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_CREDENTIAL_USER_LIMIT?: number;
   @IsOptional() @int() @IsInt() @Min(60) @Max(24 * 3600) LINTEL_CREDENTIAL_AUTH_TTL?: number;
+  @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_TRUST_EC2_CREDENTIALS?: string;
 
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_SOURCE?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_USER?: number;

@@ -27,3 +27,4 @@ export * from './services/project-tags.js';
 export * from './services/resource.service.js';
 export * from './services/revocation.service.js';
 export * from './services/text-match.js';
+export * from './services/trust.service.js';

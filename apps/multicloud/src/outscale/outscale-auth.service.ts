@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { parseIso8601, parseOscAuthorization, SignatureFormatError, verifyOscSignature } from '@lintel/credentials';
 import { KeyAuthorityService, KeyCallers } from '@lintel/auth';
-import { CloudAccountService, CredentialService, DomainError, isEc2, type KeyCaller, type UserEntity } from '@lintel/domain';
+import { CloudAccountService, CredentialService, DomainError, isDelegatedKeyBlob, isEc2, type KeyCaller, type UserEntity } from '@lintel/domain';
 import { accessDenied } from './outscale-exception.filter.js';
 import { rawBodyOf } from './outscale-raw-body.js';
 import { OutscaleSettings } from './outscale-settings.js';
@@ -75,6 +75,8 @@ export class OutscaleAuthService {
     if (!cred || !isEc2(cred.type)) throw accessDenied('unknown access key');
     const secret = (JSON.parse(cred.blob) as { secret?: unknown }).secret;
     if (typeof secret !== 'string') throw accessDenied('credential has no secret');
+    // A key bound to a trust acts only through ec2tokens, with the trust's roles (docs/keystone-trusts.md).
+    if (isDelegatedKeyBlob(cred.blob)) throw accessDenied('access key bound to a delegation');
     const url = req.raw.url ?? req.url;
     const q = url.indexOf('?');
     const query = q < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));

@@ -17,6 +17,7 @@ import { ProjectTagEntity } from './project-tag.entity.js';
 import { RevocationEventEntity } from './revocation-event.entity.js';
 import { RoleAssignmentEntity } from './role-assignment.entity.js';
 import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
+import { TrustEntity, TrustRoleEntity } from './trust.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './alibaba-nonce.entity.js';
@@ -36,6 +37,7 @@ export * from './project-tag.entity.js';
 export * from './revocation-event.entity.js';
 export * from './role-assignment.entity.js';
 export * from './role.entity.js';
+export * from './trust.entity.js';
 export * from './user.entity.js';
 
 export const ENTITIES = [
@@ -44,4 +46,5 @@ export const ENTITIES = [
   EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
   EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity, PolicyEntity, DomainConfigEntity, ProjectTagEntity,
   ApplicationCredentialEntity, ApplicationCredentialRoleEntity, AccessRuleEntity, ApplicationCredentialAccessRuleEntity,
+  TrustEntity, TrustRoleEntity,
 ];
