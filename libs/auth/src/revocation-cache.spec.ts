@@ -7,7 +7,7 @@ import { RevocationCache, type RevocationSubject } from './revocation-cache.js';
 let nextId = 1;
 function event(fields: Partial<RevocationEventEntity>): RevocationEventEntity {
   return {
-    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null,
+    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null, accessTokenId: null,
     issuedBefore: new Date(), revokedAt: new Date(), expiresAt: null, ...fields,
   };
 }
@@ -56,6 +56,13 @@ test('role events revoke tokens carrying that role', async () => {
   const cache = await cacheWith([event({ roleId: 'r-admin' })]);
   assert.equal(cache.isRevoked(subject({ auditIds: ['z'] }, { roleIds: ['r-admin'] })), true);
   assert.equal(cache.isRevoked(subject({ auditIds: ['z'] })), false);
+});
+
+test('access token events revoke the tokens issued from that OAuth1 access token only', async () => {
+  const cache = await cacheWith([event({ accessTokenId: 'at1' })]);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'], oauthAccessTokenId: 'at1' })), true);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'], oauthAccessTokenId: 'at2' })), false);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'] })), false, 'a token not issued from an access token');
 });
 
 test('a stale copy fails closed', async () => {

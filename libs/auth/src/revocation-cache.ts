@@ -94,7 +94,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private add(e: RevocationEventEntity): void {
     this.events.set(e.id, e);
     this.lastId = Math.max(this.lastId, e.id);
-    const key = e.auditId ? `a:${e.auditId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
+    const key = e.auditId ? `a:${e.auditId}` : e.accessTokenId ? `t:${e.accessTokenId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
       : e.domainId ? `d:${e.domainId}` : e.roleId ? `r:${e.roleId}` : '*';
     const list = this.index.get(key);
     if (list) list.push(e);
@@ -129,6 +129,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
     if (c.scope && 'project' in c.scope) keys.push(`p:${c.scope.project}`);
     if (c.scope && 'domain' in c.scope) keys.push(`d:${c.scope.domain}`);
     if (s.projectDomainId) keys.push(`d:${s.projectDomainId}`);
+    if (c.oauthAccessTokenId) keys.push(`t:${c.oauthAccessTokenId}`);
     for (const k of keys) {
       for (const e of this.index.get(k) ?? []) if (matches(e, s)) return true;
     }
@@ -149,5 +150,6 @@ function matches(e: RevocationEventEntity, s: RevocationSubject): boolean {
     if (e.domainId !== s.userDomainId && e.domainId !== scopeDomain && e.domainId !== s.projectDomainId) return false;
   }
   if (e.roleId && !s.roleIds.includes(e.roleId)) return false;
+  if (e.accessTokenId && e.accessTokenId !== c.oauthAccessTokenId) return false;
   return true;
 }

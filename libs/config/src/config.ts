@@ -46,6 +46,8 @@ export interface LintelConfig {
     /** Seconds a signed request stays acceptable (Keystone's `credential.auth_ttl`, 15 min). */
     readonly authTtl: number;
   };
+  /** Keystone's `[oauth1]` durations, seconds; 0 = the token never expires (docs/keystone-oauth1.md). */
+  readonly oauth1: { readonly requestTokenDuration: number; readonly accessTokenDuration: number };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
   /** Authentication attempts allowed per minute, per remote address and per account; undefined = unlimited. */
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
       userLimit: e.LINTEL_CREDENTIAL_USER_LIMIT,
       authTtl: e.LINTEL_CREDENTIAL_AUTH_TTL ?? 900,
     },
+    oauth1: { requestTokenDuration: e.LINTEL_OAUTH1_REQUEST_TOKEN_DURATION ?? 28800, accessTokenDuration: e.LINTEL_OAUTH1_ACCESS_TOKEN_DURATION ?? 86400 },
     revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },
     authRateLimit: { perSource: e.LINTEL_AUTH_RATE_LIMIT_PER_SOURCE, perUser: e.LINTEL_AUTH_RATE_LIMIT_PER_USER },

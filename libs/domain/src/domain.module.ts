@@ -14,6 +14,7 @@ import { CredentialService } from './services/credential.service.js';
 import { DomainConfigService } from './services/domain-config.service.js';
 import { EdgioSessionService } from './services/edgio-session.service.js';
 import { EndpointFilterService } from './services/endpoint-filter.service.js';
+import { OAuth1Service } from './services/oauth1.service.js';
 import { OutscaleKeyService } from './services/outscale-key.service.js';
 import { PolicyBlobService } from './services/policy-blob.service.js';
 import { GroupService } from './services/group.service.js';
@@ -23,7 +24,7 @@ import { RevocationService } from './services/revocation.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService,
-  PolicyBlobService, EndpointFilterService, DomainConfigService];
+  PolicyBlobService, EndpointFilterService, DomainConfigService, OAuth1Service];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

@@ -19,6 +19,7 @@ export * from './services/edgio-session.service.js';
 export * from './services/endpoint-filter.service.js';
 export * from './services/group.service.js';
 export * from './services/identity.service.js';
+export * from './services/oauth1.service.js';
 export * from './services/outscale-key.service.js';
 export * from './services/policy-blob.service.js';
 export * from './services/project-tags.js';

@@ -15,6 +15,8 @@ export class RevocationEventEntity {
   @IdColumn('project_id', { nullable: true }) projectId!: string | null;
   @IdColumn('domain_id', { nullable: true }) domainId!: string | null;
   @IdColumn('role_id', { nullable: true }) roleId!: string | null;
+  /** Tokens issued from this OAuth1 access token (OS-OAUTH1). */
+  @IdColumn('access_token_id', { nullable: true }) accessTokenId!: string | null;
   @InstantColumn('issued_before', { nullable: false }) issuedBefore!: Date;
   @InstantColumn('revoked_at', { nullable: false }) revokedAt!: Date;
   @InstantColumn('expires_at') expiresAt!: Date | null;

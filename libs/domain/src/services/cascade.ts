@@ -1,14 +1,15 @@
 import { In, type EntityManager } from 'typeorm';
 import {
-  CredentialEntity, EdgioSessionEntity, GroupEntity, GroupMembershipEntity, PasswordEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity,
-  RoleAssignmentEntity,
+  CredentialEntity, EdgioSessionEntity, GroupEntity, GroupMembershipEntity, OAuth1AccessTokenEntity, OAuth1RequestTokenEntity, PasswordEntity,
+  ProjectEndpointEntity, ProjectEndpointGroupEntity, RoleAssignmentEntity,
 } from '../entities/index.js';
 
 /**
  * Removes what belongs to projects and users that are being deleted: role assignments on the
  * targets or held by the users, credentials of the users or scoped to the projects, the
- * projects' endpoint and endpoint group associations, and the users' password history. Runs
- * inside the caller's transaction.
+ * projects' endpoint and endpoint group associations, the users' password history, and OAuth1
+ * request and access tokens the users authorized or that name the projects. Runs inside the
+ * caller's transaction.
  */
 export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; userIds: string[]; targetIds: string[]; groupIds?: string[] }): Promise<void> {
   if (o.targetIds.length) await tx.delete(RoleAssignmentEntity, { targetId: In(o.targetIds) });
@@ -23,10 +24,14 @@ export async function removeOwned(tx: EntityManager, o: { projectIds: string[]; 
     await tx.delete(CredentialEntity, { userId: In(o.userIds) });
     await tx.delete(PasswordEntity, { userId: In(o.userIds) });
     await tx.delete(EdgioSessionEntity, { userId: In(o.userIds) });
+    await tx.delete(OAuth1RequestTokenEntity, { authorizingUserId: In(o.userIds) });
+    await tx.delete(OAuth1AccessTokenEntity, { authorizingUserId: In(o.userIds) });
   }
   if (o.projectIds.length) {
     await tx.delete(CredentialEntity, { projectId: In(o.projectIds) });
     await tx.delete(ProjectEndpointEntity, { projectId: In(o.projectIds) });
     await tx.delete(ProjectEndpointGroupEntity, { projectId: In(o.projectIds) });
+    await tx.delete(OAuth1RequestTokenEntity, { requestedProjectId: In(o.projectIds) });
+    await tx.delete(OAuth1AccessTokenEntity, { projectId: In(o.projectIds) });
   }
 }

@@ -9,6 +9,7 @@ export interface RevocationFields {
   projectId?: string;
   domainId?: string;
   roleId?: string;
+  accessTokenId?: string;
   /** Defaults to now: every matching token issued up to this instant is revoked. */
   issuedBefore?: Date;
   expiresAt?: Date;
@@ -29,6 +30,7 @@ export class RevocationService {
       projectId: fields.projectId ?? null,
       domainId: fields.domainId ?? null,
       roleId: fields.roleId ?? null,
+      accessTokenId: fields.accessTokenId ?? null,
       issuedBefore: fields.issuedBefore ?? now,
       revokedAt: now,
       expiresAt: fields.expiresAt ?? null,
