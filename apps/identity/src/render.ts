@@ -89,5 +89,7 @@ export function renderToken(v: TokenView, catalog: CatalogEntry[] | undefined) {
     token.roles = v.roles.map((r) => ({ id: r.id, name: r.name }));
     if (catalog) token.catalog = renderCatalog(catalog, v.project?.id, v.user.id);
   }
+  // What a delegation adds (e.g. `OS-OAUTH1`: docs/keystone-oauth1.md, "Tokens").
+  if (v.extensions) Object.assign(token, v.extensions);
   return { token };
 }

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
+import { OAuth1AuthMethod } from './oauth1/oauth1-auth.method.js';
+import { OAuth1RequestVerifier } from './oauth1/oauth1-request.js';
 import { OpsController } from './ops.controller.js';
 import { PolicyFacts } from './policy-facts.js';
 import { POLICY_PROVIDER, PolicyService } from './policy.service.js';
@@ -14,10 +16,16 @@ import { XAuthTokenGuard } from './x-auth-token.guard.js';
 /** The PasswordHasher binding that DomainModule.forRoot takes. */
 export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: BcryptPasswordHasher };
 
-/** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
+/**
+ * Tokens, revocation and the X-Auth-Token guard, and the `oauth1` auth method (every app narrows
+ * OAuth1 tokens the same way). Needs DomainModule (global) and the config.
+ */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
+  providers: [
+    AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts,
+    OAuth1RequestVerifier, OAuth1AuthMethod,
+  ],
+  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, OAuth1RequestVerifier],
 })
 export class AuthModule {}

@@ -3,6 +3,8 @@ export * from './auth-rate-limiter.js';
 export * from './auth.module.js';
 export * from './bcrypt-hasher.js';
 export * from './credentials.js';
+export * from './oauth1/oauth1-auth.method.js';
+export * from './oauth1/oauth1-request.js';
 export * from './ops.controller.js';
 export * from './policy-facts.js';
 export * from './policy.service.js';

@@ -6,12 +6,12 @@ import {
   type UserEntity,
 } from '@lintel/domain';
 import { tokenEvents, type JsonObject } from '@lintel/platform';
-import type { AuthMethod } from './auth-method.js';
+import type { AuthMethod, HttpFacts } from './auth-method.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
 import { TokenMap } from './token-map.js';
-import { scopeKey, type TokenClaims } from './token-claims.js';
+import { delegationKey, isDelegatedClaims, scopeKey, type TokenClaims } from './token-claims.js';
 import { TokenFormatError, TokenProvider } from './token-provider.js';
 
 export interface DomainRef { id?: string; name?: string }
@@ -31,6 +31,8 @@ export interface AuthRequest {
   /** `auth.identity.<method>` of the registered methods (AuthMethod), by method name. */
   bodies?: Record<string, JsonObject>;
   scope?: ScopeRequest;
+  /** The HTTP request itself, for methods that check a signature over it. */
+  http?: HttpFacts;
 }
 
 /** Everything a token response shows, derived at issue or validation time. */
@@ -43,6 +45,8 @@ export interface TokenView {
   projectDomain?: DomainEntity;
   domain?: DomainEntity;
   roles: RoleEntity[];
+  /** Members a delegation adds to the token body (AuthMethod.revalidate). */
+  extensions?: Record<string, unknown>;
 }
 
 interface Derived {
@@ -138,6 +142,7 @@ export class TokenService {
       // Exchanging a token must not outrun a revocation another replica just made.
       await this.revocations.refresh();
       source = await this.checkSubject(req.token!.id, false, 'issue');
+      if (source.oauthAccessTokenId) throw new ForbiddenError('Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead');
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
       methods = new Set([...methods, ...source.methods, 'token']);
@@ -146,13 +151,14 @@ export class TokenService {
       if (source.scope && 'system' in source.scope && target && !('system' in target)) {
         throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
       }
+      if (isDelegatedClaims(source)) throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
     }
     let imposed: ScopeTarget | undefined;
     let delegation: Pick<TokenClaims, 'appCredId' | 'trustId' | 'oauthAccessTokenId'> = {};
     for (const name of req.methods) {
       const method = this.methods.get(name);
       if (!method) continue;
-      const r = await method.authenticate(req.bodies?.[name] ?? {}, { scope: req.scope });
+      const r = await method.authenticate(req.bodies?.[name] ?? {}, { scope: req.scope, http: req.http });
       if (user && user.id !== r.user.id) throw new UnauthenticatedError(`authentication methods name different users (${name})`);
       user = r.user;
       methods.add(name);
@@ -357,7 +363,7 @@ export class TokenService {
 
   /** Cached per user and scope; concurrent misses share one load instead of each querying. */
   private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
-    const key = `${claims.userId}|${scopeKey(claims.scope)}`;
+    const key = `${claims.userId}|${scopeKey(claims.scope)}|${delegationKey(claims)}`;
     const hit = this.derived.get(key);
     // A revocation event (a role removed, a user or project disabled) invalidates it at once.
     if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
@@ -395,6 +401,13 @@ export class TokenService {
     }
     if (s) {
       view.roles = await this.assignments.effectiveRoles(user.id, s);
+      // A delegation narrows the roles to what it allows now, or ends the token (404) when gone.
+      for (const name of claims.methods) {
+        const r = await this.methods.get(name)?.revalidate?.(claims, view.roles);
+        if (!r) continue;
+        view.roles = r.roles;
+        if (r.extensions) view.extensions = { ...view.extensions, ...r.extensions };
+      }
       if (strict && !view.roles.length) throw tokenNotFound();
     }
     return view;

@@ -4,7 +4,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
 import { queryFlag } from '@lintel/platform';
-import { baseUrl } from '../base-url.js';
+import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
 import { parseAuthRequest } from './auth-request.parser.js';
@@ -49,6 +49,7 @@ export class TokensController {
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = parseAuthRequest(body, this.tokens.methodNames());
+    request.http = { method: req.method, url: selfUrl(req, this.cfg), headers: req.headers };
     const u = request.password?.user;
     this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
     const { id, view } = await this.tokens.issue(request);
