@@ -21,10 +21,11 @@ import { UsersController } from './resources/users.controller.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 import { KeystonePolicy } from './keystone-caller.js';
+import { OAuth1Module } from './oauth1/oauth1.module.js';
 
 /** The Keystone v3 dialect. Needs LintelConfigModule and DomainModule from the composing root. */
 @Module({
-  imports: [AuthModule, CatalogAdminModule],
+  imports: [AuthModule, CatalogAdminModule, OAuth1Module],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
     RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, AccessKeysController,
     DomainConfigController],

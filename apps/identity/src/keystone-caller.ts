@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { isEc2Derived, PolicyService, type Principal } from '@lintel/auth';
+import { isDelegated, isEc2Derived, PolicyService, type Principal } from '@lintel/auth';
 import { ForbiddenError } from '@lintel/domain';
 import type { PolicyInput } from '@lintel/policy';
 
@@ -12,6 +12,14 @@ export function keystoneCaller(req: FastifyRequest): Principal {
   const p = (req as FastifyRequest & { principal: Principal }).principal;
   if (isEc2Derived(p)) throw new ForbiddenError();
   return p;
+}
+
+/**
+ * Delegated tokens (OAuth1, application credentials, trusts...) may not touch credentials at all,
+ * as in Debian's Keystone 22 (docs/keystone-oauth1.md, "Delegated tokens"): Keystone's 403.
+ */
+export function requirePrimaryAuth(caller: Principal): void {
+  if (isDelegated(caller)) throw new ForbiddenError('Delegated tokens cannot access credentials directly');
 }
 
 /**

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import type { Principal } from '@lintel/auth';
+import { isDelegated, type Principal } from '@lintel/auth';
 import { CredentialService, NotFoundError, type Credential } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
-import { KeystonePolicy } from '../keystone-caller.js';
+import { KeystonePolicy, requirePrimaryAuth } from '../keystone-caller.js';
 import { credentialTarget } from '../targets.js';
 import { parseCreateCredential, parsePatchCredential } from './credential-body.js';
 import { renderCredential } from './credential.render.js';
@@ -23,7 +23,7 @@ export class CredentialsController {
   @Post()
   async createCredential(@Body() body: unknown, @Req() req: Req_) {
     const input = parseCreateCredential(body);
-    this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
+    requirePrimaryAuth(this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } }));
     const c = await this.credentials.create({ ...input, issuer: 'keystone' });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
@@ -40,7 +40,8 @@ export class CredentialsController {
       target: ownOnly ? { credential: { user_id: req.principal.userId } } : undefined,
       filters: { ...(filter.userId !== undefined ? { user_id: filter.userId } : {}), ...(filter.type !== undefined ? { type: filter.type } : {}) },
     });
-    const all = await this.credentials.list(filter);
+    // A delegated token sees none (Debian's Keystone drops each one from the list).
+    const all = isDelegated(caller) ? [] : await this.credentials.list(filter);
     const base = baseUrl(req, this.cfg);
     return {
       credentials: all.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } })).map((c) => renderCredential(c, base)),
@@ -73,11 +74,15 @@ export class CredentialsController {
     await this.credentials.delete(id);
   }
 
-  /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins), then the 404. */
+  /**
+   * Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for
+   * non-admins), then the 404, then a delegated token's 403.
+   */
   private async authorize(req: Req_, action: string, id: string): Promise<Credential> {
     const c = await this.credentials.get(id);
-    this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
+    const caller = this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
     if (!c) throw new NotFoundError('credential', id);
+    requirePrimaryAuth(caller);
     return c;
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@lintel/domain';
 import { ec2CredentialId } from '@lintel/credentials';
 import { baseUrl } from '../base-url.js';
-import { KeystonePolicy } from '../keystone-caller.js';
+import { keystoneCaller, KeystonePolicy, requirePrimaryAuth } from '../keystone-caller.js';
 import { credentialTarget } from '../targets.js';
 import { renderEc2 } from './credential.render.js';
 
@@ -31,6 +31,7 @@ export class OsEc2Controller {
     const tenant = (body as { tenant_id?: unknown } | undefined)?.tenant_id;
     const project = typeof tenant === 'string' ? await this.resources.getProject(tenant) : null;
     if (!project) throw new NotFoundError('project', typeof tenant === 'string' ? tenant : 'None');
+    requirePrimaryAuth(keystoneCaller(req));
     // Hardening allowed by the contract (§9): a key for a project its owner has no role on is refused.
     if (!(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
       throw new ForbiddenError('identity:ec2_create_credential');
@@ -45,7 +46,7 @@ export class OsEc2Controller {
 
   @Get()
   async listEc2Credentials(@Param('userId') userId: string, @Req() req: FastifyRequest) {
-    this.authz.enforce(req, 'identity:ec2_list_credentials', { args: { user_id: userId } });
+    requirePrimaryAuth(this.authz.enforce(req, 'identity:ec2_list_credentials', { args: { user_id: userId } }));
     await this.requireUser(userId);
     const base = baseUrl(req, this.cfg);
     const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type));
@@ -85,6 +86,7 @@ export class OsEc2Controller {
     await this.requireUser(userId);
     if (c.userId !== userId) throw new NotFoundError('credential', id);
     if (!isEc2(c.type)) throw new UnauthenticatedError('OS-EC2 lookup of a credential that is not ec2');
+    requirePrimaryAuth(keystoneCaller(req));
     return c;
   }
 }
