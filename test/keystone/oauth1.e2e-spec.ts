@@ -365,6 +365,20 @@ for (const kind of databaseKinds()) {
         assert.equal(keystoneError(await oauthTokenRequest(consumer, { id: '3'.repeat(32), secret: 'x' }), 404).message, 'Access token not found');
       });
 
+      test('a disabled project: no token (Keystone\'s 404)', async () => {
+        const resources = ctx.h.get(ResourceService);
+        const p2 = (await resources.createProject({ name: 'oauth-disabled', domainId: DEFAULT_DOMAIN_ID })).id;
+        await ctx.h.get(AssignmentService).grant({ type: 'UserProject', actorId: ctx.h.adminUserId, targetId: p2, roleId: roles.member! });
+        const consumer = await newConsumer();
+        const r = form(await requestToken(consumer, {}, { 'Requested-Project-Id': p2 }));
+        const rt = { id: r.oauth_token!, secret: r.oauth_token_secret! };
+        const v = (await authorize(rt.id, [{ name: 'member' }])).body.token.oauth_verifier as string;
+        const f = form(await accessToken(consumer, rt, v));
+        await resources.setProjectEnabled(p2, false);
+        assert.equal(keystoneError(await oauthTokenRequest(consumer, { id: f.oauth_token!, secret: f.oauth_token_secret! }), 404).message,
+          `Unable to validate token because project ${p2} is disabled`);
+      });
+
       test('an expired access token: no new token (401), earlier ones stop validating (404)', async () => {
         const { consumer, access } = await delegation();
         const t = await oauthToken(consumer, access);

@@ -3,7 +3,8 @@ import type { AuthMethod, AuthMethodContext, MethodResult, Revalidated } from '.
 import type { TokenClaims } from '../token-claims.js';
 import { TokenService } from '../token.service.js';
 import {
-  accessTokenNotFound, AssignmentService, DomainError, IdentityService, InvalidInputError, OAuth1Service, UnauthenticatedError, type RoleEntity,
+  accessTokenNotFound, AssignmentService, DomainError, IdentityService, InvalidInputError, OAuth1Service, ResourceService, UnauthenticatedError,
+  type RoleEntity,
 } from '@lintel/domain';
 import { OAuth1RequestVerifier, OAuthParams, withoutQuery } from './oauth1-request.js';
 
@@ -23,6 +24,7 @@ export class OAuth1AuthMethod implements AuthMethod, OnModuleInit {
     private readonly tokens: TokenService,
     private readonly oauth: OAuth1Service,
     private readonly identity: IdentityService,
+    private readonly resources: ResourceService,
     private readonly assignments: AssignmentService,
     private readonly verifier: OAuth1RequestVerifier,
   ) {}
@@ -56,6 +58,10 @@ export class OAuth1AuthMethod implements AuthMethod, OnModuleInit {
     await this.verifier.claimNonce(p);
     const user = await this.identity.getUser(access.authorizingUserId);
     if (!user?.enabled) throw refuse('authorizing user missing or disabled');
+    // The scope is imposed, not asked for: its checks are Keystone's at minting (404s).
+    const project = await this.resources.getProject(access.projectId);
+    if (!project?.enabled) throw new DomainError('NotFound', `Unable to validate token because project ${access.projectId} is disabled`);
+    if (!(await this.resources.getDomain(project.domainId))?.enabled) throw new DomainError('NotFound', `Unable to validate token because domain ${project.domainId} is disabled`);
     return {
       user,
       scope: { project: access.projectId },
