@@ -192,7 +192,7 @@ for (const kind of databaseKinds()) {
         const r = await call(base, 'POST', '/v3/auth/tokens', { body: { auth: { identity: { methods: ['totp'], totp: {} } } } });
         assert.equal(r.status, 401);
         assert.equal(r.body.error.message, 'Attempted to authenticate with an unsupported method.');
-        assert.deepEqual(r.body.error.identity, { methods: ['password', 'token'] });
+        assert.deepEqual(r.body.error.identity, { methods: ['password', 'token', 'oauth1'] });
       });
     });
 
