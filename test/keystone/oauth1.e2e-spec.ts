@@ -7,8 +7,9 @@ import { before, describe, test } from 'node:test';
 import { TokenService } from '@lintel/auth';
 import { signOAuth1Request, type OAuth1SignInput } from '@lintel/credentials';
 import {
-  AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1RequestTokenEntity, ResourceService,
+  AssignmentService, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1RequestTokenEntity, ResourceService,
 } from '@lintel/domain';
+import { credentialKeys, rotateCredentialKeys } from '../../apps/manage/src/tasks.js';
 import { onPath, redact, skipUnless } from '../helpers/commands.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
@@ -486,6 +487,21 @@ for (const kind of databaseKinds()) {
         assert.equal(keystoneError(await api('DELETE', `/v3/users/${u}/OS-OAUTH1/access_tokens/nope`), 404).message, 'Access token not found');
         assert.deepEqual((await api('GET', '/v3/users/nope/OS-OAUTH1/access_tokens')).body.access_tokens, []);
         keystoneError(await api('GET', `/v3/users/${u}/OS-OAUTH1/access_tokens`, undefined, oliviaToken), 403);
+      });
+
+      test('credential key rotation: `credential-keys migrate` re-seals OAuth1 secrets, which keep working', async () => {
+        const { consumer, access } = await delegation();
+        const rt = await newRequestToken(consumer);
+        const ring = credentialKeys(ctx.h.config);
+        await rotateCredentialKeys(ctx.h.app, ctx.h.config);
+        const creds = ctx.h.get(CredentialService);
+        assert.ok((await creds.resealAll()) >= 3, 'consumer, request token and access token secrets re-sealed');
+        ring.load();
+        assert.deepEqual([...(await creds.keyHashesInUse())], [ring.primaryHash]);
+        await rotateCredentialKeys(ctx.h.app, ctx.h.config);
+        assert.equal((await oauthTokenRequest(consumer, access)).status, 201);
+        const v = (await authorize(rt.id, [{ name: 'member' }])).body.token.oauth_verifier as string;
+        assert.equal((await accessToken(consumer, rt, v)).status, 201);
       });
 
       test('deleting a user takes the access tokens they authorized', async () => {
