@@ -97,5 +97,7 @@ export function renderToken(v: TokenView, catalog: CatalogEntry[] | undefined) {
     const a = v.appCred;
     token.application_credential = { id: a.id, name: a.name, restricted: !a.unrestricted, ...(a.accessRules?.length ? { access_rules: a.accessRules } : {}) };
   }
+  // What a delegation adds (e.g. `OS-OAUTH1`: docs/keystone-oauth1.md, "Tokens").
+  if (v.extensions) Object.assign(token, v.extensions);
   return { token };
 }

@@ -1,23 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ForbiddenError } from '@lintel/domain';
 import type { Principal } from './principal.js';
+import { PRIMARY_AUTH_METHODS } from './token-claims.js';
 
-/**
- * Methods that authenticate a user directly (Keystone's primary methods). A token obtained any
- * other way (an application credential, an OAuth1 access token, an EC2 credential, a method not
- * reviewed yet) is delegated: deny by default, as Keystone does (docs/keystone-trusts.md,
- * "Delegated tokens").
- */
-const PRIMARY_METHODS: ReadonlySet<string> = new Set(['external', 'kerberos', 'mapped', 'openid', 'password', 'saml2', 'token', 'totp', 'x509']);
-
-/** True when the token came from a delegated credential (no methods at all counts as delegated). */
+/** True when the token came from a delegated credential (no methods at all counts as delegated; docs/keystone-trusts.md, "Delegated tokens"). */
 export function isDelegatedMethod(p: Principal): boolean {
   const methods = p.claims.methods;
-  return !methods.length || methods.some((m) => !PRIMARY_METHODS.has(m));
+  return !methods.length || methods.some((m) => !PRIMARY_AUTH_METHODS.has(m));
 }
-
-/** True for any delegation: a trust-scoped token or a delegated method. */
-export const isDelegated = (p: Principal): boolean => !!p.claims.trustId || isDelegatedMethod(p);
 
 /**
  * Decides whether a token issued from an application credential may manage trusts. The module

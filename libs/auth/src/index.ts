@@ -11,6 +11,8 @@ export * from './mfa-rules.js';
 export * from './key-authority.service.js';
 export * from './key-callers.js';
 export * from './delegation.js';
+export * from './oauth1/oauth1-auth.method.js';
+export * from './oauth1/oauth1-request.js';
 export * from './ops.controller.js';
 export * from './policy-facts.js';
 export * from './policy.service.js';

@@ -7,7 +7,7 @@ import { RevocationCache, type RevocationSubject } from './revocation-cache.js';
 let nextId = 1;
 function event(fields: Partial<RevocationEventEntity>): RevocationEventEntity {
   return {
-    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null, appCredId: null, trustId: null,
+    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null, appCredId: null, trustId: null, accessTokenId: null,
     issuedBefore: new Date(), revokedAt: new Date(), expiresAt: null, ...fields,
   };
 }
@@ -79,6 +79,13 @@ test('trust events revoke the trust\'s tokens; user events reach a trust-scoped 
   const byProject = await cacheWith([event({ userId: 'tor', projectId: 'p1' })]);
   assert.equal(byProject.isRevoked(trustScoped('trust-1')), true, 'the trustor lost a role on the trust\'s project');
   assert.equal(byProject.isRevoked(subject({ auditIds: ['t'], trustId: 'trust-1', scope: { project: 'p2' } }, { trust: { trustorId: 'tor', trusteeId: 'u1' } })), false);
+});
+
+test('access token events revoke the tokens issued from that OAuth1 access token only', async () => {
+  const cache = await cacheWith([event({ accessTokenId: 'at1' })]);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'], oauthAccessTokenId: 'at1' })), true);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'], oauthAccessTokenId: 'at2' })), false);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'] })), false, 'a token not issued from an access token');
 });
 
 test('a stale copy fails closed', async () => {

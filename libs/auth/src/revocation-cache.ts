@@ -96,7 +96,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private add(e: RevocationEventEntity): void {
     this.events.set(e.id, e);
     this.lastId = Math.max(this.lastId, e.id);
-    const key = e.auditId ? `a:${e.auditId}` : e.appCredId ? `c:${e.appCredId}` : e.trustId ? `t:${e.trustId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
+    const key = e.auditId ? `a:${e.auditId}` : e.appCredId ? `c:${e.appCredId}` : e.trustId ? `t:${e.trustId}` : e.accessTokenId ? `o:${e.accessTokenId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
       : e.domainId ? `d:${e.domainId}` : e.roleId ? `r:${e.roleId}` : '*';
     const list = this.index.get(key);
     if (list) list.push(e);
@@ -134,6 +134,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
     if (s.projectDomainId) keys.push(`d:${s.projectDomainId}`);
     if (c.trustId) keys.push(`t:${c.trustId}`);
     if (s.trust) keys.push(`u:${s.trust.trustorId}`, `u:${s.trust.trusteeId}`);
+    if (c.oauthAccessTokenId) keys.push(`o:${c.oauthAccessTokenId}`);
     for (const k of keys) {
       for (const e of this.index.get(k) ?? []) if (matches(e, s)) return true;
     }
@@ -156,5 +157,6 @@ function matches(e: RevocationEventEntity, s: RevocationSubject): boolean {
   }
   if (e.roleId && !s.roleIds.includes(e.roleId)) return false;
   if (e.appCredId && c.appCredId !== e.appCredId) return false;
+  if (e.accessTokenId && e.accessTokenId !== c.oauthAccessTokenId) return false;
   return true;
 }

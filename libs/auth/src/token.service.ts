@@ -6,14 +6,14 @@ import {
   type UserEntity,
 } from '@lintel/domain';
 import { tokenEvents, type JsonObject } from '@lintel/platform';
-import { PRIMARY_AUTH_METHODS, type AuthMethod, type TokenDelegation } from './auth-method.js';
+import type { AuthMethod, HttpFacts, TokenDelegation } from './auth-method.js';
 import type { TokenAppCred } from './app-cred-view.js';
 import { AuthReceipts } from './auth-receipts.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
 import { TokenMap } from './token-map.js';
-import { scopeKey, type TokenClaims } from './token-claims.js';
+import { delegationKey, isDelegatedClaims, scopeKey, type TokenClaims } from './token-claims.js';
 import { TokenFormatError, TokenProvider } from './token-provider.js';
 import { TrustScope, type TrustView } from './trust-scope.js';
 
@@ -40,6 +40,8 @@ export interface AuthRequest {
   scope?: ScopeRequest;
   /** An `Openstack-Auth-Receipt`: methods proved by an earlier request of the same user (docs/keystone-totp-mfa.md). */
   receipt?: string;
+  /** The HTTP request itself, for methods that check a signature over it. */
+  http?: HttpFacts;
 }
 
 /** Everything a token response shows, derived at issue or validation time. */
@@ -56,6 +58,8 @@ export interface TokenView {
   appCred?: TokenAppCred;
   /** A trust-scoped token's trust, trustor and trustee. */
   trust?: TrustView;
+  /** Members a delegation adds to the token body (AuthMethod.revalidate). */
+  extensions?: Record<string, unknown>;
 }
 
 interface Derived {
@@ -162,6 +166,8 @@ export class TokenService {
       await this.revocations.refresh();
       source = await this.checkSubject(req.token!.id, false, 'issue');
       this.trustScope.refuseAsSource(source);
+      if (source.oauthAccessTokenId) throw new ForbiddenError('Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead');
+      if (source.oauthAccessTokenId) throw new ForbiddenError('Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead');
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
       methods = new Set([...methods, ...source.methods, 'token']);
@@ -170,11 +176,7 @@ export class TokenService {
       if (source.scope && 'system' in source.scope && target && !('system' in target)) {
         throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
       }
-      // A token from a narrow credential (application credential, EC2 signature, ...) is not
-      // exchanged for one of another, maybe broader, scope (Keystone's delegation check).
-      if (source.appCredId || !source.methods.length || source.methods.some((m) => !PRIMARY_AUTH_METHODS.has(m))) {
-        throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
-      }
+      if (isDelegatedClaims(source)) throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
     }
     let imposed: ScopeTarget | undefined;
     let imposedUnscoped = false;
@@ -182,7 +184,7 @@ export class TokenService {
     for (const name of req.methods) {
       const method = this.methods.get(name);
       if (!method) continue;
-      const r = await method.authenticate(req.bodies?.[name] ?? {}, { scope: req.scope });
+      const r = await method.authenticate(req.bodies?.[name] ?? {}, { scope: req.scope, http: req.http });
       if (user && user.id !== r.user.id) throw new UnauthenticatedError(`authentication methods name different users (${name})`);
       user = r.user;
       methods.add(name);
@@ -409,7 +411,7 @@ export class TokenService {
 
   /** Cached per user and scope; concurrent misses share one load instead of each querying. */
   private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
-    const key = `${claims.userId}|${scopeKey(claims.scope)}${claims.appCredId ? `|c:${claims.appCredId}` : ''}${claims.trustId ? `|t:${claims.trustId}` : ''}`;
+    const key = `${claims.userId}|${scopeKey(claims.scope)}|${delegationKey(claims)}`;
     const hit = this.derived.get(key);
     // A revocation event (a role removed, a user or project disabled) invalidates it at once.
     if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
@@ -446,9 +448,18 @@ export class TokenService {
       view.domain = (await this.resources.getDomain(s.domain)) ?? undefined;
       if (strict && !view.domain?.enabled) throw tokenNotFound(`Unable to validate token because domain ${s.domain} is disabled`);
     }
-    if (s) view.roles = await this.assignments.effectiveRoles(user.id, s);
-    for (const d of this.delegations) if (d.appliesTo(claims)) await d.restrict(claims, view, strict);
-    if (s && strict && !view.roles.length) throw tokenNotFound();
+    if (s) {
+      view.roles = await this.assignments.effectiveRoles(user.id, s);
+      for (const d of this.delegations) if (d.appliesTo(claims)) await d.restrict(claims, view, strict);
+      // A delegation narrows the roles to what it allows now, or ends the token (404) when gone.
+      for (const name of claims.methods) {
+        const r = await this.methods.get(name)?.revalidate?.(claims, view.roles);
+        if (!r) continue;
+        view.roles = r.roles;
+        if (r.extensions) view.extensions = { ...view.extensions, ...r.extensions };
+      }
+      if (strict && !view.roles.length) throw tokenNotFound();
+    }
     return view;
   }
 

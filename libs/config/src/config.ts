@@ -52,6 +52,8 @@ export interface LintelConfig {
      */
     readonly trustEc2: boolean;
   };
+  /** Keystone's `[oauth1]` durations, seconds; 0 = the token never expires (docs/keystone-oauth1.md). */
+  readonly oauth1: { readonly requestTokenDuration: number; readonly accessTokenDuration: number };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
   /** TOTP passcodes of this many earlier 30-second windows are accepted too (Keystone's `[totp] included_previous_windows`). */
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
       authTtl: e.LINTEL_CREDENTIAL_AUTH_TTL ?? 900,
       trustEc2: e.LINTEL_TRUST_EC2_CREDENTIALS === 'true' || e.LINTEL_TRUST_EC2_CREDENTIALS === '1',
     },
+    oauth1: { requestTokenDuration: e.LINTEL_OAUTH1_REQUEST_TOKEN_DURATION ?? 28800, accessTokenDuration: e.LINTEL_OAUTH1_ACCESS_TOKEN_DURATION ?? 86400 },
     revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },
     totp: { includedPreviousWindows: e.LINTEL_TOTP_INCLUDED_PREVIOUS_WINDOWS ?? 1 },

@@ -38,6 +38,9 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(60) @Max(24 * 3600) LINTEL_CREDENTIAL_AUTH_TTL?: number;
   @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_TRUST_EC2_CREDENTIALS?: string;
 
+  @IsOptional() @int() @IsInt() @Min(0) @Max(10 * 365 * 24 * 3600) LINTEL_OAUTH1_REQUEST_TOKEN_DURATION?: number;
+  @IsOptional() @int() @IsInt() @Min(0) @Max(10 * 365 * 24 * 3600) LINTEL_OAUTH1_ACCESS_TOKEN_DURATION?: number;
+
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_SOURCE?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_USER?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(120) LINTEL_SHUTDOWN_TIMEOUT?: number;

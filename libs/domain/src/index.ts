@@ -22,6 +22,7 @@ export * from './services/endpoint-filter.service.js';
 export * from './services/group.service.js';
 export * from './services/identity.service.js';
 export * from './services/key-expiry.js';
+export * from './services/oauth1.service.js';
 export * from './services/policy-blob.service.js';
 export * from './services/project-tags.js';
 export * from './services/resource.service.js';

@@ -4,7 +4,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AUTH_RECEIPT_HEADER, AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type AuthRequest, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
 import { isJsonObject, queryFlag } from '@lintel/platform';
-import { baseUrl } from '../base-url.js';
+import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
 import { parseAuthRequest } from './auth-request.parser.js';
@@ -74,6 +74,7 @@ export class TokensController {
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = parseAuthRequest(body, this.tokens.methodNames());
+    request.http = { method: req.method, url: selfUrl(req, this.cfg), headers: req.headers };
     const receipt = req.headers[AUTH_RECEIPT_HEADER.toLowerCase()];
     if (typeof receipt === 'string' && receipt) request.receipt = receipt;
     // An application credential counts as its own account (its secret can be guessed like a password).

@@ -83,7 +83,10 @@ export class CredentialsController {
     await this.credentials.delete(id);
   }
 
-  /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins), then the 404. */
+  /**
+   * Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for
+   * non-admins), then the 404, then a delegated token's 403.
+   */
   private async authorize(req: Req_, action: string, id: string): Promise<Credential> {
     const c = await this.credentials.get(id);
     const caller = this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });

@@ -10,6 +10,7 @@ import { DomainEntity } from './domain.entity.js';
 import { EdgioSessionEntity } from './edgio-session.entity.js';
 import { EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity } from './endpoint-filter.entity.js';
 import { GroupEntity, GroupMembershipEntity } from './group.entity.js';
+import { OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1NonceEntity, OAuth1RequestTokenEntity } from './oauth1.entity.js';
 import { PasswordEntity } from './password.entity.js';
 import { PolicyEntity } from './policy.entity.js';
 import { ProjectEntity } from './project.entity.js';
@@ -30,6 +31,7 @@ export * from './domain.entity.js';
 export * from './group.entity.js';
 export * from './edgio-session.entity.js';
 export * from './endpoint-filter.entity.js';
+export * from './oauth1.entity.js';
 export * from './password.entity.js';
 export * from './policy.entity.js';
 export * from './project.entity.js';
@@ -47,4 +49,5 @@ export const ENTITIES = [
   EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity, PolicyEntity, DomainConfigEntity, ProjectTagEntity,
   ApplicationCredentialEntity, ApplicationCredentialRoleEntity, AccessRuleEntity, ApplicationCredentialAccessRuleEntity,
   TrustEntity, TrustRoleEntity,
+  OAuth1ConsumerEntity, OAuth1RequestTokenEntity, OAuth1AccessTokenEntity, OAuth1NonceEntity,
 ];

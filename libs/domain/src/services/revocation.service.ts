@@ -12,6 +12,7 @@ export interface RevocationFields {
   /** Tokens issued from this application credential. */
   appCredId?: string;
   trustId?: string;
+  accessTokenId?: string;
   /** Defaults to now: every matching token issued up to this instant is revoked. */
   issuedBefore?: Date;
   expiresAt?: Date;
@@ -34,6 +35,7 @@ export class RevocationService {
       roleId: fields.roleId ?? null,
       appCredId: fields.appCredId ?? null,
       trustId: fields.trustId ?? null,
+      accessTokenId: fields.accessTokenId ?? null,
       issuedBefore: fields.issuedBefore ?? now,
       revokedAt: now,
       expiresAt: fields.expiresAt ?? null,
