@@ -138,6 +138,9 @@ export class TokenService {
       // Exchanging a token must not outrun a revocation another replica just made.
       await this.revocations.refresh();
       source = await this.checkSubject(req.token!.id, false, 'issue');
+      // A token exchanged for a signed request is the service's, for that request: never the
+      // start of another token (docs/security.md, "M3"; Keystone 22's delegated-token guard, its words).
+      if (source.methods.includes('ec2credential')) throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
       methods = new Set([...methods, ...source.methods, 'token']);
