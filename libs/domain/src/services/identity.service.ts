@@ -171,36 +171,46 @@ export class IdentityService {
   /**
    * Checks a password the way Keystone does: lockout first, then the hash, then expiry. Always
    * runs one bcrypt comparison so that unknown, locked and wrong answers take the same time.
+   *
+   * With lockout on, the attempt is first reserved as a failure in the database (one conditional
+   * UPDATE, which also tells whether the account is locked); only then is the password hashed,
+   * and a right password releases it (the count starts over, as Keystone resets it). So a burst of
+   * concurrent guesses gets at most `failureAttempts` password checks, however many are in flight,
+   * and the right password sent after them is refused (docs/security.md, "M5"). Reading the count
+   * before hashing and writing it after let every concurrent guess see "not locked".
    */
   async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy): Promise<PasswordCheck> {
     const current = user ? await this.currentPassword(user.id) : null;
     const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
+    const counted = !!user && !!current && lockout.failureAttempts !== undefined && user.options?.ignore_lockout_failure_attempts !== true;
+    const reserved = counted ? await this.reserveFailure(user!.id, lockout) : true;
     const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
     if (!user || !current) return 'mismatch';
-    const exempt = user.options?.ignore_lockout_failure_attempts === true;
-    const locked = !exempt && lockout.failureAttempts !== undefined && user.failedAuthCount >= lockout.failureAttempts
-      && user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() < lockout.duration * 1000;
-    if (locked) return 'locked';
-    if (!matches || tooLong) {
-      if (lockout.failureAttempts !== undefined && !exempt) await this.recordFailure(user, lockout);
-      return 'mismatch';
-    }
-    if (user.failedAuthCount > 0) await this.ds.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 0, failedAuthAt: null });
+    if (!reserved) return 'locked';
+    // A wrong password keeps its reservation: it is the failure counted.
+    if (!matches || tooLong) return 'mismatch';
+    if (counted || user.failedAuthCount > 0) await this.ds.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 0, failedAuthAt: null });
     if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) return 'expired';
     return 'ok';
   }
 
-  private async recordFailure(user: UserEntity, lockout: LockoutPolicy): Promise<void> {
-    const repo = this.ds.getRepository(UserEntity);
-    const expired = user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() >= lockout.duration * 1000;
-    if (expired) {
-      await repo.update({ id: user.id }, { failedAuthCount: 1, failedAuthAt: new Date() });
-    } else {
-      // Atomic increment: two concurrent failures both count.
-      await repo.createQueryBuilder().update(UserEntity)
-        .set({ failedAuthCount: () => 'failed_auth_count + 1', failedAuthAt: new Date() })
-        .where('id = :id', { id: user.id }).execute();
-    }
+  /**
+   * Counts one failed attempt ahead of the password check, unless the account is locked: in one
+   * statement, so concurrent attempts each see the others' reservations. A lock older than
+   * `duration` has expired: the count starts again at 1. False when locked.
+   */
+  private async reserveFailure(userId: string, lockout: LockoutPolicy): Promise<boolean> {
+    const now = new Date();
+    const expiredBefore = new Date(now.getTime() - lockout.duration * 1000);
+    const r = await this.ds.createQueryBuilder().update(UserEntity)
+      .set({
+        failedAuthCount: () => 'CASE WHEN failed_auth_at IS NULL OR failed_auth_at <= :expiredBefore THEN 1 ELSE failed_auth_count + 1 END',
+        failedAuthAt: now,
+      })
+      .where('id = :id', { id: userId })
+      .andWhere('(failed_auth_count < :limit OR failed_auth_at IS NULL OR failed_auth_at <= :expiredBefore)', { limit: lockout.failureAttempts, expiredBefore })
+      .execute();
+    return (r.affected ?? 0) > 0;
   }
 
   /**
