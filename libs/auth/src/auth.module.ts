@@ -3,6 +3,7 @@ import { PasswordHasher } from '@lintel/domain';
 import { BcryptPasswordHasher } from './bcrypt-hasher.js';
 import { AuthRateLimiter } from './auth-rate-limiter.js';
 import { OpsController } from './ops.controller.js';
+import { PasswordLogin } from './password-login.js';
 import { PolicyFacts } from './policy-facts.js';
 import { POLICY_PROVIDER, PolicyService } from './policy.service.js';
 import { RevocationCache } from './revocation-cache.js';
@@ -17,7 +18,7 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
 /** Tokens, revocation and the X-Auth-Token guard. Needs DomainModule (global) and the config. */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
+  providers: [AuthRateLimiter, PasswordLogin, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts],
+  exports: [AuthRateLimiter, PasswordLogin, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts],
 })
 export class AuthModule {}

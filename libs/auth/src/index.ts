@@ -4,6 +4,7 @@ export * from './auth.module.js';
 export * from './bcrypt-hasher.js';
 export * from './credentials.js';
 export * from './ops.controller.js';
+export * from './password-login.js';
 export * from './policy-facts.js';
 export * from './policy.service.js';
 export * from './principal.js';

@@ -7,6 +7,7 @@ import {
 } from '@lintel/domain';
 import { tokenEvents, type JsonObject } from '@lintel/platform';
 import type { AuthMethod } from './auth-method.js';
+import { PasswordLogin } from './password-login.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
@@ -31,6 +32,8 @@ export interface AuthRequest {
   /** `auth.identity.<method>` of the registered methods (AuthMethod), by method name. */
   bodies?: Record<string, JsonObject>;
   scope?: ScopeRequest;
+  /** The remote address, for the authentication rate limits of the password method (PasswordLogin). */
+  source?: string;
 }
 
 /** Everything a token response shows, derived at issue or validation time. */
@@ -91,6 +94,7 @@ export class TokenService {
     private readonly catalog: CatalogService,
     private readonly revocationStore: RevocationService,
     private readonly endpointFilter: EndpointFilterService,
+    private readonly logins: PasswordLogin,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -131,7 +135,7 @@ export class TokenService {
     let source: TokenClaims | undefined;
 
     if (req.methods.includes('password')) {
-      user = await this.authenticatePassword(req.password!.user, req.password!.password);
+      user = await this.authenticatePassword(req.password!.user, req.password!.password, req.source);
       methods.add('password');
     }
     if (req.methods.includes('token')) {
@@ -206,17 +210,14 @@ export class TokenService {
     return { id, view: { claims, ...derived } };
   }
 
-  private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
-    let user: UserEntity | null = null;
-    if (ref.name !== undefined) {
+  /** Keystone's password method, on the one login path every dialect shares (PasswordLogin). */
+  private async authenticatePassword(ref: UserRef, password: string, source: string | undefined): Promise<UserEntity> {
+    const login = ref.name !== undefined ? `${ref.name}@${ref.domain?.id ?? ref.domain?.name}` : ref.id!;
+    const { user, outcome } = await this.logins.attempt(source, login, async () => {
+      if (ref.name === undefined) return this.identity.getUser(ref.id!);
       const domain = await this.findDomain(ref.domain!);
-      if (domain?.enabled) user = await this.identity.findUserByName(domain.id, ref.name);
-    } else {
-      user = await this.identity.getUser(ref.id!);
-    }
-    if (user && !user.enabled) user = null;
-    if (user && !(await this.resources.getDomain(user.domainId))?.enabled) user = null;
-    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout);
+      return domain?.enabled ? this.identity.findUserByName(domain.id, ref.name) : null;
+    }, password);
     if (outcome === 'expired') {
       throw new UnauthenticatedError('password expired', `The password is expired and needs to be changed for user: ${user!.id}.`);
     }

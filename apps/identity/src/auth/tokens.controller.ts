@@ -49,8 +49,10 @@ export class TokensController {
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = parseAuthRequest(body, this.tokens.methodNames());
-    const u = request.password?.user;
-    this.rateLimiter.attempt(req.ip, u ? (u.id ?? `${u.name}@${u.domain?.id ?? u.domain?.name}`) : undefined);
+    // The password method counts its source and account on the shared login path (PasswordLogin);
+    // every other request counts its source here.
+    if (request.password) request.source = req.ip;
+    else this.rateLimiter.source(req.ip);
     const { id, view } = await this.tokens.issue(request);
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const rendered = renderToken(view, catalog);

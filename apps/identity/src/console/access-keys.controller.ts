@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
+import { PasswordLogin, PolicyFacts, PolicyService, type Principal } from '@lintel/auth';
 import { randomAlphanumeric } from '@lintel/credentials';
 import {
   AssignmentService, ConflictError, CredentialService, ForbiddenError, IdentityService, InvalidInputError, NotFoundError,
@@ -37,7 +37,7 @@ export class AccessKeysController {
     private readonly credentials: CredentialService,
     private readonly identity: IdentityService,
     private readonly assignments: AssignmentService,
-    private readonly rateLimiter: AuthRateLimiter,
+    private readonly logins: PasswordLogin,
     private readonly policy: PolicyService,
     private readonly facts: PolicyFacts,
   ) {}
@@ -150,11 +150,9 @@ export class AccessKeysController {
     return key;
   }
 
-  /** The caller's password, checked like a login: rate limited, counted towards lockout. */
+  /** The caller's password, checked on the login path every dialect shares (rate limits, lockout). */
   private async confirmPassword(caller: Principal, password: string, source: string): Promise<void> {
-    this.rateLimiter.attempt(source, caller.userId);
-    const user = await this.identity.getUser(caller.userId);
-    const outcome = await this.identity.checkPassword(user && user.enabled ? user : null, password, this.cfg.lockout);
+    const { outcome } = await this.logins.confirm(source, caller.userId, password);
     if (outcome === 'locked') throw new UnauthenticatedError(`access key password confirmation for ${caller.userId}: locked`, 'The account is temporarily locked after too many failed attempts.');
     if (outcome !== 'ok' && outcome !== 'expired') throw new UnauthenticatedError(`access key password confirmation for ${caller.userId}: ${outcome}`, 'The password confirmation is incorrect.');
   }

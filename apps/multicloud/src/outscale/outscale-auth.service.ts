@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { parseIso8601, parseOscAuthorization, SignatureFormatError, verifyOscSignature } from '@lintel/credentials';
+import { PasswordLogin, failureReason } from '@lintel/auth';
 import { CloudAccountService, CredentialService, IdentityService, isEc2, isUsable, type UserEntity } from '@lintel/domain';
 import { accessDenied } from './outscale-exception.filter.js';
 import { rawBodyOf } from './outscale-raw-body.js';
@@ -14,7 +15,8 @@ const SERVICES = new Set(['api', 'oapi']);
  * Who is calling (cloud-key-apis.md B.2): an access-key signature (OSC4 or AWS4 family) checked
  * against the key's secret in the shared store (key active, unexpired, owner enabled, request
  * within LINTEL_CREDENTIAL_AUTH_TTL of now), or Basic login/password checked as Keystone checks
- * passwords. Every failure is the same 401; the reason goes to the log.
+ * passwords, on the login path every dialect shares (docs/security.md, "M4"). Every failure is the
+ * same 401 (a rate limit: 429); the reason goes to the log.
  */
 @Injectable()
 export class OutscaleAuthService {
@@ -24,6 +26,7 @@ export class OutscaleAuthService {
     private readonly credentials: CredentialService,
     private readonly identity: IdentityService,
     private readonly accounts: CloudAccountService,
+    private readonly logins: PasswordLogin,
   ) {}
 
   async authenticate(req: FastifyRequest): Promise<UserEntity> {
@@ -44,9 +47,10 @@ export class OutscaleAuthService {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw accessDenied('malformed Basic credentials');
-    const outcome = await this.accounts.login(decoded.slice(0, colon), decoded.slice(colon + 1));
-    if (!outcome.user) throw accessDenied(outcome.reason);
-    return outcome.user;
+    // The shared login path: rate limits (a TooManyRequestsError, Outscale's 429), then lockout.
+    const attempt = await this.logins.cloud(req.ip, decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (attempt.outcome !== 'ok') throw accessDenied(failureReason(attempt));
+    return attempt.user!;
   }
 
   private async signature(req: FastifyRequest, header: string): Promise<UserEntity> {

@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, isDatabaseUnavailable, MalformedBodyError } from '@lintel/domain';
+import { DomainError, isDatabaseUnavailable, MalformedBodyError, TooManyRequestsError } from '@lintel/domain';
 
 /** Outscale's error body entry (cloud-key-apis.md B.10): `Code` is a string. */
 export class OutscaleError extends Error {
@@ -43,6 +43,10 @@ export class OutscaleExceptionFilter implements ExceptionFilter {
     const e = this.describe(err, req);
     if (e.status === 401) this.logger.warn({ request_id: req.id, dialect: 'outscale', reason: e.reason, remote: req.ip }, 'authentication failed');
     if (e.status === 405) reply.header('Allow', 'POST');
+    if (err instanceof TooManyRequestsError) {
+      reply.header('Retry-After', String(err.retryAfter));
+      this.logger.warn({ request_id: req.id, dialect: 'outscale', reason: err.reason, remote: req.ip }, 'authentication rate limited');
+    }
     reply.status(e.status).header('Content-Type', 'application/json').send(JSON.stringify({
       Errors: [{ Type: e.type, Details: e.details, Code: e.code }],
       ResponseContext: { RequestId: requestIdOf(req) },
@@ -52,6 +56,8 @@ export class OutscaleExceptionFilter implements ExceptionFilter {
   private describe(err: unknown, req: FastifyRequest): OutscaleError {
     if (err instanceof OutscaleError) return err;
     if (err instanceof MalformedBodyError) return invalidType('The request body is not valid JSON.');
+    // Throttled (cloud-key-apis.md B.10): 429, code 24.
+    if (err instanceof TooManyRequestsError) return new OutscaleError(429, '24', 'AccessDenied', err.message);
     if (err instanceof DomainError) {
       if (err.code === 'UnsupportedMediaType') return invalidType('The request body must be JSON (Content-Type: application/json).');
       if (err.code === 'Unauthenticated') return accessDenied(err.reason ?? err.message);

@@ -8,9 +8,6 @@ import { AssignmentService, type ScopeTarget } from './assignment.service.js';
 import { IdentityService } from './identity.service.js';
 import { ResourceService } from './resource.service.js';
 
-/** The outcome of a password login through a cloud dialect; `reason` is for the log only. */
-export type CloudLogin = { user: UserEntity } | { user?: undefined; reason: string };
-
 /** The user holds no role on a project that could own their access keys. */
 export class NoHomeProjectError extends DomainError {
   constructor(userId: string) {
@@ -46,18 +43,6 @@ export class CloudAccountService {
     if (at <= 0 || at === login.length - 1) return null;
     const domain = await this.resources.findDomainByName(login.slice(at + 1));
     return domain ? this.identity.findUserByName(domain.id, login.slice(0, at)) : null;
-  }
-
-  /**
-   * Checks a login and password exactly as Keystone's password method does (lockout, hash,
-   * expiry; disabled users and domains count as unknown); every failure looks the same.
-   */
-  async login(login: string, password: string): Promise<CloudLogin> {
-    let user = await this.findUserByLogin(login);
-    if (user && !(await this.isActive(user))) user = null;
-    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout);
-    if (outcome !== 'ok') return { reason: `password authentication failed (${outcome}) for ${user ? `user ${user.id}` : 'an unknown or disabled user'}` };
-    return { user: user! };
   }
 
   /** The user and their domain are enabled. */
