@@ -20,10 +20,11 @@ import { GroupService } from './services/group.service.js';
 import { IdentityService } from './services/identity.service.js';
 import { ResourceService } from './services/resource.service.js';
 import { RevocationService } from './services/revocation.service.js';
+import { SignatureReplayService } from './services/signature-replay.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, OutscaleKeyService, AlibabaKeyService,
-  PolicyBlobService, EndpointFilterService, DomainConfigService];
+  PolicyBlobService, EndpointFilterService, DomainConfigService, SignatureReplayService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

@@ -24,4 +24,5 @@ export * from './services/policy-blob.service.js';
 export * from './services/project-tags.js';
 export * from './services/resource.service.js';
 export * from './services/revocation.service.js';
+export * from './services/signature-replay.service.js';
 export * from './services/text-match.js';

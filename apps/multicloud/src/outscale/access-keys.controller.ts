@@ -30,6 +30,9 @@ function renderKey(c: Credential, secret?: string): Record<string, unknown> {
 
 const keyNotFound = (id: string) => new OutscaleError(400, '4000', 'InvalidParameterValue', `The AccessKeyId '${id.slice(0, 64)}' does not exist.`);
 const tooMany = () => new OutscaleError(400, '10005', 'TooManyResources', 'You have reached the limit of access keys for this user (QuotaExceded).');
+/** Actions that change something: their signed requests run once (docs/security.md, "L2"). */
+const CHANGES = new Set(['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey']);
+
 const notAllowed = () => new OutscaleError(401, '4', 'AccessDenied', 'You are not allowed to manage the access keys of this user.');
 
 /**
@@ -55,7 +58,7 @@ export class AccessKeysController {
     if (!Object.hasOwn(SHAPES, action) || (action === 'ReadSecretAccessKey' && !this.settings.readSecretAccessKey)) {
       throw new OutscaleError(400, '0', 'DefaultError', 'The action is not valid for this web service.');
     }
-    const caller = await this.auth.authenticate(req);
+    const caller = await this.auth.authenticate(req, CHANGES.has(action));
     const r = parseRequest(action, req.body);
     const out = await this.run(action, caller, r);
     reply.status(200).header('Content-Type', 'application/json').send(JSON.stringify({ ...out, ResponseContext: { RequestId: requestIdOf(req) } }));

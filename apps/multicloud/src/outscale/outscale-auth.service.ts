@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { parseIso8601, parseOscAuthorization, SignatureFormatError, verifyOscSignature } from '@lintel/credentials';
 import { PasswordLogin, failureReason } from '@lintel/auth';
-import { CloudAccountService, CredentialService, IdentityService, isEc2, isUsable, type UserEntity } from '@lintel/domain';
+import { CloudAccountService, CredentialService, IdentityService, isEc2, isUsable, SignatureReplayService, type UserEntity } from '@lintel/domain';
 import { accessDenied } from './outscale-exception.filter.js';
 import { rawBodyOf } from './outscale-raw-body.js';
 import { OutscaleSettings } from './outscale-settings.js';
@@ -27,12 +27,18 @@ export class OutscaleAuthService {
     private readonly identity: IdentityService,
     private readonly accounts: CloudAccountService,
     private readonly logins: PasswordLogin,
+    private readonly replays: SignatureReplayService,
   ) {}
 
-  async authenticate(req: FastifyRequest): Promise<UserEntity> {
+  /**
+   * The caller. With `once` (an action that changes something), a signed request runs at most
+   * once: its signature is spent in the database, and the same signed request sent again, to any
+   * replica, within the freshness window is refused (docs/security.md, "L2").
+   */
+  async authenticate(req: FastifyRequest, once = false): Promise<UserEntity> {
     const header = req.headers.authorization;
     if (typeof header !== 'string' || !header.trim()) throw accessDenied('no Authorization header');
-    return /^basic\s/i.test(header.trim()) ? this.basic(req, header.trim()) : this.signature(req, header);
+    return /^basic\s/i.test(header.trim()) ? this.basic(req, header.trim()) : this.signature(req, header, once);
   }
 
   private fresh(at: Date): boolean {
@@ -53,7 +59,7 @@ export class OutscaleAuthService {
     return attempt.user!;
   }
 
-  private async signature(req: FastifyRequest, header: string): Promise<UserEntity> {
+  private async signature(req: FastifyRequest, header: string, once: boolean): Promise<UserEntity> {
     let auth;
     try {
       auth = parseOscAuthorization(header, req.headers);
@@ -77,6 +83,10 @@ export class OutscaleAuthService {
     }
     const user = await this.identity.getUser(cred.userId);
     if (!user || !(await this.accounts.isActive(user))) throw accessDenied('key owner unknown or disabled');
+    // Only a correctly signed request may spend its signature: unsigned traffic never writes.
+    if (once && !(await this.replays.spend('outscale', auth.accessKey, auth.signature, new Date(auth.at.getTime() + this.cfg.credential.authTtl * 1000 + 1000)))) {
+      throw accessDenied('replayed signature of a request that changes something');
+    }
     this.credentials.recordUse(cred.id, 'outscale');
     return user;
   }

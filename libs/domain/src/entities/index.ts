@@ -14,6 +14,7 @@ import { ProjectTagEntity } from './project-tag.entity.js';
 import { RevocationEventEntity } from './revocation-event.entity.js';
 import { RoleAssignmentEntity } from './role-assignment.entity.js';
 import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
+import { UsedSignatureEntity } from './used-signature.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './alibaba-nonce.entity.js';
@@ -32,6 +33,7 @@ export * from './project-tag.entity.js';
 export * from './revocation-event.entity.js';
 export * from './role-assignment.entity.js';
 export * from './role.entity.js';
+export * from './used-signature.entity.js';
 export * from './user.entity.js';
 
 export const ENTITIES = [
@@ -39,4 +41,5 @@ export const ENTITIES = [
   RoleAssignmentEntity, RegionEntity, ServiceEntity, EndpointEntity, RevocationEventEntity, CredentialEntity,
   EdgioSessionEntity, GroupEntity, GroupMembershipEntity, AuditEventEntity, AlibabaNonceEntity,
   EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity, PolicyEntity, DomainConfigEntity, ProjectTagEntity,
+  UsedSignatureEntity,
 ];

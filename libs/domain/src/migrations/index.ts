@@ -9,7 +9,9 @@ import { EndpointGroups1766000000100 } from './1766000000100-endpoint-groups.js'
 import { DomainConfigs1766000000200 } from './1766000000200-domain-configs.js';
 import { ImmutableDefaultRoles1766100000000 } from './1766100000000-immutable-default-roles.js';
 import { ResourceParity1766200000000 } from './1766200000000-resource-parity.js';
+import { UsedSignatures1766300000000 } from './1766300000000-used-signatures.js';
 
 /** Every migration, oldest first. One list serves SQLite and MySQL/MariaDB. */
 export const MIGRATIONS = [Init1763900000000, Credentials1764000000000, EdgioSessions1765000000000, Groups1765100000000, Audit1765200000000, AlibabaNonces1765600000000,
-  Policies1766000000000, EndpointGroups1766000000100, DomainConfigs1766000000200, ImmutableDefaultRoles1766100000000, ResourceParity1766200000000];
+  Policies1766000000000, EndpointGroups1766000000100, DomainConfigs1766000000200, ImmutableDefaultRoles1766100000000, ResourceParity1766200000000,
+  UsedSignatures1766300000000];
