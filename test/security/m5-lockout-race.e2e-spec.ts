@@ -96,7 +96,7 @@ for (const kind of databaseKinds()) {
         assert.ok(answers.every((r) => !path.accepted(r)));
         assert.ok(!path.accepted(right), `the right password was accepted inside the burst: ${right.status} ${right.text}`);
         const user = await identity.getUser(userId);
-        assert.equal(user!.failedAuthCount, LIMIT, 'failures counted');
+        assert.equal(user!.failedAuthCount, LIMIT, `failures counted: ${user!.failedAuthCount}`);
       });
     });
   });
