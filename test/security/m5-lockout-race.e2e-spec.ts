@@ -99,5 +99,14 @@ for (const kind of databaseKinds()) {
         assert.equal(user!.failedAuthCount, LIMIT, `failures counted: ${user!.failedAuthCount}`);
       });
     });
+
+    PATHS.forEach((path, i) => {
+      test(`${path.name}: ${LIMIT + 3} concurrent logins with the right password all succeed; the count ends at 0`, async () => {
+        const { userId, attempt } = await path.setUp(ctx.h, adminToken(), `m5-many-${i}`);
+        const answers = await Promise.all(Array.from({ length: LIMIT + 3 }, () => attempt(PW)));
+        assert.deepEqual(answers.map((r) => path.accepted(r)), answers.map(() => true), answers.map((r) => `${r.status} ${r.text.slice(0, 120)}`).join('\n'));
+        assert.equal((await ctx.h.get(IdentityService).getUser(userId))!.failedAuthCount, 0);
+      });
+    });
   });
 }

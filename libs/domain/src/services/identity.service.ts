@@ -13,6 +13,10 @@ import { allowedMatches, whereTextMatches, type TextMatches } from './text-match
 export const MAX_PASSWORD_BYTES = 72;
 
 const DAY = 24 * 3600 * 1000;
+/** Times, and the pause between them, an attempt that found the lockout's slots taken asks again after its hash. */
+const LATE_RESERVATIONS = 4;
+const LATE_RESERVATION_GAP_MS = 25;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface NewUser {
   id?: string;
@@ -175,17 +179,27 @@ export class IdentityService {
    * With lockout on, the attempt is first reserved as a failure in the database (one conditional
    * UPDATE, which also tells whether the account is locked); only then is the password hashed,
    * and a right password releases it (the count starts over, as Keystone resets it). So a burst of
-   * concurrent guesses gets at most `failureAttempts` password checks, however many are in flight,
-   * and the right password sent after them is refused (docs/security.md, "M5"). Reading the count
-   * before hashing and writing it after let every concurrent guess see "not locked".
+   * concurrent guesses gets at most `failureAttempts` password checks whose outcome counts,
+   * however many are in flight, and the right password sent after them is refused
+   * (docs/security.md, "M5"). Reading the count before hashing and writing it after let every
+   * concurrent guess see "not locked".
+   *
+   * An attempt that found every slot taken may have met attempts still in flight, right ones
+   * among them (a service logging in many times at once): after its hash it asks for a slot again
+   * a few times, whatever its password, so right and wrong take the same time. It counts only
+   * with a slot; without one it is 'locked'.
    */
   async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy): Promise<PasswordCheck> {
     const current = user ? await this.currentPassword(user.id) : null;
     const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
     const counted = !!user && !!current && lockout.failureAttempts !== undefined && user.options?.ignore_lockout_failure_attempts !== true;
-    const reserved = counted ? await this.reserveFailure(user!.id, lockout) : true;
+    let reserved = counted ? await this.reserveFailure(user!.id, lockout) : true;
     const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
     if (!user || !current) return 'mismatch';
+    for (let retry = 0; !reserved && retry < LATE_RESERVATIONS; retry++) {
+      await sleep(LATE_RESERVATION_GAP_MS);
+      reserved = await this.reserveFailure(user.id, lockout);
+    }
     if (!reserved) return 'locked';
     // A wrong password keeps its reservation: it is the failure counted.
     if (!matches || tooLong) return 'mismatch';
