@@ -13,10 +13,6 @@ import { allowedMatches, whereTextMatches, type TextMatches } from './text-match
 export const MAX_PASSWORD_BYTES = 72;
 
 const DAY = 24 * 3600 * 1000;
-/** Times, and the pause between them, an attempt that found the lockout's slots taken asks again after its hash. */
-const LATE_RESERVATIONS = 4;
-const LATE_RESERVATION_GAP_MS = 25;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface NewUser {
   id?: string;
@@ -44,6 +40,8 @@ export type PasswordCheck = 'ok' | 'mismatch' | 'locked' | 'expired';
 export class IdentityService {
   /** A real bcrypt hash compared against when the user is unknown, so timing does not tell. */
   private dummyHash: Promise<string> | undefined;
+  /** Reserved password attempts still being checked, per user (checkPassword). */
+  private readonly inFlight = new Map<string, Set<Promise<void>>>();
 
   constructor(
     private readonly ds: DataSource,
@@ -184,28 +182,54 @@ export class IdentityService {
    * (docs/security.md, "M5"). Reading the count before hashing and writing it after let every
    * concurrent guess see "not locked".
    *
-   * An attempt that found every slot taken may have met attempts still in flight, right ones
-   * among them (a service logging in many times at once): after its hash it asks for a slot again
-   * a few times, whatever its password, so right and wrong take the same time. It counts only
-   * with a slot; without one it is 'locked'.
+   * An attempt that found every slot taken may have met attempts still being checked, right ones
+   * among them (a service logging in many times at once). After its hash it waits for this
+   * process's attempts on the account to finish, whatever its own password (right and wrong take
+   * the same time; with nothing in flight there is nothing to wait for), and asks for a slot once
+   * more. Its outcome counts only with a slot; without one it is 'locked'.
    */
   async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy): Promise<PasswordCheck> {
     const current = user ? await this.currentPassword(user.id) : null;
     const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
     const counted = !!user && !!current && lockout.failureAttempts !== undefined && user.options?.ignore_lockout_failure_attempts !== true;
     let reserved = counted ? await this.reserveFailure(user!.id, lockout) : true;
-    const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
-    if (!user || !current) return 'mismatch';
-    for (let retry = 0; !reserved && retry < LATE_RESERVATIONS; retry++) {
-      await sleep(LATE_RESERVATION_GAP_MS);
-      reserved = await this.reserveFailure(user.id, lockout);
+    const finished = counted && reserved ? this.checking(user!.id) : undefined;
+    try {
+      const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
+      if (!user || !current) return 'mismatch';
+      if (!reserved) {
+        await this.settled(user.id);
+        reserved = await this.reserveFailure(user.id, lockout);
+        if (!reserved) return 'locked';
+      }
+      // A wrong password keeps its reservation: it is the failure counted.
+      if (!matches || tooLong) return 'mismatch';
+      if (counted || user.failedAuthCount > 0) await this.ds.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 0, failedAuthAt: null });
+      if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) return 'expired';
+      return 'ok';
+    } finally {
+      finished?.();
     }
-    if (!reserved) return 'locked';
-    // A wrong password keeps its reservation: it is the failure counted.
-    if (!matches || tooLong) return 'mismatch';
-    if (counted || user.failedAuthCount > 0) await this.ds.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 0, failedAuthAt: null });
-    if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) return 'expired';
-    return 'ok';
+  }
+
+  /** Notes a reserved attempt on the account as being checked; the function returned marks it finished. */
+  private checking(userId: string): () => void {
+    let done!: () => void;
+    const p = new Promise<void>((resolve) => (done = resolve));
+    let set = this.inFlight.get(userId);
+    if (!set) this.inFlight.set(userId, (set = new Set()));
+    set.add(p);
+    return () => {
+      set!.delete(p);
+      if (!set!.size && this.inFlight.get(userId) === set) this.inFlight.delete(userId);
+      done();
+    };
+  }
+
+  /** Resolves once the account's reserved attempts in flight now (in this process) have finished. */
+  private async settled(userId: string): Promise<void> {
+    const set = this.inFlight.get(userId);
+    if (set?.size) await Promise.all([...set]);
   }
 
   /**
