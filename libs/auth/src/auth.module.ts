@@ -9,6 +9,7 @@ import { KeyCallers } from './key-callers.js';
 import { OAuth1AuthMethod } from './oauth1/oauth1-auth.method.js';
 import { OAuth1RequestVerifier } from './oauth1/oauth1-request.js';
 import { OpsController } from './ops.controller.js';
+import { PasswordLogin } from './password-login.js';
 import { PolicyFacts } from './policy-facts.js';
 import { POLICY_PROVIDER, PolicyService } from './policy.service.js';
 import { RevocationCache } from './revocation-cache.js';
@@ -29,9 +30,9 @@ export const PASSWORD_HASHER_PROVIDER = { provide: PasswordHasher, useClass: Bcr
  */
 @Module({
   controllers: [OpsController],
-  providers: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, AuthReceipts, TotpAuthMethod, KeyAuthorityService, KeyCallers,
+  providers: [AuthRateLimiter, PasswordLogin, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, POLICY_PROVIDER, PolicyService, PolicyFacts, AuthReceipts, TotpAuthMethod, KeyAuthorityService, KeyCallers,
     ApplicationCredentialAuth, TrustScope, AppCredRestriction, OAuth1RequestVerifier, OAuth1AuthMethod],
-  exports: [AuthRateLimiter, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, AuthReceipts, KeyAuthorityService, KeyCallers,
+  exports: [AuthRateLimiter, PasswordLogin, TokenProvider, RevocationCache, TokenService, XAuthTokenGuard, SignedRequestService, PolicyService, PolicyFacts, AuthReceipts, KeyAuthorityService, KeyCallers,
     TrustScope, AppCredRestriction, OAuth1RequestVerifier],
 })
 export class AuthModule {}

@@ -14,6 +14,7 @@ export * from './delegation.js';
 export * from './oauth1/oauth1-auth.method.js';
 export * from './oauth1/oauth1-request.js';
 export * from './ops.controller.js';
+export * from './password-login.js';
 export * from './policy-facts.js';
 export * from './policy.service.js';
 export * from './principal.js';

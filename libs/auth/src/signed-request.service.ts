@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
-  ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
+  ec2SignedTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, withinWindow, type Ec2Credentials, type SignedTime,
 } from '@lintel/credentials';
 import {
   ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, TrustService, UnauthenticatedError, type Credential,
@@ -27,7 +27,7 @@ const SERIES = { ec2: outcomes('ec2'), s3: outcomes('s3') };
 const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.');
 
 /** The signed request time `read` finds; an unreadable one is a 401 like any bad signature. */
-function signedAt(dialect: string, read: () => Date | undefined): Date | undefined {
+function signedAt(dialect: string, read: () => SignedTime | undefined): SignedTime | undefined {
   try {
     return read();
   } catch (e) {
@@ -50,9 +50,9 @@ function ec2Key(cred: Credential | null): Credential {
 /**
  * Turns a request signed with an access key into a project-scoped token for the key's owner
  * (Keystone's ec2tokens / s3tokens, docs/keystone.md, "EC2 tokens"): the key must exist, be active and unexpired,
- * the signature must match and be fresh (CVE-2020-12692), and the key's authority must hold
- * (KeyAuthorityService: owner, project and their domains enabled, a role held there now); the
- * token carries only those current roles.
+ * the signature must match and cover a time within the window (CVE-2020-12692; docs/security.md,
+ * "M1", "M2"), and the key's authority must hold (KeyAuthorityService: owner, project and their
+ * domains enabled, a role held there now); the token carries only those current roles.
  */
 @Injectable()
 export class SignedRequestService {
@@ -71,7 +71,10 @@ export class SignedRequestService {
   ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
     return this.exchange('ec2', c.access, (secret) => {
       if (!verifyEc2Signature(secret, c)) throw new UnauthenticatedError('EC2 signature mismatch');
-      return signedAt('EC2', () => ec2RequestTime(c));
+      return signedAt('EC2', () => {
+        const at = ec2SignedTime(c);
+        return at && { at, kind: 'signed' };
+      });
     });
   }
 
@@ -90,7 +93,7 @@ export class SignedRequestService {
    * returning the signed time), the key's state and the request's freshness, then the token.
    * Counted by outcome in `/metrics` within the one async call (no promise wrapped around it).
    */
-  private async exchange(dialect: keyof typeof SERIES, access: string | undefined, check: (secret: string) => Date | undefined): Promise<{ id: string; view: TokenView }> {
+  private async exchange(dialect: keyof typeof SERIES, access: string | undefined, check: (secret: string) => SignedTime | undefined): Promise<{ id: string; view: TokenView }> {
     try {
       const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(access)));
       const at = check(this.secretOf(cred));
@@ -146,11 +149,14 @@ export class SignedRequestService {
     });
   }
 
-  /** The request must be fresh (the key's authority is KeyAuthorityService's). */
-  private checkFresh(at: Date | undefined): void {
-    const ttl = this.cfg.credential.authTtl * 1000;
-    // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
-    if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');
+  /**
+   * The request must carry a signed time within the window, before or after now (docs/security.md,
+   * "M1", "M2"; the key's own state and authority are KeyAuthorityService's). Keystone checks only
+   * the past, and only a time it finds (signed or not); a signature covering no time passes there.
+   */
+  private checkFresh(at: SignedTime | undefined): void {
+    if (!at) throw new UnauthenticatedError('the signature covers no request time');
+    if (!withinWindow(at, this.cfg.credential.authTtl)) throw new UnauthenticatedError(`signed request ${at.kind === 'expires' ? 'expiry' : 'time'} outside the freshness window`);
   }
 
   /**

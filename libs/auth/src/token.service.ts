@@ -9,6 +9,7 @@ import { tokenEvents, type JsonObject } from '@lintel/platform';
 import type { AuthMethod, HttpFacts, TokenDelegation } from './auth-method.js';
 import type { TokenAppCred } from './app-cred-view.js';
 import { AuthReceipts } from './auth-receipts.js';
+import { PasswordLogin } from './password-login.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
@@ -42,6 +43,8 @@ export interface AuthRequest {
   receipt?: string;
   /** The HTTP request itself, for methods that check a signature over it. */
   http?: HttpFacts;
+  /** The remote address, for the authentication rate limits of the password method (PasswordLogin). */
+  source?: string;
 }
 
 /** Everything a token response shows, derived at issue or validation time. */
@@ -111,6 +114,7 @@ export class TokenService {
     private readonly endpointFilter: EndpointFilterService,
     private readonly receipts: AuthReceipts,
     private readonly trustScope: TrustScope,
+    private readonly logins: PasswordLogin,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -158,7 +162,7 @@ export class TokenService {
     let source: TokenClaims | undefined;
 
     if (req.methods.includes('password')) {
-      user = await this.authenticatePassword(req.password!.user, req.password!.password);
+      user = await this.authenticatePassword(req.password!.user, req.password!.password, req.source);
       methods.add('password');
     }
     if (req.methods.includes('token')) {
@@ -166,7 +170,6 @@ export class TokenService {
       await this.revocations.refresh();
       source = await this.checkSubject(req.token!.id, false, 'issue');
       this.trustScope.refuseAsSource(source);
-      if (source.oauthAccessTokenId) throw new ForbiddenError('Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead');
       if (source.oauthAccessTokenId) throw new ForbiddenError('Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead');
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
@@ -254,17 +257,15 @@ export class TokenService {
     return this.derivedFor({ userId, scope, methods: [], auditIds: [], issuedAt: 0, expiresAt: 0, ...(appCredId ? { appCredId } : {}) });
   }
 
-  private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
-    let user: UserEntity | null = null;
-    if (ref.name !== undefined) {
+  /** Keystone's password method, on the one login path every dialect shares (PasswordLogin). */
+  private async authenticatePassword(ref: UserRef, password: string, source: string | undefined): Promise<UserEntity> {
+    const login = ref.name !== undefined ? `${ref.name}@${ref.domain?.id ?? ref.domain?.name}` : ref.id!;
+    // keepFailures: the failure count is cleared only once the whole login (all factors) succeeded.
+    const { user, outcome } = await this.logins.attempt(source, login, async () => {
+      if (ref.name === undefined) return this.identity.getUser(ref.id!);
       const domain = await this.findDomain(ref.domain!);
-      if (domain?.enabled) user = await this.identity.findUserByName(domain.id, ref.name);
-    } else {
-      user = await this.identity.getUser(ref.id!);
-    }
-    if (user && !user.enabled) user = null;
-    if (user && !(await this.resources.getDomain(user.domainId))?.enabled) user = null;
-    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout, { keepFailures: true });
+      return domain?.enabled ? this.identity.findUserByName(domain.id, ref.name) : null;
+    }, password, { keepFailures: true });
     if (outcome === 'expired') {
       throw new UnauthenticatedError('password expired', `The password is expired and needs to be changed for user: ${user!.id}.`);
     }

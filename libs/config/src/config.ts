@@ -41,7 +41,7 @@ export interface LintelConfig {
     /** Directory of the AES-256-GCM keys that seal credential secrets. */
     readonly keysDir: string;
     readonly maxActiveKeys: number;
-    /** Credentials one user may hold; undefined = no limit (Keystone's default). */
+    /** Credentials one user may hold (500 unless set; docs/security.md, "L6"); undefined = no limit. */
     readonly userLimit: number | undefined;
     /** Seconds a signed request stays acceptable (Keystone's `credential.auth_ttl`, 15 min). */
     readonly authTtl: number;
@@ -84,6 +84,13 @@ export interface LintelConfig {
   readonly policy: { readonly file: string | undefined; readonly enforceScope: boolean };
   readonly logLevel: LogLevel;
 }
+
+/**
+ * Credentials one user may hold unless LINTEL_CREDENTIAL_USER_LIMIT says otherwise. Keystone's
+ * `[credential] user_limit` defaults to -1 (unlimited), which its own help text calls an opening
+ * for database bloat and denial of service; Lintel bounds it by default.
+ */
+export const DEFAULT_CREDENTIAL_USER_LIMIT = 500;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -144,7 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     credential: {
       keysDir: resolve(dataDir, 'credential-keys'),
       maxActiveKeys: e.LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS ?? 3,
-      userLimit: e.LINTEL_CREDENTIAL_USER_LIMIT,
+      userLimit: e.LINTEL_CREDENTIAL_USER_LIMIT === -1 ? undefined : (e.LINTEL_CREDENTIAL_USER_LIMIT ?? DEFAULT_CREDENTIAL_USER_LIMIT),
       authTtl: e.LINTEL_CREDENTIAL_AUTH_TTL ?? 900,
       trustEc2: e.LINTEL_TRUST_EC2_CREDENTIALS === 'true' || e.LINTEL_TRUST_EC2_CREDENTIALS === '1',
     },

@@ -22,11 +22,12 @@ import { GroupService } from './services/group.service.js';
 import { IdentityService } from './services/identity.service.js';
 import { ResourceService } from './services/resource.service.js';
 import { RevocationService } from './services/revocation.service.js';
+import { SignatureReplayService } from './services/signature-replay.service.js';
 import { TrustService } from './services/trust.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, AlibabaKeyService, AccessKeyService,
-  PolicyBlobService, EndpointFilterService, DomainConfigService, ApplicationCredentialService, TrustService, OAuth1Service];
+  PolicyBlobService, EndpointFilterService, DomainConfigService, ApplicationCredentialService, TrustService, OAuth1Service, SignatureReplayService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

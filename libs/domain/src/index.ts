@@ -27,5 +27,6 @@ export * from './services/policy-blob.service.js';
 export * from './services/project-tags.js';
 export * from './services/resource.service.js';
 export * from './services/revocation.service.js';
+export * from './services/signature-replay.service.js';
 export * from './services/text-match.js';
 export * from './services/trust.service.js';

@@ -19,6 +19,7 @@ import { RevocationEventEntity } from './revocation-event.entity.js';
 import { RoleAssignmentEntity } from './role-assignment.entity.js';
 import { ImpliedRoleEntity, RoleEntity } from './role.entity.js';
 import { TrustEntity, TrustRoleEntity } from './trust.entity.js';
+import { UsedSignatureEntity } from './used-signature.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './alibaba-nonce.entity.js';
@@ -40,6 +41,7 @@ export * from './revocation-event.entity.js';
 export * from './role-assignment.entity.js';
 export * from './role.entity.js';
 export * from './trust.entity.js';
+export * from './used-signature.entity.js';
 export * from './user.entity.js';
 
 export const ENTITIES = [
@@ -50,4 +52,5 @@ export const ENTITIES = [
   ApplicationCredentialEntity, ApplicationCredentialRoleEntity, AccessRuleEntity, ApplicationCredentialAccessRuleEntity,
   TrustEntity, TrustRoleEntity,
   OAuth1ConsumerEntity, OAuth1RequestTokenEntity, OAuth1AccessTokenEntity, OAuth1NonceEntity,
+  UsedSignatureEntity,
 ];

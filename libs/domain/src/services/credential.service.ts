@@ -5,7 +5,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
   CredentialEntity, DomainConfigEntity, OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1RequestTokenEntity, UserEntity, type CredentialState,
 } from '../entities/index.js';
-import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
+import { boundedExtra, ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { CredentialCipher } from './credential-cipher.js';
 
@@ -194,7 +194,8 @@ export class CredentialService implements OnApplicationShutdown {
       if (!row) throw new NotFoundError('credential', id);
       const current = this.toCredential(row);
       const merged: Credential = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
-      if (patch.extra) merged.extra = { ...current.extra, ...patch.extra };
+      // Merged extras stay within the bound every resource's extras have (docs/security.md, "L6").
+      if (patch.extra) merged.extra = boundedExtra({ ...current.extra, ...patch.extra });
       authorize?.(current, merged);
       if (isEc2(merged.type) && !merged.projectId) throw InvalidInputError.missing('project_id', 'credential');
       const next = { ...row, updatedAt: new Date() };
