@@ -5,6 +5,7 @@ import { createManageContext } from './manage.module.js';
 import { AuditService, CredentialService } from '@lintel/domain';
 import { checkPolicy, listPolicy, samplePolicy } from './policy-commands.js';
 import { bootstrap, credentialKeys, migrate, rotateCredentialKeys, tokenKeys } from './tasks.js';
+import { runSeed } from './seed-command.js';
 
 /** `lintel-manage`: Lintel's keystone-manage. Every command is idempotent. */
 await runMain(async (config, logger) => {
@@ -73,6 +74,15 @@ await runMain(async (config, logger) => {
       } finally {
         await ctx.close();
       }
+    });
+
+  program.command('seed').description('fill the database with a directory for load tests: N users, N/10 projects in trees, about 2N role assignments, N credentials (docs/performance.md)')
+    .option('--users <n>', 'how many users', '1000000')
+    .option('--password <password>', 'the password of every seeded user (else a generated one, saved under the data dir)')
+    .option('--bcrypt-cost <n>', 'bcrypt cost of that password (default LINTEL_BCRYPT_ROUNDS)')
+    .action(async (opts: { users: string; password?: string; bcryptCost?: string }) => {
+      const r = await runSeed(config, opts);
+      logger.info({ rows: r.rows, seconds: Number(r.seconds.toFixed(1)), password_file: r.passwordFile }, r.written ? 'seeded' : 'this seed is already in the database');
     });
 
   const policy = program.command('policy').description('the authorization policy (LINTEL_POLICY_FILE over Keystone\'s and Lintel\'s defaults)');

@@ -49,3 +49,14 @@ test('redaction hides the admin password and database credentials', () => {
   assert.ok(!text.includes('dbsecret'));
   assert.ok(text.includes('mysql://lintel:***@db:3306/x'));
 });
+
+test('list limits: 1000 by default, LINTEL_LIST_LIMIT for all sections, LINTEL_LIST_LIMITS per section, 0 for none', () => {
+  assert.deepEqual(loadConfig({}).listLimits, { identity: 1000, resource: 1000, assignment: 1000, role: 1000, credential: 1000 });
+  assert.deepEqual(loadConfig({ LINTEL_LIST_LIMIT: '0' }).listLimits.identity, undefined);
+  const c = loadConfig({ LINTEL_LIST_LIMIT: '200', LINTEL_LIST_LIMITS: 'identity=5000, assignment=0' });
+  assert.deepEqual(c.listLimits, { identity: 5000, resource: 200, assignment: undefined, role: 200, credential: 200 });
+  for (const bad of ['users=5', 'identity', 'identity=x', 'identity=5;role=2']) {
+    assert.throws(() => loadConfig({ LINTEL_LIST_LIMITS: bad }), /LINTEL_LIST_LIMITS/);
+  }
+  assert.throws(() => loadConfig({ LINTEL_LIST_LIMIT: '-1' }), /LINTEL_LIST_LIMIT/);
+});

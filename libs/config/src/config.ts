@@ -6,6 +6,17 @@ import { EnvSchema } from './env.schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/**
+ * Keystone's list sections, each with its own `list_limit` (docs/performance.md, "Bounded lists"):
+ * identity (users, groups), resource (projects, domains), assignment (role assignments and the
+ * projects a user may scope to), role (roles), credential (credentials).
+ */
+export const LIST_SECTIONS = ['identity', 'resource', 'assignment', 'role', 'credential'] as const;
+export type ListSection = (typeof LIST_SECTIONS)[number];
+
+/** Default list limit: Keystone has none; see docs/performance.md for why Lintel has one. */
+export const DEFAULT_LIST_LIMIT = 1000;
+
 export interface DatabaseConfig {
   readonly kind: 'sqlite' | 'mysql';
   /** File path for SQLite, connection URL for MySQL/MariaDB. */
@@ -82,6 +93,11 @@ export interface LintelConfig {
    * same name, and whether a rule's intended token scopes are enforced (oslo.policy's `enforce_scope`).
    */
   readonly policy: { readonly file: string | undefined; readonly enforceScope: boolean };
+  /**
+   * Most entries one list answer holds, per section (Keystone's `[DEFAULT] list_limit` and its
+   * per-section overrides); undefined = unbounded. A client's `limit` may ask for fewer, never more.
+   */
+  readonly listLimits: Readonly<Record<ListSection, number | undefined>>;
   readonly logLevel: LogLevel;
 }
 
@@ -177,8 +193,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
       file: e.LINTEL_POLICY_FILE ? resolve(e.LINTEL_POLICY_FILE) : undefined,
       enforceScope: !(e.LINTEL_POLICY_ENFORCE_SCOPE === 'false' || e.LINTEL_POLICY_ENFORCE_SCOPE === '0'),
     },
+    listLimits: listLimits(e.LINTEL_LIST_LIMIT ?? DEFAULT_LIST_LIMIT, e.LINTEL_LIST_LIMITS),
     logLevel: (e.LINTEL_LOG_LEVEL ?? 'info') as LogLevel,
   };
+}
+
+/** `LINTEL_LIST_LIMIT` for every section, then `LINTEL_LIST_LIMITS` (`section=n,...`) over it; 0 = unbounded. */
+function listLimits(global: number, perSection: string | undefined): Record<ListSection, number | undefined> {
+  const bound = (n: number) => (n > 0 ? n : undefined);
+  const out = Object.fromEntries(LIST_SECTIONS.map((s) => [s, bound(global)])) as Record<ListSection, number | undefined>;
+  for (const part of perSection ? perSection.split(',') : []) {
+    const [section, n] = part.split('=');
+    out[section!.trim() as ListSection] = bound(Number(n));
+  }
+  return out;
 }
 
 /** A host clients can reach for a bind address (a wildcard bind is reached through loopback). */

@@ -65,5 +65,11 @@ export class EnvSchema {
   @IsOptional() @IsString() @MinLength(1) LINTEL_POLICY_FILE?: string;
   @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_POLICY_ENFORCE_SCOPE?: string;
 
+  @IsOptional() @int() @IsInt() @Min(0) @Max(1_000_000) LINTEL_LIST_LIMIT?: number;
+  @IsOptional() @IsString() @Matches(/^\s*(identity|resource|assignment|role|credential)\s*=\s*\d{1,7}\s*(,\s*(identity|resource|assignment|role|credential)\s*=\s*\d{1,7}\s*)*$/, {
+    message: 'must be section=n pairs separated by commas, sections identity, resource, assignment, role, credential (e.g. identity=5000,assignment=0)',
+  })
+  LINTEL_LIST_LIMITS?: string;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LINTEL_LOG_LEVEL?: string;
 }

@@ -23,6 +23,7 @@ export * from './services/group.service.js';
 export * from './services/identity.service.js';
 export * from './services/key-expiry.js';
 export * from './services/oauth1.service.js';
+export * from './services/page.js';
 export * from './services/policy-blob.service.js';
 export * from './services/project-tags.js';
 export * from './services/resource.service.js';

@@ -154,8 +154,13 @@ export class TokensController {
   async projects(@Req() req: Req_) {
     const caller = this.authz.enforce(req, 'identity:get_auth_projects');
     const base = baseUrl(req, this.cfg);
-    const projects = await this.resources.withTags(await this.assignments.projectsOfUser(caller.userId));
-    return { projects: projects.map((p) => renderProject(p, base)), links: { self: `${base}/v3/auth/projects`, previous: null, next: null } };
+    const limit = this.cfg.listLimits.assignment;
+    const found = await this.assignments.projectsOfUser(caller.userId, limit);
+    const projects = await this.resources.withTags(found.items);
+    return {
+      projects: projects.map((p) => renderProject(p, base)), links: { self: `${base}/v3/auth/projects`, previous: null, next: null },
+      ...(found.truncated ? { truncated: true } : {}),
+    };
   }
 
   @Get('domains')

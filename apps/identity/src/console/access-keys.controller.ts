@@ -104,7 +104,7 @@ export class AccessKeysController {
     const caller = this.caller(req);
     const may = async (id: string, user: UserEntity | null) => caller.may('lintel:console:get_key_owner', { ownerId: id, owner: user, projectId });
     if (!(await may(caller.userId, await this.identity.getUser(caller.userId)))) throw new ForbiddenError('lintel:console:get_key_owner');
-    const members = [...new Set((await this.assignments.listAssignments({ projectId, effective: true })).map((l) => l.actor.id))];
+    const members = [...new Set((await this.assignments.listAssignments({ projectId, effective: true }, this.cfg.listLimits.assignment)).items.map((l) => l.actor.id))];
     const users: UserEntity[] = [];
     for (const id of members) {
       const user = await this.identity.getUser(id);

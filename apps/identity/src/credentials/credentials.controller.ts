@@ -9,6 +9,7 @@ import { credentialTarget } from '../targets.js';
 import { parseCreateCredential, parsePatchCredential } from './credential-body.js';
 import { allowsPrimaryAuth, requirePrimaryAuth, withTrust } from './delegated-credentials.js';
 import { renderCredential } from './credential.render.js';
+import { pageRequest } from '../resources/pagination.js';
 
 type Req_ = FastifyRequest & { principal: Principal };
 
@@ -47,13 +48,14 @@ export class CredentialsController {
       target: ownOnly ? { credential: { user_id: req.principal.userId } } : undefined,
       filters: { ...(filter.userId !== undefined ? { user_id: filter.userId } : {}), ...(filter.type !== undefined ? { type: filter.type } : {}) },
     });
-    const all = await this.credentials.list(filter);
+    // Keystone's order: the driver cuts the list at `[credential] list_limit`, then the policy filters it.
+    const page = await this.credentials.listPage(filter, pageRequest(q, this.cfg, 'credential').limit);
     const base = baseUrl(req, this.cfg);
     return {
-      credentials: all
-        .filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } }) && allowsPrimaryAuth(caller, this.cfg, c))
+      credentials: page.items.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } }) && allowsPrimaryAuth(caller, this.cfg, c))
         .map((c) => renderCredential(c, base)),
       links: { self: selfUrl(req, this.cfg), previous: null, next: null },
+      ...(page.truncated ? { truncated: true } : {}),
     };
   }
 

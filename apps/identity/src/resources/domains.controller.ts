@@ -4,11 +4,12 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { scopedDomain } from '@lintel/auth';
 import { NotFoundError, ResourceService } from '@lintel/domain';
 import { queryBool, queryPick, queryText } from '@lintel/platform';
-import { baseUrl, selfUrl } from '../base-url.js';
+import { baseUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderDomain } from '../render.js';
 import { domainTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
+import { listBody, pageRequest } from './pagination.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
@@ -29,9 +30,9 @@ export class DomainsController {
     this.authz.enforce(req, 'identity:list_domains', { target: only ? { domain: { id: only } } : undefined, filters: queryPick(q, ['name', 'enabled']) });
     const match = textMatches(q, ['name'], ['enabled']);
     const base = baseUrl(req, this.cfg);
-    const all = await this.resources.listDomains({ name: queryText(q, 'name'), enabled: queryBool(q, 'enabled'), match });
-    const domains = only ? all.filter((d) => d.id === only) : all;
-    return { domains: domains.map((d) => renderDomain(d, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const page = pageRequest(q, this.cfg, 'resource');
+    const domains = await this.resources.listDomains({ name: queryText(q, 'name'), enabled: queryBool(q, 'enabled'), match, ...(only ? { id: only } : {}) }, page);
+    return listBody('domains', domains, domains.items.map((d) => renderDomain(d, base)), req, this.cfg, page);
   }
 
   @Post()

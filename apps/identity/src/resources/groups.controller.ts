@@ -9,6 +9,7 @@ import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderUser } from '../render.js';
 import { groupTarget, userTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
+import { listBody, pageRequest } from './pagination.js';
 import { ResourceBody } from './resource-body.js';
 
 export function renderGroup(g: GroupEntity, base: string) {
@@ -36,8 +37,9 @@ export class GroupsController {
     const asked = (typeof q.domain_id === 'string' ? q.domain_id : undefined) ?? only;
     const base = baseUrl(req, this.cfg);
     const match = textMatches(q, ['name', 'domain_id']);
-    const groups = only && asked !== only ? [] : await this.groups.list({ name: typeof q.name === 'string' ? q.name : undefined, domainId: asked, match });
-    return { groups: groups.map((g) => renderGroup(g, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const page = pageRequest(q, this.cfg, 'identity');
+    const groups = only && asked !== only ? { items: [], truncated: false } : await this.groups.list({ name: typeof q.name === 'string' ? q.name : undefined, domainId: asked, match }, page);
+    return listBody('groups', groups, groups.items.map((g) => renderGroup(g, base)), req, this.cfg, page);
   }
 
   @Post('groups')
@@ -81,9 +83,10 @@ export class GroupsController {
     await this.load(id);
     const only = scopedDomain(caller);
     const base = baseUrl(req, this.cfg);
-    const users = (await this.groups.usersOf(id)).filter((u) => !only || u.domainId === only);
-    const rendered = await Promise.all(users.map(async (u) => renderUser(u, (await this.identity.currentPassword(u.id))?.expiresAt ?? null, base)));
-    return { users: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const page = pageRequest(q, this.cfg, 'identity');
+    const users = await this.groups.usersOf(id, page, only);
+    const expiries = await this.identity.passwordExpiries(users.items.map((u) => u.id));
+    return listBody('users', users, users.items.map((u) => renderUser(u, expiries.get(u.id) ?? null, base)), req, this.cfg, page);
   }
 
   @Put('groups/:id/users/:userId')

@@ -12,6 +12,7 @@ import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderProject } from '../render.js';
 import { projectTarget } from '../targets.js';
 import { tagFilters, textMatches } from './list-filters.js';
+import { listBody, pageRequest } from './pagination.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
@@ -41,11 +42,12 @@ export class ProjectsController {
     const match = textMatches(q, ['name', 'domain_id', 'parent_id'], ['enabled', 'is_domain']);
     const asked = queryText(q, 'domain_id') ?? only;
     const base = baseUrl(req, this.cfg);
-    const projects = only && asked !== only ? [] : await this.resources.listProjects({
+    const page = pageRequest(q, this.cfg, 'resource', { marker: true });
+    const projects = only && asked !== only ? { items: [], truncated: false } : await this.resources.listProjects({
       name: queryText(q, 'name'), domainId: asked, parentId: queryText(q, 'parent_id'), enabled: queryBool(q, 'enabled'),
       isDomain: queryBool(q, 'is_domain') ?? false, tags: tagFilters(q), match,
-    });
-    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    }, page);
+    return listBody('projects', projects, projects.items.map((p) => renderProject(p, base)), req, this.cfg, page, { marker: true });
   }
 
   /**

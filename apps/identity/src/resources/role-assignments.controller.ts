@@ -2,14 +2,15 @@ import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
-  AssignmentService, GroupService, IdentityService, InvalidInputError, NotFoundError, NULL_DOMAIN_ID, ResourceService,
-  type AssignmentLine, type ScopeTarget,
+  AssignmentService, InvalidInputError, NotFoundError, NULL_DOMAIN_ID, ResourceService,
+  type AssignmentLine, type AssignmentNames, type ScopeTarget,
 } from '@lintel/domain';
 import { scopedDomain } from '@lintel/auth';
 import { queryFlag, queryPick, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { projectTarget } from '../targets.js';
+import { pageRequest } from './pagination.js';
 
 type Q = Record<string, unknown>;
 const FILTERS = ['group.id', 'role.id', 'scope.domain.id', 'scope.project.id', 'scope.OS-INHERIT:inherited_to', 'user.id', 'scope.system'];
@@ -25,8 +26,6 @@ export class RoleAssignmentsController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly assignments: AssignmentService,
-    private readonly identity: IdentityService,
-    private readonly groups: GroupService,
     private readonly resources: ResourceService,
     private readonly authz: KeystonePolicy,
   ) {}
@@ -64,15 +63,12 @@ export class RoleAssignmentsController {
     if (f.effective && f.inherited && f.domainId) throw bad('Combining effective, domain and inherited filters will always result in an empty list.');
     if (f.includeSubtree && !f.projectId) throw bad('scope.project.id needs to be specified if include_subtree is also specified');
 
-    let lines = await this.assignments.listAssignments(f);
-    if (only) {
-      // A domain reader sees assignments on its domain and on the projects in it.
-      const inDomain = new Set((await this.resources.listProjects({ domainId: only })).map((p) => p.id));
-      lines = lines.filter((l) => ('domain' in l.scope && l.scope.domain === only) || ('project' in l.scope && inDomain.has(l.scope.project)));
-    }
+    // A domain reader sees assignments on its domain and on the projects in it (filtered in SQL).
+    const page = await this.assignments.listAssignments({ ...f, ...(only ? { withinDomain: only } : {}) }, pageRequest(q, this.cfg, 'assignment').limit);
     const base = baseUrl(req, this.cfg);
-    const rendered = await Promise.all(lines.map((l) => this.render(l, base, f.names)));
-    return { role_assignments: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const names = f.names ? await this.assignments.namesOf(page.items) : undefined;
+    const rendered = page.items.map((l) => this.render(l, base, names));
+    return { role_assignments: rendered, links: { self: selfUrl(req, this.cfg), previous: null, next: null }, ...(page.truncated ? { truncated: true } : {}) };
   }
 
   /**
@@ -80,7 +76,7 @@ export class RoleAssignmentsController {
    * the inherited grant's target under OS-INHERIT); `prior_role` is Keystone's link, which
    * names the line's role first and its prior role second.
    */
-  private async render(l: AssignmentLine, base: string, names: boolean) {
+  private render(l: AssignmentLine, base: string, names: AssignmentNames | undefined) {
     const s = l.scope;
     const at = (x: ScopeTarget) => 'project' in x ? `/projects/${x.project}` : 'domain' in x ? `/domains/${x.domain}` : '/system';
     const grantActor = l.viaGroup ? `groups/${l.viaGroup}` : `${l.actor.type}s/${l.actor.id}`;
@@ -92,25 +88,25 @@ export class RoleAssignmentsController {
     const scope: Record<string, unknown> = 'project' in s ? { project: { id: s.project } } : 'domain' in s ? { domain: { id: s.domain } } : { system: { all: true } };
     if (l.inherited) scope['OS-INHERIT:inherited_to'] = 'projects';
     const entry: Record<string, unknown> = { role: { id: l.roleId }, [l.actor.type]: { id: l.actor.id }, scope, links };
-    if (names) await this.addNames(entry, l);
+    if (names) addNames(entry, l, names);
     return entry;
   }
+}
 
-  /** `include_names`: names of the role, the actor (with its domain) and the scope. */
-  private async addNames(entry: Record<string, any>, l: AssignmentLine): Promise<void> {
-    const domainRef = async (id: string) => ({ id, name: (await this.resources.getDomain(id))?.name ?? null });
-    const role = await this.assignments.getRole(l.roleId);
-    if (role) {
-      entry.role.name = role.name;
-      if (role.domainId !== NULL_DOMAIN_ID) entry.role.domain = await domainRef(role.domainId);
-    }
-    const actor = l.actor.type === 'user' ? await this.identity.getUser(l.actor.id) : await this.groups.get(l.actor.id);
-    if (actor) Object.assign(entry[l.actor.type], { name: actor.name, domain: await domainRef(actor.domainId) });
-    if ('project' in l.scope) {
-      const p = await this.resources.getProject(l.scope.project);
-      if (p) Object.assign(entry.scope.project, { name: p.name, domain: await domainRef(p.domainId) });
-    } else if ('domain' in l.scope) {
-      entry.scope.domain.name = (await this.resources.getDomain(l.scope.domain))?.name ?? null;
-    }
+/** `include_names`: names of the role, the actor (with its domain) and the scope, from names read for the whole page. */
+function addNames(entry: Record<string, any>, l: AssignmentLine, n: AssignmentNames): void {
+  const domainRef = (id: string) => ({ id, name: n.domains.get(id) ?? null });
+  const role = n.roles.get(l.roleId);
+  if (role) {
+    entry.role.name = role.name;
+    if (role.domainId !== NULL_DOMAIN_ID) entry.role.domain = domainRef(role.domainId);
+  }
+  const actor = (l.actor.type === 'user' ? n.users : n.groups).get(l.actor.id);
+  if (actor) Object.assign(entry[l.actor.type], { name: actor.name, domain: domainRef(actor.domainId) });
+  if ('project' in l.scope) {
+    const p = n.projects.get(l.scope.project);
+    if (p) Object.assign(entry.scope.project, { name: p.name, domain: domainRef(p.domainId) });
+  } else if ('domain' in l.scope) {
+    entry.scope.domain.name = n.domains.get(l.scope.domain) ?? null;
   }
 }

@@ -7,6 +7,7 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { roleTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
+import { listBody, pageRequest } from './pagination.js';
 import { ResourceBody } from './resource-body.js';
 
 /** A role (docs/keystone.md, "Roles"): `domain_id` null for global roles. */
@@ -39,8 +40,9 @@ export class RolesController {
     this.authz.enforce(req, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles', { filters: queryPick(q, ['name', 'domain_id']) });
     const base = baseUrl(req, this.cfg);
     // Without a (non-empty) domain_id, global roles only, as Keystone.
-    const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: domainFilter ?? null, match: textMatches(q, ['name']) });
-    return { roles: roles.map((r) => renderRole(r, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const page = pageRequest(q, this.cfg, 'role');
+    const roles = await this.assignments.listRoles({ name: typeof q.name === 'string' ? q.name : undefined, domainId: domainFilter ?? null, match: textMatches(q, ['name']) }, page);
+    return listBody('roles', roles, roles.items.map((r) => renderRole(r, base)), req, this.cfg, page);
   }
 
   @Post('roles')

@@ -4,11 +4,12 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AuthRateLimiter, PolicyFacts, Public, scopedDomain } from '@lintel/auth';
 import { AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, InvalidInputError, NotFoundError, ResourceService, type UserEntity } from '@lintel/domain';
 import { queryBool, queryPick, queryText } from '@lintel/platform';
-import { baseUrl, selfUrl } from '../base-url.js';
+import { baseUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderProject, renderUser } from '../render.js';
 import { userTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
+import { listBody, pageRequest } from './pagination.js';
 import { ResourceBody } from './resource-body.js';
 
 type Q = Record<string, unknown>;
@@ -41,9 +42,13 @@ export class UsersController {
     this.authz.enforce(req, 'identity:list_users', { target: only ? { domain_id: only } : undefined, filters: queryPick(q, LIST_FILTERS) });
     const match = textMatches(q, ['name', 'domain_id'], ['enabled']);
     const asked = queryText(q, 'domain_id') ?? only;
-    const users = only && asked !== only ? []
-      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: asked, enabled: queryBool(q, 'enabled'), match });
-    return { users: await Promise.all(users.map((u) => this.render(u, req))), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const page = pageRequest(q, this.cfg, 'identity', { marker: true });
+    const users = only && asked !== only ? { items: [], truncated: false }
+      : await this.identity.listUsers({ name: queryText(q, 'name'), domainId: asked, enabled: queryBool(q, 'enabled'), match }, page);
+    const expiries = await this.identity.passwordExpiries(users.items.map((u) => u.id));
+    const base = baseUrl(req, this.cfg);
+    const rendered = users.items.map((u) => renderUser(u, expiries.get(u.id) ?? null, base));
+    return listBody('users', users, rendered, req, this.cfg, page, { marker: true });
   }
 
   /** The policy sees the user as the body describes it (Keystone's target); the domain defaults to the token's. */
@@ -122,8 +127,10 @@ export class UsersController {
     await this.authorize(req, 'identity:list_user_projects', id, undefined, queryPick(q, ['domain_id', 'enabled', 'name']));
     await this.load(id);
     const base = baseUrl(req, this.cfg);
-    const projects = await this.resources.withTags(await this.assignments.projectsOfUser(id));
-    return { projects: projects.map((p) => renderProject(p, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
+    const page = pageRequest(q, this.cfg, 'assignment');
+    const found = await this.assignments.projectsOfUser(id, page.limit);
+    const projects = await this.resources.withTags(found.items);
+    return listBody('projects', found, projects.map((p) => renderProject(p, base)), req, this.cfg, page);
   }
 
   /**

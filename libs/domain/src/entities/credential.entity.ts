@@ -14,6 +14,7 @@ export type CredentialState = 'active' | 'inactive';
 @Index('ix_credentials_user', ['userId'])
 @Index('ix_credentials_project', ['projectId'])
 @Index('uq_credentials_access_key', ['accessKey'], { unique: true })
+@Index('ix_credentials_created', ['createdAt', 'id'])
 export class CredentialEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 64 }) id!: string;
   @IdColumn('user_id') userId!: string;

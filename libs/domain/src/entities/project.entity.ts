@@ -1,8 +1,9 @@
-import { Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 import { FlagColumn, IdColumn, JsonColumn, NameColumn, TextColumn } from './columns.js';
 
 @Entity('projects')
 @Unique('uq_projects_domain_name', ['domainId', 'name'])
+@Index('ix_projects_name', ['name', 'id'])
 export class ProjectEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 64 }) id!: string;
   @NameColumn() name!: string;

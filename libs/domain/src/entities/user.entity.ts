@@ -1,8 +1,9 @@
-import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 import { FlagColumn, IdColumn, InstantColumn, JsonColumn, NameColumn } from './columns.js';
 
 @Entity('users')
 @Unique('uq_users_domain_name', ['domainId', 'name'])
+@Index('ix_users_name', ['name', 'id'])
 export class UserEntity {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 64 }) id!: string;
   @NameColumn() name!: string;

@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import {
   DomainEntity, GroupMembershipEntity, ImpliedRoleEntity, ProjectEntity, RoleAssignmentEntity, RoleEntity, type AssignmentType,
 } from '../entities/index.js';
 import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError, RoleAssignmentNotFoundError } from '../errors.js';
 import { newId, NULL_DOMAIN_ID, SYSTEM_TARGET_ID } from '../ids.js';
 import { removeApplicationCredentialsForRole } from './application-credential.cascade.js';
-import { ancestorsOf, descendantsOf, placeholders, projectsInDomains } from './project-tree.js';
+import { AssignmentListing, assignmentNames, type AssignmentNames } from './assignment-listing.js';
+import { pageByName, pageFrom, type Page, type PageRequest } from './page.js';
+import { ancestorsOf, descendantsOf, placeholders } from './project-tree.js';
 import { RevocationService } from './revocation.service.js';
 import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
+
+export type { AssignmentNames } from './assignment-listing.js';
 
 /** What a token is scoped to. */
 export type ScopeTarget = { project: string } | { domain: string } | { system: true };
@@ -50,6 +54,8 @@ export interface AssignmentFilter {
   /** `scope.OS-INHERIT:inherited_to`: true for inherited grants only, false for the others, unset for both. */
   inherited?: boolean;
   effective?: boolean;
+  /** Only lines on this domain or on one of its projects (what a domain-scoped caller sees). */
+  withinDomain?: string;
 }
 
 /** Role fields a create or an update may set (`options` holds Keystone's resource options). */
@@ -66,18 +72,12 @@ export const PROHIBITED_IMPLIED_ROLES: readonly string[] = ['admin'];
 /** Above this many projects below an inherited project grant, its removal revokes per domain instead of per project. */
 const PER_PROJECT_REVOCATIONS = 16;
 
-const USER_TYPES: AssignmentType[] = ['UserProject', 'UserDomain', 'UserSystem'];
-const GROUP_TYPES: AssignmentType[] = ['GroupProject', 'GroupDomain', 'GroupSystem'];
 const isProject = (t: AssignmentType) => t.endsWith('Project');
 const isDomain = (t: AssignmentType) => t.endsWith('Domain');
 const isGroup = (t: AssignmentType) => t.startsWith('Group');
 
 /** SQL text: the user and the groups they belong to (`?` twice, the user id). */
 const ACTORS_SQL = 'SELECT ? UNION ALL SELECT m.group_id FROM user_group_membership m WHERE m.user_id = ?';
-
-function scopeOf(r: RoleAssignmentEntity): ScopeTarget {
-  return isProject(r.type) ? { project: r.targetId } : isDomain(r.type) ? { domain: r.targetId } : { system: true };
-}
 
 function parseJson(v: unknown): Record<string, unknown> | null {
   if (typeof v !== 'string') return (v as Record<string, unknown> | null) ?? null;
@@ -117,11 +117,11 @@ export class AssignmentService {
   }
 
   /** Global roles, or a domain's with `domainId` (Keystone's `GET /v3/roles`), matching `name` exactly and inexact filters on it, by name. */
-  listRoles(f: { name?: string; domainId?: string | null; match?: TextMatches } = {}): Promise<RoleEntity[]> {
+  listRoles(f: { name?: string; domainId?: string | null; match?: TextMatches } = {}, page: PageRequest = {}): Promise<Page<RoleEntity>> {
     const qb = this.ds.getRepository(RoleEntity).createQueryBuilder('r').where('r.domain_id = :domainId', { domainId: f.domainId || NULL_DOMAIN_ID });
     if (f.name !== undefined) qb.andWhere('r.name = :name', { name: f.name });
     for (const [column, m] of allowedMatches(f.match, { name: 'r.name' })) whereTextMatches(this.ds, qb, column, m);
-    return qb.orderBy('r.name', 'ASC').getMany();
+    return pageByName(qb, 'r', page, async (id) => (await this.getRole(id))?.name ?? null);
   }
 
   async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null; options?: Record<string, boolean | null>; extra?: Record<string, unknown> }): Promise<RoleEntity> {
@@ -378,23 +378,42 @@ export class AssignmentService {
   /**
    * Projects on which the user's tokens carry a role: granted to the user or a group on the
    * project, inherited from its domain or from a project above it (Keystone's effective
-   * assignments; a domain-specific role counts only through the global roles it implies).
+   * assignments; a domain-specific role counts only through the global roles it implies). By
+   * name, `limit` at most: the user's grants are read through the actor index, then one
+   * statement picks the page of projects (the subtrees walked in SQL, never loaded).
    */
-  async projectsOfUser(userId: string): Promise<ProjectEntity[]> {
+  async projectsOfUser(userId: string, limit?: number): Promise<Page<ProjectEntity>> {
     const rows = await this.actorGrants(userId, ['UserProject', 'GroupProject', 'UserDomain', 'GroupDomain']);
     const useful = await this.rolesYieldingGlobal(rows.map((r) => r.roleId));
     const counted = rows.filter((r) => useful.has(r.roleId));
-    const direct = counted.filter((r) => isProject(r.type) && !r.inherited).map((r) => r.targetId);
-    const inheritedDomains = counted.filter((r) => isDomain(r.type) && r.inherited).map((r) => r.targetId);
-    const inheritedRoots = [...new Set(counted.filter((r) => isProject(r.type) && r.inherited).map((r) => r.targetId))];
-    const below = [...(await descendantsOf(this.ds.manager, inheritedRoots)).values()].flat();
-    const ids = [...new Set([...direct, ...below])];
-    const where = [
-      ...(ids.length ? [{ id: In(ids) }] : []),
-      ...(inheritedDomains.length ? [{ domainId: In([...new Set(inheritedDomains)]) }] : []),
-    ];
-    if (!where.length) return [];
-    return this.ds.getRepository(ProjectEntity).find({ where, order: { name: 'ASC' } });
+    const direct = [...new Set(counted.filter((r) => isProject(r.type) && !r.inherited).map((r) => r.targetId))];
+    const domains = [...new Set(counted.filter((r) => isDomain(r.type) && r.inherited).map((r) => r.targetId))];
+    const roots = [...new Set(counted.filter((r) => isProject(r.type) && r.inherited).map((r) => r.targetId))];
+    const hits: string[] = [];
+    const params: unknown[] = [];
+    if (roots.length) params.push(...roots);
+    if (direct.length) {
+      hits.push(`p.id IN (${placeholders(direct.length)})`);
+      params.push(...direct);
+    }
+    if (domains.length) {
+      hits.push(`p.domain_id IN (${placeholders(domains.length)})`);
+      params.push(...domains);
+    }
+    if (roots.length) hits.push('p.id IN (SELECT id FROM below)');
+    if (!hits.length) return { items: [], truncated: false };
+    const ids: Array<{ id: string }> = await this.ds.query(
+      `${roots.length ? `WITH RECURSIVE below(id) AS (
+         SELECT c.id FROM projects c WHERE c.parent_id IN (${placeholders(roots.length)})
+         UNION
+         SELECT c.id FROM projects c JOIN below b ON c.parent_id = b.id
+       ) ` : ''}SELECT p.id AS id FROM projects p WHERE ${hits.join(' OR ')} ORDER BY p.name, p.id${limit === undefined ? '' : ` LIMIT ${limit + 1}`}`,
+      params,
+    );
+    const page = pageFrom(ids.map((r) => r.id), limit);
+    if (!page.items.length) return { items: [], truncated: false };
+    const projects = await this.ds.getRepository(ProjectEntity).find({ where: { id: In(page.items) }, order: { name: 'ASC', id: 'ASC' } });
+    return { items: projects, truncated: page.truncated };
   }
 
   /** Domains on which the user (or one of their groups) holds a domain-level role a token carries. */
@@ -414,156 +433,20 @@ export class AssignmentService {
   // ------------------------------------------------------------------ GET /v3/role_assignments
 
   /**
-   * Role assignments matching the filter (Keystone's `list_role_assignments`). Directly: the
-   * grants as stored, inherited ones marked. With `effective`: group grants become one line per
-   * member (with `viaGroup`), inherited grants one line per project they reach (with
-   * `grantScope`), implied roles are added (with `priorRoleId`), domain-specific roles go.
+   * Role assignments matching the filter (Keystone's `list_role_assignments`), `limit` lines at
+   * most. Directly: the grants as stored, inherited ones marked. With `effective`: group grants
+   * become one line per member (with `viaGroup`), inherited grants one line per project they
+   * reach (with `grantScope`), implied roles are added (with `priorRoleId`), domain-specific
+   * roles go. In SQL, bounded by the page (assignment-listing.ts).
    */
-  async listAssignments(f: AssignmentFilter): Promise<AssignmentLine[]> {
-    return f.effective ? this.effectiveLines(f) : this.directLines(f);
+  async listAssignments(f: AssignmentFilter, limit?: number): Promise<Page<AssignmentLine>> {
+    const listing = new AssignmentListing(this.ds, f, limit === undefined ? undefined : limit + 1, (u) => this.actorsOf(u), (p) => ancestorsOf(this.ds.manager, p));
+    return pageFrom(await listing.run(), limit);
   }
 
-  /** Grants of `types` matching the rest (every argument given narrows; an empty list matches nothing). */
-  private async findGrants(q: { types: AssignmentType[]; actorIds?: string[]; targetIds?: string[]; roleId?: string; inherited?: boolean }): Promise<RoleAssignmentEntity[]> {
-    if (!q.types.length || q.actorIds?.length === 0 || q.targetIds?.length === 0) return [];
-    const where: FindOptionsWhere<RoleAssignmentEntity> = { type: In(q.types) };
-    if (q.actorIds) where.actorId = In(q.actorIds);
-    if (q.targetIds) where.targetId = In(q.targetIds);
-    if (q.roleId !== undefined) where.roleId = q.roleId;
-    if (q.inherited !== undefined) where.inherited = q.inherited;
-    return this.ds.getRepository(RoleAssignmentEntity).find({ where, order: { type: 'ASC', actorId: 'ASC', targetId: 'ASC', roleId: 'ASC' } });
-  }
-
-  private async projectsOfInterest(f: AssignmentFilter): Promise<string[] | undefined> {
-    if (f.projectId === undefined) return undefined;
-    if (!f.includeSubtree) return [f.projectId];
-    return [f.projectId, ...((await descendantsOf(this.ds.manager, [f.projectId])).get(f.projectId) ?? [])];
-  }
-
-  private async directLines(f: AssignmentFilter): Promise<AssignmentLine[]> {
-    const actorTypes = f.userId !== undefined ? USER_TYPES : f.groupId !== undefined ? GROUP_TYPES : [...USER_TYPES, ...GROUP_TYPES];
-    const actorIds = f.userId !== undefined ? [f.userId] : f.groupId !== undefined ? [f.groupId] : undefined;
-    const projectIds = await this.projectsOfInterest(f);
-    const rows: RoleAssignmentEntity[] = [];
-    if (!f.system) {
-      const types = actorTypes.filter((t) => (projectIds ? isProject(t) : f.domainId !== undefined ? isDomain(t) : !t.endsWith('System')));
-      rows.push(...(await this.findGrants({ types, actorIds, targetIds: projectIds ?? (f.domainId !== undefined ? [f.domainId] : undefined), roleId: f.roleId, inherited: f.inherited })));
-    }
-    // As in Keystone, system grants answer whenever no project or domain is asked for, whatever
-    // the `inherited` filter says.
-    if (f.system || (projectIds === undefined && f.domainId === undefined)) {
-      rows.push(...(await this.findGrants({ types: actorTypes.filter((t) => t.endsWith('System')), actorIds, roleId: f.roleId })));
-    }
-    return rows.map((r) => ({
-      roleId: r.roleId, actor: { type: isGroup(r.type) ? 'group' : 'user', id: r.actorId }, scope: scopeOf(r), ...(r.inherited ? { inherited: true } : {}),
-    }));
-  }
-
-  private async effectiveLines(f: AssignmentFilter): Promise<AssignmentLine[]> {
-    // Keystone's shortcuts: no group line survives expansion, and domains inherit nothing.
-    if (f.groupId !== undefined || (f.domainId !== undefined && f.inherited === true)) return [];
-    const inherited = f.domainId !== undefined ? false : f.inherited;
-    const actorIds = f.userId !== undefined ? await this.actorsOf(f.userId) : undefined;
-    const projectIds = await this.projectsOfInterest(f);
-    const rows: RoleAssignmentEntity[] = [];
-    const grantTypes = (kind: 'Project' | 'Domain' | 'System') => [...USER_TYPES, ...GROUP_TYPES].filter((t) => t.endsWith(kind));
-    if (f.system) {
-      rows.push(...(await this.findGrants({ types: grantTypes('System'), actorIds })));
-    } else {
-      if (inherited !== true) {
-        const types = projectIds ? grantTypes('Project') : f.domainId !== undefined ? grantTypes('Domain') : [...grantTypes('Project'), ...grantTypes('Domain')];
-        rows.push(...(await this.findGrants({ types, actorIds, targetIds: projectIds ?? (f.domainId !== undefined ? [f.domainId] : undefined), inherited: false })));
-      }
-      if (inherited !== false) {
-        if (f.projectId !== undefined) {
-          // What can reach the projects asked for: their domain's inherited grants, and those of
-          // the projects above (and, with the subtree, within) it.
-          const project = await this.ds.getRepository(ProjectEntity).findOneBy({ id: f.projectId });
-          if (project) {
-            rows.push(...(await this.findGrants({ types: grantTypes('Domain'), actorIds, targetIds: [project.domainId], inherited: true })));
-            const sources = [...(await ancestorsOf(this.ds.manager, f.projectId)), ...(f.includeSubtree ? projectIds! : [])];
-            rows.push(...(await this.findGrants({ types: grantTypes('Project'), actorIds, targetIds: sources, inherited: true })));
-          }
-        } else {
-          rows.push(...(await this.findGrants({ types: [...grantTypes('Project'), ...grantTypes('Domain')], actorIds, inherited: true })));
-        }
-      }
-      // Lintel keeps system grants in the effective list when nothing narrows it to projects,
-      // domains or inherited grants (Keystone leaves them out of effective listings altogether).
-      if (projectIds === undefined && f.domainId === undefined && inherited !== true) rows.push(...(await this.findGrants({ types: grantTypes('System'), actorIds })));
-    }
-
-    const members = await this.membersOf(rows.filter((r) => isGroup(r.type)).map((r) => r.actorId), f.userId);
-    const reach = await this.inheritedReach(rows.filter((r) => r.inherited), projectIds);
-    let lines: AssignmentLine[] = [];
-    for (const r of rows) {
-      const users = isGroup(r.type) ? (members.get(r.actorId) ?? []) : [r.actorId];
-      const via = isGroup(r.type) ? { viaGroup: r.actorId } : {};
-      const scopes: ScopeTarget[] = r.inherited ? (reach.get(r) ?? []).map((project) => ({ project })) : [scopeOf(r)];
-      for (const id of users) {
-        for (const scope of scopes) {
-          lines.push({ roleId: r.roleId, actor: { type: 'user', id }, scope, ...(r.inherited ? { inherited: true, grantScope: scopeOf(r) } : {}), ...via });
-        }
-      }
-    }
-    lines = await this.withImpliedRoles(lines);
-    const roleIds = [...new Set(lines.map((l) => l.roleId))];
-    const global = new Set(roleIds.length ? (await this.ds.getRepository(RoleEntity).find({ select: { id: true }, where: { id: In(roleIds), domainId: NULL_DOMAIN_ID } })).map((r) => r.id) : []);
-    return lines.filter((l) => global.has(l.roleId) && (f.roleId === undefined || l.roleId === f.roleId));
-  }
-
-  /** Each group's members; with `onlyUser`, that user alone (the groups were chosen as theirs). */
-  private async membersOf(groupIds: string[], onlyUser?: string): Promise<Map<string, string[]>> {
-    const ids = [...new Set(groupIds)];
-    const out = new Map<string, string[]>();
-    if (onlyUser !== undefined) {
-      for (const g of ids) out.set(g, [onlyUser]);
-      return out;
-    }
-    if (!ids.length) return out;
-    const rows = await this.ds.getRepository(GroupMembershipEntity).find({ where: { groupId: In(ids) }, order: { userId: 'ASC' } });
-    for (const m of rows) out.set(m.groupId, [...(out.get(m.groupId) ?? []), m.userId]);
-    return out;
-  }
-
-  /**
-   * The projects each inherited grant reaches: those of its domain, or those below its project;
-   * within `projectIds` when the listing asks for projects (Keystone's rule: a grant on a
-   * project inside the subtree asked for reaches only what is below it).
-   */
-  private async inheritedReach(rows: RoleAssignmentEntity[], projectIds: string[] | undefined): Promise<Map<RoleAssignmentEntity, string[]>> {
-    const out = new Map<RoleAssignmentEntity, string[]>();
-    const needSubtree = rows.filter((r) => isProject(r.type) && (!projectIds || projectIds.includes(r.targetId))).map((r) => r.targetId);
-    const subtrees = await descendantsOf(this.ds.manager, [...new Set(needSubtree)]);
-    const domains = projectIds ? new Map<string, string[]>() : await projectsInDomains(this.ds.manager, [...new Set(rows.filter((r) => isDomain(r.type)).map((r) => r.targetId))]);
-    for (const r of rows) {
-      if (isProject(r.type) && (!projectIds || projectIds.includes(r.targetId))) out.set(r, subtrees.get(r.targetId) ?? []);
-      else if (projectIds) out.set(r, projectIds);
-      else out.set(r, domains.get(r.targetId) ?? []);
-    }
-    return out;
-  }
-
-  /** Adds, after each line, the roles its role implies (transitively), each naming its prior role. */
-  private async withImpliedRoles(lines: AssignmentLine[]): Promise<AssignmentLine[]> {
-    if (!lines.length) return lines;
-    const impliedBy = new Map<string, string[]>();
-    for (const i of await this.listImplications()) impliedBy.set(i.priorRoleId, [...(impliedBy.get(i.priorRoleId) ?? []), i.impliedRoleId]);
-    const out: AssignmentLine[] = [];
-    for (const l of lines) {
-      out.push(l);
-      const seen = new Set([l.roleId]);
-      const walk = (prior: string) => {
-        for (const implied of impliedBy.get(prior) ?? []) {
-          if (seen.has(implied)) continue;
-          seen.add(implied);
-          out.push({ ...l, roleId: implied, priorRoleId: prior });
-          walk(implied);
-        }
-      };
-      walk(l.roleId);
-    }
-    return out;
+  /** The names `include_names` adds to a page of lines, read in a few statements. */
+  namesOf(lines: readonly AssignmentLine[]): Promise<AssignmentNames> {
+    return assignmentNames(this.ds, lines);
   }
 }
 

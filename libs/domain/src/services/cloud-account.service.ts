@@ -58,7 +58,7 @@ export class CloudAccountService {
       const p = await this.resources.getProject(user.defaultProjectId);
       if (p?.enabled && (await this.assignments.effectiveRoles(user.id, { project: p.id })).length) return p;
     }
-    const projects = (await this.assignments.projectsOfUser(user.id)).filter((p) => p.enabled);
+    const projects = (await this.assignments.projectsOfUser(user.id)).items.filter((p) => p.enabled);
     return projects.length === 1 ? projects[0]! : null;
   }
 }

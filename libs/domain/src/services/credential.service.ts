@@ -8,6 +8,7 @@ import {
 import { boundedExtra, ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { CredentialCipher } from './credential-cipher.js';
+import { pageFrom, type Page } from './page.js';
 
 /** A credential as the core hands it out: the blob opened, everything else as stored. */
 export interface Credential {
@@ -178,6 +179,17 @@ export class CredentialService implements OnApplicationShutdown {
     if (f.type !== undefined) where.type = f.type;
     const rows = await this.ds.getRepository(CredentialEntity).find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
     return rows.map((r) => this.toCredential(r));
+  }
+
+  /** The same, `limit` at most (Keystone's `[credential] list_limit`), read in (created_at, id) order through an index. */
+  async listPage(f: CredentialFilter, limit: number | undefined): Promise<Page<Credential>> {
+    const where: FindOptionsWhere<CredentialEntity> = {};
+    if (f.userId !== undefined) where.userId = f.userId;
+    if (f.projectId !== undefined) where.projectId = f.projectId;
+    if (f.type !== undefined) where.type = f.type;
+    const rows = await this.ds.getRepository(CredentialEntity).find({ where, order: { createdAt: 'ASC', id: 'ASC' }, take: limit === undefined ? undefined : limit + 1 });
+    const page = pageFrom(rows, limit);
+    return { items: page.items.map((r) => this.toCredential(r)), truncated: page.truncated };
   }
 
   /**

@@ -4,6 +4,7 @@ import { GroupEntity, GroupMembershipEntity, RoleAssignmentEntity, UserEntity } 
 import { boundedExtra, ConflictError, insertOrConflict, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
+import { pageByName, type Page, type PageRequest } from './page.js';
 import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
 
 /** Groups and membership (Keystone's identity manager, groups half). */
@@ -19,12 +20,12 @@ export class GroupService {
   }
 
   /** Groups matching exact filters and inexact ones on `name` and `domain_id`, by name. */
-  list(f: { name?: string; domainId?: string; match?: TextMatches } = {}): Promise<GroupEntity[]> {
+  list(f: { name?: string; domainId?: string; match?: TextMatches } = {}, page: PageRequest = {}): Promise<Page<GroupEntity>> {
     const qb = this.ds.getRepository(GroupEntity).createQueryBuilder('g');
     if (f.name !== undefined) qb.andWhere('g.name = :name', { name: f.name });
     if (f.domainId !== undefined) qb.andWhere('g.domain_id = :domainId', { domainId: f.domainId });
     for (const [column, m] of allowedMatches(f.match, { name: 'g.name', domain_id: 'g.domain_id' })) whereTextMatches(this.ds, qb, column, m);
-    return qb.orderBy('g.name', 'ASC').addOrderBy('g.id', 'ASC').getMany();
+    return pageByName(qb, 'g', page, async (id) => (await this.get(id))?.name ?? null);
   }
 
   async create(g: { name: string; domainId: string; description?: string | null; extra?: Record<string, unknown> }): Promise<GroupEntity> {
@@ -84,11 +85,14 @@ export class GroupService {
     return (await this.ds.getRepository(GroupMembershipEntity).countBy({ groupId, userId })) > 0;
   }
 
-  async usersOf(groupId: string): Promise<UserEntity[]> {
+  /** The group's members (in `domainId` when given), by name, one page: a join on `ix_membership_group`. */
+  async usersOf(groupId: string, page: PageRequest = {}, domainId?: string): Promise<Page<UserEntity>> {
     if (!(await this.get(groupId))) throw new NotFoundError('group', groupId);
-    const rows = await this.ds.getRepository(GroupMembershipEntity).findBy({ groupId });
-    if (!rows.length) return [];
-    return this.ds.getRepository(UserEntity).find({ where: { id: In(rows.map((r) => r.userId)) }, order: { name: 'ASC' } });
+    const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u')
+      .innerJoin(GroupMembershipEntity, 'm', 'm.user_id = u.id')
+      .where('m.group_id = :groupId', { groupId });
+    if (domainId !== undefined) qb.andWhere('u.domain_id = :domainId', { domainId });
+    return pageByName(qb, 'u', page, async (id) => (await this.ds.getRepository(UserEntity).findOneBy({ id }))?.name ?? null);
   }
 
   async groupsOf(userId: string): Promise<GroupEntity[]> {

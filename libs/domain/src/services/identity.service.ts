@@ -7,6 +7,7 @@ import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
+import { pageByName, type Page, type PageRequest } from './page.js';
 import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
 
 /** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
@@ -58,19 +59,36 @@ export class IdentityService {
     return this.ds.getRepository(UserEntity).findOneBy({ domainId, name });
   }
 
-  /** Users matching exact filters and inexact ones on `name` and `domain_id`, by name. */
-  listUsers(f: { name?: string; domainId?: string; enabled?: boolean; match?: TextMatches } = {}): Promise<UserEntity[]> {
+  /**
+   * Users matching exact filters and inexact ones on `name` and `domain_id`, by name, one page
+   * (read through `ix_users_name` or `uq_users_domain_name`: docs/performance.md).
+   */
+  listUsers(f: { name?: string; domainId?: string; enabled?: boolean; match?: TextMatches } = {}, page: PageRequest = {}): Promise<Page<UserEntity>> {
     const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u');
     if (f.name !== undefined) qb.andWhere('u.name = :name', { name: f.name });
     if (f.domainId !== undefined) qb.andWhere('u.domain_id = :domainId', { domainId: f.domainId });
     if (f.enabled !== undefined) qb.andWhere('u.enabled = :enabled', { enabled: f.enabled });
     for (const [column, m] of allowedMatches(f.match, { name: 'u.name', domain_id: 'u.domain_id' })) whereTextMatches(this.ds, qb, column, m);
-    return qb.orderBy('u.name', 'ASC').addOrderBy('u.id', 'ASC').getMany();
+    return pageByName(qb, 'u', page, async (id) => (await this.getUser(id))?.name ?? null);
   }
 
   /** The user's current password row (the newest), or null for a user without a password. */
   currentPassword(userId: string): Promise<PasswordEntity | null> {
     return this.ds.getRepository(PasswordEntity).findOne({ where: { userId }, order: { id: 'DESC' } });
+  }
+
+  /** When each user's current password expires (null: never, or no password), in one statement for a page of users. */
+  async passwordExpiries(userIds: readonly string[]): Promise<Map<string, Date | null>> {
+    const out = new Map<string, Date | null>(userIds.map((id) => [id, null]));
+    for (let at = 0; at < userIds.length; at += 500) {
+      const ids = userIds.slice(at, at + 500);
+      const rows = await this.ds.getRepository(PasswordEntity).createQueryBuilder('p')
+        .select(['p.userId', 'p.expiresAt'])
+        .where('p.id IN (SELECT MAX(q.id) FROM passwords q WHERE q.user_id IN (:...ids) GROUP BY q.user_id)', { ids })
+        .getMany();
+      for (const r of rows) out.set(r.userId, r.expiresAt);
+    }
+    return out;
   }
 
   async createUser(u: NewUser): Promise<UserEntity> {

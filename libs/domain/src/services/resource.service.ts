@@ -8,6 +8,7 @@ import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
 import { RevocationService } from './revocation.service.js';
 import { checkTagList } from './project-tags.js';
+import { pageByName, type Page, type PageRequest } from './page.js';
 import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
 
 export interface NewProject {
@@ -143,13 +144,15 @@ export class ResourceService {
   }
 
   /** Domains matching exact filters and inexact ones on `name`, by name. */
-  async listDomains(f: { name?: string; enabled?: boolean; match?: TextMatches; tags?: TagFilters } = {}): Promise<DomainView[]> {
+  async listDomains(f: { name?: string; enabled?: boolean; match?: TextMatches; tags?: TagFilters; id?: string } = {}, page: PageRequest = {}): Promise<Page<DomainView>> {
     const qb = this.ds.getRepository(DomainEntity).createQueryBuilder('d');
+    if (f.id !== undefined) qb.andWhere('d.id = :id', { id: f.id });
     if (f.name !== undefined) qb.andWhere('d.name = :name', { name: f.name });
     if (f.enabled !== undefined) qb.andWhere('d.enabled = :enabled', { enabled: f.enabled });
     for (const [column, m] of allowedMatches(f.match, { name: 'd.name' })) whereTextMatches(this.ds, qb, column, m);
     this.whereTags(qb, 'd.id', f.tags);
-    return this.domainsWithTags(await qb.orderBy('d.name', 'ASC').addOrderBy('d.id', 'ASC').getMany());
+    const p = await pageByName(qb, 'd', page, async (id) => (await this.getDomain(id))?.name ?? null);
+    return { items: await this.domainsWithTags(p.items), truncated: p.truncated };
   }
 
   /**
@@ -157,10 +160,11 @@ export class ResourceService {
    * lists the domains as projects (they have no domain and no parent, so filters on those match
    * none of them).
    */
-  async listProjects(f: ProjectListFilter = {}): Promise<ProjectView[]> {
+  async listProjects(f: ProjectListFilter = {}, page: PageRequest = {}): Promise<Page<ProjectView>> {
     if (f.isDomain) {
-      if (f.domainId !== undefined || f.parentId !== undefined || f.match?.domain_id?.length || f.match?.parent_id?.length) return [];
-      return (await this.listDomains({ name: f.name, enabled: f.enabled, match: f.match, tags: f.tags })).map(domainAsProject);
+      if (f.domainId !== undefined || f.parentId !== undefined || f.match?.domain_id?.length || f.match?.parent_id?.length) return { items: [], truncated: false };
+      const domains = await this.listDomains({ name: f.name, enabled: f.enabled, match: f.match, tags: f.tags }, page);
+      return { items: domains.items.map(domainAsProject), truncated: domains.truncated };
     }
     const qb = this.ds.getRepository(ProjectEntity).createQueryBuilder('p');
     if (f.name !== undefined) qb.andWhere('p.name = :name', { name: f.name });
@@ -171,7 +175,8 @@ export class ResourceService {
       whereTextMatches(this.ds, qb, column, m);
     }
     this.whereTags(qb, 'p.id', f.tags);
-    return this.withTags(await qb.orderBy('p.name', 'ASC').addOrderBy('p.id', 'ASC').getMany());
+    const p = await pageByName(qb, 'p', page, async (id) => (await this.getProject(id))?.name ?? null);
+    return { items: await this.withTags(p.items), truncated: p.truncated };
   }
 
   /**
