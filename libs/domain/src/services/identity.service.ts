@@ -5,12 +5,9 @@ import { PasswordEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
-import { PasswordHasher } from '../password-hasher.js';
+import { MAX_PASSWORD_BYTES, maxVerifiedPasswordBytes, PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
 import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
-
-/** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
-export const MAX_PASSWORD_BYTES = 72;
 
 const DAY = 24 * 3600 * 1000;
 
@@ -174,7 +171,7 @@ export class IdentityService {
    */
   async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy): Promise<PasswordCheck> {
     const current = user ? await this.currentPassword(user.id) : null;
-    const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
+    const tooLong = Buffer.byteLength(password, 'utf8') > maxVerifiedPasswordBytes(current?.passwordHash);
     const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
     if (!user || !current) return 'mismatch';
     const exempt = user.options?.ignore_lockout_failure_attempts === true;
