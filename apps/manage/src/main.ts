@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runMain } from '@lintel/platform';
 import { createManageContext } from './manage.module.js';
 import { AuditService, CredentialService } from '@lintel/domain';
+import { runKeystoneImport } from './import/keystone-import.js';
 import { checkPolicy, listPolicy, samplePolicy } from './policy-commands.js';
 import { bootstrap, credentialKeys, migrate, rotateCredentialKeys, tokenKeys } from './tasks.js';
 
@@ -96,6 +97,16 @@ await runMain(async (config, logger) => {
       const { lines, anyPassed } = await checkPolicy(config, logger, opts);
       process.stdout.write(lines.join('\n') + '\n');
       if (opts.rule && !anyPassed) process.exitCode = 1;
+    });
+
+  program.command('import').description('move from another identity service').command('keystone')
+    .description("import a Keystone database (docs/migrating-from-keystone.md): ids, passwords and credentials kept; one transaction")
+    .requiredOption('--from <url>', "Keystone's [database] connection: sqlite:////path/keystone.db or mysql+pymysql://user:pass@host/keystone")
+    .option('--credential-keys <dir>', "Keystone's credential key repository ([credential] key_repository), to open its credentials")
+    .option('--dry-run', 'read everything and report what would be created, updated and refused; write nothing')
+    .option('--json', 'report as JSON lines even on a terminal')
+    .action(async (opts: { from: string; credentialKeys?: string; dryRun?: boolean; json?: boolean }) => {
+      process.exitCode = await runKeystoneImport(config, opts);
     });
 
   try {
