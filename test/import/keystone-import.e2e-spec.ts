@@ -97,11 +97,19 @@ function python(code: string, input: unknown): Promise<any> {
   });
 }
 
-/** Secrets in CLI output are compared by digest, so a failing comparison never prints one. */
+/**
+ * CLI output as compared: secrets by digest, so a failing comparison never prints one, and tags
+ * as a set (Keystone lists a project's tags in whatever order its database returns the rows:
+ * by name on SQLite, as inserted on MariaDB; Lintel by name).
+ */
 function masked(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(masked);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, /^(secret|blob|data)$/i.test(k) && typeof x === 'string' ? `sha256:${createHash('sha256').update(x).digest('hex').slice(0, 16)}` : masked(x)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => {
+      if (/^(secret|blob|data)$/i.test(k) && typeof x === 'string') return [k, `sha256:${createHash('sha256').update(x).digest('hex').slice(0, 16)}`];
+      if (/^tags$/i.test(k) && Array.isArray(x)) return [k, [...x].sort()];
+      return [k, masked(x)];
+    }));
   }
   return v;
 }

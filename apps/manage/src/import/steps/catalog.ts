@@ -212,7 +212,7 @@ export const policies: Step = {
   count: (ctx) => ctx.countRows('policy'),
   async run(ctx, t) {
     const existing = new Map((await ctx.m.find(PolicyEntity)).map((p) => [p.id, p]));
-    for await (const rows of ctx.pages(`SELECT id, type, ${ctx.src.q('blob')} AS blob, extra FROM ${ctx.src.q('policy')}`, 'id')) {
+    for await (const rows of ctx.pages(`SELECT id, type, ${ctx.src.q('blob')} AS policy_blob, extra FROM ${ctx.src.q('policy')}`, 'id')) {
       const fresh: PolicyEntity[] = [];
       for (const r of rows) {
         const id = String(r.id);
@@ -222,8 +222,8 @@ export const policies: Step = {
           continue;
         }
         // Keystone keeps the blob as JSON text of the string it was given.
-        const parsed = jsonValue(r.blob);
-        const p: PolicyEntity = { id, type: String(r.type), blob: typeof parsed === 'string' ? parsed : text(r.blob) ?? '', extra };
+        const parsed = jsonValue(r.policy_blob);
+        const p: PolicyEntity = { id, type: String(r.type), blob: typeof parsed === 'string' ? parsed : text(r.policy_blob) ?? '', extra };
         const old = existing.get(id);
         if (!old) {
           fresh.push(p);
