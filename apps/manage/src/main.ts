@@ -101,8 +101,8 @@ await runMain(async (config, logger) => {
 
   program.command('import').description('move from another identity service').command('keystone')
     .description("import a Keystone database (docs/migrating-from-keystone.md): ids, passwords and credentials kept; one transaction")
-    .requiredOption('--from <url>', "Keystone's [database] connection: sqlite:////path/keystone.db or mysql+pymysql://user:pass@host/keystone")
-    .option('--credential-keys <dir>', "Keystone's credential key repository ([credential] key_repository), to open its credentials")
+    .requiredOption('--from <url|keystone.conf>', "Keystone's [database] connection (sqlite:////path/keystone.db, mysql+pymysql://user:pass@host/keystone), or its keystone.conf")
+    .option('--credential-keys <dir>', "Keystone's credential key repository ([credential] key_repository; from the keystone.conf given to --from by default)")
     .option('--dry-run', 'read everything and report what would be created, updated and refused; write nothing')
     .option('--json', 'report as JSON lines even on a terminal')
     .action(async (opts: { from: string; credentialKeys?: string; dryRun?: boolean; json?: boolean }) => {

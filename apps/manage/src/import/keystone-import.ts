@@ -5,7 +5,7 @@ import { ImportContext, Tally } from './context.js';
 import { FernetKeyError, KeystoneCredentialKeys } from './keystone-fernet.js';
 import { JsonLinesReporter, TerminalReporter, type ImportSummary, type Reporter } from './report.js';
 import { checkKeystoneSchema, SchemaRefusedError } from './schema.js';
-import { maskUrl, openSource, SourceUrlError } from './source.js';
+import { maskUrl, openSource, resolveSource, SourceUrlError } from './source.js';
 import { STEPS } from './steps/index.js';
 
 /**
@@ -15,9 +15,9 @@ import { STEPS } from './steps/index.js';
  * creates what is new; it never duplicates and never deletes.
  */
 export interface KeystoneImportOptions {
-  /** Keystone's `[database] connection`. */
+  /** Keystone's `[database] connection`, or a keystone.conf that names it. */
   from: string;
-  /** Keystone's `[credential] key_repository`. */
+  /** Keystone's `[credential] key_repository` (from the keystone.conf when `from` is one). */
   credentialKeys?: string;
   dryRun?: boolean;
 }
@@ -28,7 +28,14 @@ export class ImportRefusedError extends Error {}
 export async function importKeystone(config: LintelConfig, o: KeystoneImportOptions, reporter: Reporter): Promise<ImportSummary> {
   const started = Date.now();
   const dryRun = o.dryRun === true;
-  const src = await openSource(o.from).catch((e: unknown) => {
+  const source = (() => {
+    try {
+      return resolveSource(o.from, o.credentialKeys);
+    } catch (e) {
+      throw e instanceof SourceUrlError ? new ImportRefusedError(e.message) : e;
+    }
+  })();
+  const src = await openSource(source.url).catch((e: unknown) => {
     throw e instanceof SourceUrlError ? new ImportRefusedError(e.message) : e;
   });
   let ds: DataSource | undefined;
@@ -38,7 +45,7 @@ export async function importKeystone(config: LintelConfig, o: KeystoneImportOpti
     });
     let fernet: KeystoneCredentialKeys | undefined;
     try {
-      fernet = o.credentialKeys ? new KeystoneCredentialKeys(o.credentialKeys) : undefined;
+      fernet = source.credentialKeys ? new KeystoneCredentialKeys(source.credentialKeys) : undefined;
     } catch (e) {
       throw e instanceof FernetKeyError ? new ImportRefusedError(e.message) : e;
     }

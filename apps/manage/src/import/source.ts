@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
@@ -50,7 +50,8 @@ export function parseSourceUrl(url: string): SourceTarget {
   if (scheme === 'mysql' || scheme === 'mariadb') {
     let u: URL;
     try {
-      u = new URL(url.replace(/^[^:]+:/, 'mysql:'));
+      // SQLAlchemy allows an empty host (a local socket): `user@/db`, `mysql:///db`.
+      u = new URL(url.replace(/^[^:]+:/, 'mysql:').replace(/^mysql:\/\/([^/]*@)?\//, (_m, auth: string | undefined) => `mysql://${auth ?? ''}localhost/`));
     } catch {
       throw new SourceUrlError(`not a valid URL: ${maskUrl(url)}`);
     }
@@ -126,4 +127,53 @@ async function openMysql(options: ConnectionOptions, shown: string): Promise<Sou
       await conn.end();
     },
   };
+}
+
+/** What the importer takes from a keystone.conf: the database and the credential key repository. */
+export interface KeystoneConf {
+  connection: string | undefined;
+  credentialKeys: string | undefined;
+}
+
+/** Keystone's own default `[credential] key_repository`. */
+export const DEFAULT_CREDENTIAL_KEYS = '/etc/keystone/credential-keys/';
+
+/**
+ * Reads `[database] connection` and `[credential] key_repository` from a keystone.conf (the
+ * oslo.config INI format), so that a database password need not be typed on the command line.
+ */
+export function readKeystoneConf(path: string): KeystoneConf {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SourceUrlError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  const values = new Map<string, string>();
+  let section = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[([^\]]+)\]$/.exec(line);
+    if (header) {
+      section = header[1]!.trim().toLowerCase();
+      continue;
+    }
+    const eq = line.search(/[=:]/);
+    if (eq > 0) values.set(`${section}.${line.slice(0, eq).trim()}`, line.slice(eq + 1).trim());
+  }
+  return { connection: values.get('database.connection') || undefined, credentialKeys: values.get('credential.key_repository') || undefined };
+}
+
+/**
+ * The source's URL and Keystone's credential keys from the command line: `--from` is either the
+ * connection URL or a keystone.conf to take it from (then `--credential-keys` defaults to that
+ * file's `[credential] key_repository`, else Keystone's default directory when it exists).
+ */
+export function resolveSource(from: string, credentialKeys: string | undefined): { url: string; credentialKeys: string | undefined } {
+  if (/^[a-z][a-z0-9+]*:/i.test(from) || !existsSync(from) || !statSync(from).isFile()) return { url: from, credentialKeys };
+  const conf = readKeystoneConf(from);
+  if (!conf.connection) throw new SourceUrlError(`${from} has no [database] connection`);
+  const keys = credentialKeys ?? conf.credentialKeys ?? (existsSync(DEFAULT_CREDENTIAL_KEYS) ? DEFAULT_CREDENTIAL_KEYS : undefined);
+  return { url: conf.connection, credentialKeys: keys };
 }
