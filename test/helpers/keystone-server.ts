@@ -38,6 +38,8 @@ export interface KeystoneServer {
   connection: string;
   /** Keystone's credential key repository. */
   credentialKeys: string;
+  /** Its keystone.conf. */
+  conf: string;
   /** Runs Keystone's own Python with its configuration loaded (`keystone.conf.CONF`). */
   python(code: string, input?: string): Promise<string>;
   /** Runs one SQL statement on Keystone's database. */
@@ -139,7 +141,7 @@ export async function startKeystone(backend: 'sqlite' | 'mariadb', opts: { mysql
     await exited;
   };
   const ks: KeystoneServer = {
-    backend, port, url, state, connection, credentialKeys,
+    backend, port, url, state, connection, credentialKeys, conf,
     python: (code, input) => run('/usr/bin/python3', ['-c', `import keystone.conf\nkeystone.conf.configure()\nkeystone.conf.CONF(args=[], project="keystone", default_config_files=[${JSON.stringify(conf)}])\n${code}`], env, input),
     sql: async (statement, params = []) => {
       if (backend === 'sqlite') {

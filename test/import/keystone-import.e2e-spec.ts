@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '@lintel/config';
-import { createDataSource, CredentialEntity, DomainEntity, PasswordEntity, ProjectEntity, RoleAssignmentEntity, UserEntity } from '@lintel/domain';
+import { createDataSource, CredentialCipher, CredentialEntity, DomainConfigEntity, DomainEntity, PasswordEntity, ProjectEntity, RoleAssignmentEntity, UserEntity } from '@lintel/domain';
 import { databaseKinds, type DatabaseKind, type TestDatabase } from '../helpers/databases.js';
 import { call, passwordAuth } from '../helpers/keystone.js';
 import { KEYSTONE_ADMIN_PASSWORD, openstackBatch, skipWithoutKeystone, startKeystone, type KeystoneServer } from '../helpers/keystone-server.js';
@@ -98,16 +98,16 @@ function python(code: string, input: unknown): Promise<any> {
 }
 
 /**
- * CLI output as compared: secrets by digest, so a failing comparison never prints one, and tags
- * as a set (Keystone lists a project's tags in whatever order its database returns the rows:
- * by name on SQLite, as inserted on MariaDB; Lintel by name).
+ * CLI output as compared: secrets by digest, so a failing comparison never prints one; a
+ * project's tags and a catalog entry's endpoints as sets (Keystone lists both in whatever order
+ * its database returns the rows: as inserted on SQLite, by id or as inserted on MariaDB).
  */
 function masked(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(masked);
   if (v && typeof v === 'object') {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => {
       if (/^(secret|blob|data)$/i.test(k) && typeof x === 'string') return [k, `sha256:${createHash('sha256').update(x).digest('hex').slice(0, 16)}`];
-      if (/^tags$/i.test(k) && Array.isArray(x)) return [k, [...x].sort()];
+      if (/^(tags|endpoints)$/i.test(k) && Array.isArray(x)) return [k, sorted(x)];
       return [k, masked(x)];
     }));
   }
@@ -115,7 +115,9 @@ function masked(v: unknown): unknown {
 }
 
 /** A list's rows in a stable order. */
-const sorted = (rows: unknown[]) => [...(rows as object[])].map(masked).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+function sorted(rows: unknown[]): unknown[] {
+  return rows.map(masked).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+}
 
 interface ImportRun {
   code: number | null;
@@ -302,7 +304,10 @@ for (const backend of BACKENDS) {
 
     for (const kind of databaseKinds()) describeTarget(kind, () => ({ ks, world }));
 
-    if (backend === 'sqlite') describeRefusals(() => ({ ks }));
+    if (backend === 'sqlite') {
+      describeRefusals(() => ({ ks }));
+      describeDomainConfigs(() => ({ ks }));
+    }
   });
 }
 
@@ -436,7 +441,8 @@ function describeTarget(kind: DatabaseKind, get: () => { ks: KeystoneServer; wor
     it('a re-run changes nothing; one after a change in Lintel puts Keystone\'s value back', async () => {
       const { world } = get();
       const before = await lintelCounts(db);
-      const again = await manage(db, from());
+      // This time from Keystone's keystone.conf: its database and credential keys are read there.
+      const again = await manage(db, ['import', 'keystone', '--from', get().ks.conf]);
       assert.equal(again.code, 3);
       assert.equal(again.summary.created, 0, JSON.stringify(again.summary));
       assert.equal(again.summary.updated, 0, JSON.stringify(again.summary));
@@ -454,11 +460,67 @@ function describeTarget(kind: DatabaseKind, get: () => { ks: KeystoneServer; wor
   });
 }
 
+/** A consistent copy of the Keystone SQLite database under `state`, changed by `sql`. */
+async function copyKeystoneDb(ks: KeystoneServer, name: string, sql: string): Promise<string> {
+  const path = join(ks.state, `${name}.db`);
+  const src = new Database(join(ks.state, 'keystone.db'), { readonly: true });
+  await src.backup(path);
+  src.close();
+  const c = new Database(path);
+  c.exec(sql);
+  c.close();
+  return `sqlite:///${path}`;
+}
+
+/**
+ * Domain configurations, as Keystone's `/v3/domains/{id}/config` stores them (JSON text, the
+ * sensitive `ldap.password` in a table of its own), written into a copy of the database: the
+ * Keystone under test runs without domain-specific drivers, as most do.
+ */
+function describeDomainConfigs(get: () => { ks: KeystoneServer }) {
+  describe('domain configurations', () => {
+    let db: TestDatabase;
+    before(async () => {
+      db = await databaseKinds()[0]!.create();
+      for (const args of [['db', 'migrate'], ['credential-keys', 'setup']]) assert.equal((await manage(db, args)).code, 0);
+    });
+    after(async () => {
+      await db?.drop();
+    });
+
+    it('come over with the sensitive ones sealed by Lintel\'s credential keys', async () => {
+      const eng = "(SELECT id FROM project WHERE name = 'eng' AND is_domain = 1)";
+      const url = await copyKeystoneDb(get().ks, 'configs', `
+        INSERT INTO whitelisted_config SELECT ${eng}, 'identity', 'driver', '"ldap"';
+        INSERT INTO whitelisted_config SELECT ${eng}, 'ldap', 'url', '"ldap://ldap.example.com"';
+        INSERT INTO sensitive_config SELECT ${eng}, 'ldap', 'password', '"test-ldap-pw"';`);
+      const r = await manage(db, ['import', 'keystone', '--from', url, '--credential-keys', get().ks.credentialKeys]);
+      assert.equal(r.code, 3, r.output.slice(-2000));
+      assert.deepEqual([r.tables.get('domain configs').created, r.tables.get('domain configs').refused], [3, 0]);
+      const config = loadConfig(testEnv(db));
+      const ds = await createDataSource(config.database).initialize();
+      try {
+        const rows = await ds.getRepository(DomainConfigEntity).find({ order: { group: 'ASC', option: 'ASC' } });
+        assert.deepEqual(rows.map((x) => [x.group, x.option, x.sensitive]), [['identity', 'driver', false], ['ldap', 'password', true], ['ldap', 'url', false]]);
+        assert.equal(rows[2]!.value, '"ldap://ldap.example.com"');
+        const sealed = rows[1]!;
+        assert.ok(!sealed.value.includes('test-ldap-pw') && sealed.keyHash);
+        const cipher = new CredentialCipher(config);
+        cipher.reload();
+        assert.equal(cipher.open({ ciphertext: sealed.value, keyHash: sealed.keyHash! }), '"test-ldap-pw"');
+      } finally {
+        await ds.destroy();
+      }
+      const again = await manage(db, ['import', 'keystone', '--from', url, '--credential-keys', get().ks.credentialKeys]);
+      assert.deepEqual([again.tables.get('domain configs').skipped, again.summary.created, again.summary.updated], [3, 0, 0]);
+    });
+  });
+}
+
 /** Schemas the importer must refuse, and a failure half-way: each leaves Lintel's database untouched. */
 function describeRefusals(get: () => { ks: KeystoneServer }) {
   describe('refused imports write nothing', () => {
     let db: TestDatabase;
-    const copies: string[] = [];
 
     before(async () => {
       db = await databaseKinds()[0]!.create();
@@ -469,18 +531,7 @@ function describeRefusals(get: () => { ks: KeystoneServer }) {
       await db?.drop();
     });
 
-    /** A consistent copy of Keystone's SQLite database, changed by `sql`. */
-    async function copy(name: string, sql: string): Promise<string> {
-      const path = join(get().ks.state, `${name}.db`);
-      const src = new Database(join(get().ks.state, 'keystone.db'), { readonly: true });
-      await src.backup(path);
-      src.close();
-      const c = new Database(path);
-      c.exec(sql);
-      c.close();
-      copies.push(path);
-      return `sqlite:///${path}`;
-    }
+    const copy = (name: string, sql: string) => copyKeystoneDb(get().ks, name, sql);
 
     const empty = { domains: 0, projects: 0, users: 0, passwords: 0, assignments: 0, credentials: 0 };
 
