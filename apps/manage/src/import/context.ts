@@ -113,13 +113,21 @@ export class ImportContext {
     return Number(r?.n ?? 0);
   }
 
-  /** Every row of a source query, a page at a time (`orderBy` makes the pages stable). */
+  /**
+   * Every row of a source query in `orderBy` order, a page at a time, streamed: the next page is
+   * read once the step has written the one before, so a table of any size goes through in
+   * bounded memory.
+   */
   async *pages(sql: string, orderBy: string, pageSize = 1000): AsyncGenerator<Row[]> {
-    for (let offset = 0; ; offset += pageSize) {
-      const rows = await this.src.all(`${sql} ORDER BY ${orderBy} LIMIT ${pageSize} OFFSET ${offset}`);
-      if (rows.length) yield rows;
-      if (rows.length < pageSize) return;
+    let page: Row[] = [];
+    for await (const row of this.src.stream(`${sql} ORDER BY ${orderBy}`)) {
+      page.push(row);
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
     }
+    if (page.length) yield page;
   }
 
   /** A name as the target's unique keys compare it. */

@@ -81,6 +81,7 @@ function fakeSource(versions: { alembic?: string[]; migrate?: Array<[string, num
   if (versions.migrate) all.add('migrate_version');
   return {
     kind: 'sqlite', shown: 'fake', q: (n) => `"${n}"`, tables: async () => all, columns: async () => new Set(), close: async () => undefined,
+    stream: async function* () {},
     all: async (sql) => (sql.includes('alembic_version') ? (versions.alembic ?? []).map((v) => ({ version_num: v }))
       : (versions.migrate ?? []).map(([repository_id, version]) => ({ repository_id, version }))),
   };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
+import { createConnection, type ConnectionOptions } from 'mysql2';
 
 /** A row as the source database returns it. */
 export type Row = Record<string, unknown>;
@@ -20,6 +20,11 @@ export interface SourceDb {
   tables(): Promise<Set<string>>;
   columns(table: string): Promise<Set<string>>;
   all(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * The rows of a query one at a time, read as they are consumed (a large table is never held
+   * whole). No other query may run on the source until the iteration ends.
+   */
+  stream(sql: string): AsyncIterable<Row>;
   close(): Promise<void>;
 }
 
@@ -97,18 +102,28 @@ function openSqlite(path: string, shown: string): SourceDb {
     tables: async () => new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name)),
     columns: async (table) => new Set((db.prepare(`PRAGMA table_info(${q(table)})`).all() as Array<{ name: string }>).map((r) => r.name)),
     all: async (sql, params = []) => db.prepare(sql).all(...(params as never[])) as Row[],
+    stream: async function* (sql) {
+      for (const row of db.prepare(sql).iterate()) yield row as Row;
+    },
     close: async () => {
-      if (db.inTransaction) db.exec('COMMIT');
-      db.close();
+      try {
+        if (db.inTransaction) db.exec('COMMIT');
+      } finally {
+        db.close();
+      }
     },
   };
 }
 
 async function openMysql(options: ConnectionOptions, shown: string): Promise<SourceDb> {
-  let conn: Connection;
+  const core = createConnection(options);
+  // A connection that breaks fails the query or stream in progress; the event needs no listener of its own.
+  core.on('error', () => undefined);
+  const conn = core.promise();
   try {
-    conn = await createConnection(options);
+    await conn.connect();
   } catch (e) {
+    core.destroy();
     throw new SourceUrlError(`cannot connect to ${shown}: ${(e as Error).message}`);
   }
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
@@ -122,6 +137,9 @@ async function openMysql(options: ConnectionOptions, shown: string): Promise<Sou
     tables: async () => new Set((await all('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')).map((r) => String(r.name))),
     columns: async (table) => new Set((await all('SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?', [table])).map((r) => String(r.name))),
     all,
+    stream: async function* (sql) {
+      for await (const row of core.query(sql).stream()) yield row as Row;
+    },
     close: async () => {
       await conn.query('COMMIT').catch(() => undefined);
       await conn.end();
