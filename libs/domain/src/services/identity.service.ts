@@ -5,13 +5,10 @@ import { PasswordEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
-import { PasswordHasher } from '../password-hasher.js';
+import { MAX_PASSWORD_BYTES, maxVerifiedPasswordBytes, PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
 import { pageByName, type Page, type PageRequest } from './page.js';
 import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
-
-/** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
-export const MAX_PASSWORD_BYTES = 72;
 
 const DAY = 24 * 3600 * 1000;
 
@@ -213,7 +210,7 @@ export class IdentityService {
    */
   async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy, o: { keepFailures?: boolean } = {}): Promise<PasswordCheck> {
     const current = user ? await this.currentPassword(user.id) : null;
-    const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
+    const tooLong = Buffer.byteLength(password, 'utf8') > maxVerifiedPasswordBytes(current?.passwordHash);
     const counted = !!user && !!current && lockout.failureAttempts !== undefined && user.options?.ignore_lockout_failure_attempts !== true;
     let reserved = counted ? await this.reserveFailure(user!.id, lockout) : true;
     const finished = counted && reserved ? this.checking(user!.id) : undefined;
