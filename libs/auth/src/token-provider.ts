@@ -102,10 +102,20 @@ export class TokenProvider implements OnModuleInit, OnModuleDestroy {
 
   /** Verifies the signature and decodes the claims; expiry and revocation are the caller's to check. */
   async verify(token: string): Promise<TokenClaims> {
-    if (token.length > 2048 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) throw new TokenFormatError('not a compact JWS');
+    return toClaims((await this.verifiedPayload(token, TOKEN_TYP)) as unknown as Payload);
+  }
+
+  /**
+   * The payload object of a compact JWS signed with one of the token keys, with the `typ` asked
+   * for and a low-S signature (one spelling per signature: docs/security.md, "I1"). Only that
+   * type: a JWS of another type signed with these keys (an auth receipt) is never a token, nor a
+   * token a receipt (docs/keystone-totp-mfa.md, "Receipts"). Anything else is a TokenFormatError.
+   */
+  private async verifiedPayload(jws: string, typ: string): Promise<Record<string, unknown>> {
+    if (jws.length > 2048 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws)) throw new TokenFormatError('not a compact JWS');
     let kid: string | undefined;
     try {
-      const header = decodeProtectedHeader(token);
+      const header = decodeProtectedHeader(jws);
       if (header.alg !== TOKEN_ALG) throw new TokenFormatError('unexpected algorithm');
       kid = header.kid;
     } catch (e) {
@@ -118,18 +128,17 @@ export class TokenProvider implements OnModuleInit, OnModuleDestroy {
       key = this.ring?.byKid.get(kid);
     }
     if (!key) throw new TokenFormatError('unknown signing key');
-    if (!isLowS(token)) throw new TokenFormatError('high-S signature');
-    let payload: Payload;
+    if (!isLowS(jws)) throw new TokenFormatError('high-S signature');
+    let payload: unknown;
     try {
-      const r = await compactVerify(token, key.publicKey, { algorithms: [TOKEN_ALG] });
-      // Only a token's own type: a JWS of another type signed with these keys (an auth receipt)
-      // is never a token (docs/keystone-totp-mfa.md, "Receipts").
-      if (r.protectedHeader.typ !== TOKEN_TYP) throw new TokenFormatError('not a token');
-      payload = JSON.parse(decoder.decode(r.payload)) as Payload;
+      const r = await compactVerify(jws, key.publicKey, { algorithms: [TOKEN_ALG] });
+      if (r.protectedHeader.typ !== typ) throw new TokenFormatError('unexpected type');
+      payload = JSON.parse(decoder.decode(r.payload));
     } catch {
       throw new TokenFormatError('bad signature, type or payload');
     }
-    return toClaims(payload);
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new TokenFormatError('payload not an object');
+    return payload as Record<string, unknown>;
   }
 
   /**
@@ -141,7 +150,7 @@ export class TokenProvider implements OnModuleInit, OnModuleDestroy {
     const key = this.ring!.primary;
     const header = Buffer.from(JSON.stringify({ alg: TOKEN_ALG, kid: key.kid, typ })).toString('base64url');
     const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    const signature = lowS(sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }));
     return `${input}.${signature.toString('base64url')}`;
   }
 
@@ -149,32 +158,8 @@ export class TokenProvider implements OnModuleInit, OnModuleDestroy {
    * Verifies a JWS made by signTyped with the same `typ` and returns its payload (the caller
    * checks its fields and expiry). A token, or anything else, is a TokenFormatError.
    */
-  async verifyTyped(jws: string, typ: string): Promise<Record<string, unknown>> {
-    if (jws.length > 2048 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws)) throw new TokenFormatError('not a compact JWS');
-    let kid: string | undefined;
-    try {
-      const header = decodeProtectedHeader(jws);
-      if (header.alg !== TOKEN_ALG || header.typ !== typ) throw new TokenFormatError('unexpected algorithm or type');
-      kid = header.kid;
-    } catch (e) {
-      throw e instanceof TokenFormatError ? e : new TokenFormatError('undecodable header');
-    }
-    if (!kid) throw new TokenFormatError('no kid');
-    let key = this.ring?.byKid.get(kid);
-    if (!key && Date.now() - this.lastLoad > MIN_RELOAD_GAP_MS) {
-      await this.reload().catch(() => undefined);
-      key = this.ring?.byKid.get(kid);
-    }
-    if (!key) throw new TokenFormatError('unknown signing key');
-    try {
-      const r = await compactVerify(jws, key.publicKey, { algorithms: [TOKEN_ALG] });
-      if (r.protectedHeader.typ !== typ) throw new TokenFormatError('unexpected type');
-      const payload = JSON.parse(decoder.decode(r.payload)) as unknown;
-      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new TokenFormatError('payload not an object');
-      return payload as Record<string, unknown>;
-    } catch {
-      throw new TokenFormatError('bad signature, type or payload');
-    }
+  verifyTyped(jws: string, typ: string): Promise<Record<string, unknown>> {
+    return this.verifiedPayload(jws, typ);
   }
 }
 
