@@ -65,7 +65,7 @@ export class OutscaleExceptionFilter implements ExceptionFilter {
     if (err instanceof KeyLimitError || err instanceof CredentialLimitError) return new OutscaleError(400, '10005', 'TooManyResources', 'You have reached the limit of access keys for this user (QuotaExceded).');
     if (err instanceof ForbiddenError) return notAllowed();
     if (err instanceof NoHomeProjectError) return invalidValue('The user holds no role on a project that could own access keys; set the user\'s default project.');
-    // Throttled (docs/outscale.md): 429, code 24.
+    // Throttled (docs/security.md, "M4"): 429, code 24.
     if (err instanceof TooManyRequestsError) return new OutscaleError(429, '24', 'AccessDenied', err.message);
     if (err instanceof DomainError) {
       if (err.code === 'UnsupportedMediaType') return invalidType('The request body must be JSON (Content-Type: application/json).');
