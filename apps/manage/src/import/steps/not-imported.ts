@@ -3,8 +3,8 @@ import type { Outcome, Step } from '../context.js';
 /**
  * Keystone tables whose rows the import does not take (docs/migrating-from-keystone.md, "What is
  * not imported"). Each becomes a line of the summary when the source has rows in it, so nothing
- * is left behind silently. Application credentials, trusts and OAuth1 are served by Lintel but
- * not imported yet: each entry gives way to a step of its own in steps/index.ts when it is.
+ * is left behind silently. OAuth1 is served by Lintel but not imported yet: its entries give way
+ * to a step of their own in steps/index.ts when it is.
  */
 interface Left {
   name: string;
@@ -14,9 +14,6 @@ interface Left {
 }
 
 const LEFT: Left[] = [
-  { name: 'application credentials', tables: ['application_credential'], outcome: 'refused', reason: 'not imported yet: the import does not take application credentials yet (create new ones in Lintel)' },
-  { name: 'access rules', tables: ['access_rule'], outcome: 'refused', reason: 'not imported yet: the import does not take access rules yet (they come with application credentials)' },
-  { name: 'trusts', tables: ['trust'], outcome: 'refused', reason: 'not imported yet: the import does not take trusts yet (create them again in Lintel)' },
   { name: 'OAuth1 consumers', tables: ['consumer'], outcome: 'refused', reason: 'not imported yet: the import does not take OAuth1 consumers yet' },
   { name: 'OAuth1 access tokens', tables: ['access_token'], outcome: 'refused', reason: 'not imported yet: the import does not take OAuth1 access tokens yet' },
   { name: 'OAuth1 request tokens', tables: ['request_token'], outcome: 'skipped', reason: 'short-lived: a consumer asks for a new one' },
