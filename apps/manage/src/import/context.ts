@@ -1,5 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { isUniqueViolation, RevocationEventEntity, type CredentialCipher, type RevocationFields } from '@lintel/domain';
+import { isUniqueViolation, RevocationService, type CredentialCipher, type RevocationFields } from '@lintel/domain';
 import type { KeystoneCredentialKeys } from './keystone-fernet.js';
 import type { Row, SourceDb } from './source.js';
 
@@ -71,6 +71,7 @@ export interface Accepted {
   services: Set<string>;
   endpoints: Set<string>;
   endpointGroups: Set<string>;
+  trusts: Set<string>;
 }
 
 const BATCH = 200;
@@ -79,8 +80,10 @@ const BATCH = 200;
 export class ImportContext {
   readonly accepted: Accepted = {
     domains: new Set(), projects: new Set(), users: new Set(), groups: new Set(), roles: new Set(), regions: new Set(),
-    services: new Set(), endpoints: new Set(), endpointGroups: new Set(),
+    services: new Set(), endpoints: new Set(), endpointGroups: new Set(), trusts: new Set(),
   };
+  /** Keystone's internal access rule ids -> the ids clients see, for the application credentials that use them. */
+  readonly accessRules = new Map<string, string>();
   /** What became of a row other steps depend on, by `kind:id` (user options follow their user). */
   readonly outcomes = new Map<string, Outcome>();
   /** Token revocations the import's changes call for, written with it. */
@@ -177,12 +180,8 @@ export class ImportContext {
   /** Writes the revocation events the import called for (Lintel tokens issued before it). */
   async writeRevocations(): Promise<void> {
     if (this.dryRun) return;
-    for (const f of this.revocations) {
-      await this.m.insert(RevocationEventEntity, {
-        auditId: null, auditChainId: null, userId: f.userId ?? null, projectId: f.projectId ?? null, domainId: f.domainId ?? null,
-        roleId: null, issuedBefore: this.now, revokedAt: this.now, expiresAt: null,
-      });
-    }
+    const service = new RevocationService(this.m.connection);
+    for (const f of this.revocations) await service.revoke({ ...f, issuedBefore: this.now }, this.m);
   }
 }
 

@@ -4,22 +4,24 @@ import { bool, instant, jsonObject, jsonValue, micros, sameInstant, sameJson, te
 /**
  * Users: Keystone splits one into `user` (id, domain, enabled, extra, default project),
  * `local_user` (name, lockout counters) and `password` (one row per password it ever had, the
- * newest current); its options are rows of `user_option` by option id. Users of other identity
- * back ends (`nonlocal_user`, LDAP) and of federation (`federated_user`) are not Lintel's.
+ * newest current); its options are rows of `user_option` by option id, multi-factor rules among
+ * them (a user's TOTP secrets are credentials of type `totp`, imported with the others). Users
+ * of other identity back ends (`nonlocal_user`, LDAP) and of federation (`federated_user`) are
+ * not Lintel's.
  */
 
-/** Keystone's user options by their stored id, for the ones Lintel has. */
+/** Keystone's user options by their stored id, for the ones Lintel has (multi-factor rules included). */
 const USER_OPTIONS: Record<string, string> = {
   '1000': 'ignore_change_password_upon_first_use',
   '1001': 'ignore_password_expiry',
   '1002': 'ignore_lockout_failure_attempts',
   '1003': 'lock_password',
-};
-/** Keystone's user options Lintel does not have (yet). */
-const OTHER_USER_OPTIONS: Record<string, string> = {
-  '1004': 'ignore_user_inactivity',
   MFAR: 'multi_factor_auth_rules',
   MFAE: 'multi_factor_auth_enabled',
+};
+/** Keystone's user options Lintel does not have. */
+const OTHER_USER_OPTIONS: Record<string, string> = {
+  '1004': 'ignore_user_inactivity',
 };
 
 interface OptionRow {
@@ -72,11 +74,6 @@ export const users: Step = {
           continue;
         }
         const opts = options.get(id) ?? [];
-        if (opts.some((o) => o.optionId === 'MFAE' && o.value === true)) {
-          // Imported, this user would log in with a password alone: refused rather than weakened.
-          t.refuse(id, 'multi-factor authentication is enabled for it (multi_factor_auth_enabled), which Lintel does not enforce yet');
-          continue;
-        }
         const known: Record<string, unknown> = {};
         for (const o of opts) if (USER_OPTIONS[o.optionId] && o.value !== null) known[USER_OPTIONS[o.optionId]!] = o.value;
         const name = String(r.name);
@@ -128,7 +125,6 @@ export const userOptionsStep: Step = {
         const id = `${o.userId}/${USER_OPTIONS[o.optionId] ?? OTHER_USER_OPTIONS[o.optionId] ?? o.optionId}`;
         if (!outcome) t.refuse(id, `its user ${o.userId} was not imported`);
         else if (USER_OPTIONS[o.optionId]) t.count(outcome);
-        else if (o.optionId === 'MFAE' || o.optionId === 'MFAR') t.refuse(id, 'not imported yet: Lintel has no multi-factor authentication rules (the user does not require them)');
         else t.refuse(id, `not imported: Lintel does not have the user option ${OTHER_USER_OPTIONS[o.optionId] ?? o.optionId}`);
       }
     }
