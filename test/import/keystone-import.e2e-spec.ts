@@ -113,8 +113,9 @@ function python(code: string, input: unknown): Promise<any> {
 
 /**
  * CLI output as compared: secrets by digest, so a failing comparison never prints one; a
- * project's tags and a catalog entry's endpoints as sets (Keystone lists both in whatever order
- * its database returns the rows: as inserted on SQLite, by id or as inserted on MariaDB).
+ * project's tags, a catalog entry's endpoints and an application credential's roles (the CLI
+ * joins them with spaces) as sets (Keystone lists them in whatever order its database returns the
+ * rows: as inserted on SQLite, by id or as inserted on MariaDB).
  */
 function masked(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(masked);
@@ -122,6 +123,7 @@ function masked(v: unknown): unknown {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => {
       if (/^(secret|blob|data)$/i.test(k) && typeof x === 'string') return [k, `sha256:${createHash('sha256').update(x).digest('hex').slice(0, 16)}`];
       if (/^(tags|endpoints)$/i.test(k) && Array.isArray(x)) return [k, sorted(x)];
+      if (k === 'roles' && typeof x === 'string') return [k, x.split(' ').sort().join(' ')];
       return [k, masked(x)];
     }));
   }
