@@ -192,7 +192,7 @@ for (const kind of databaseKinds()) {
         const r = await call(base, 'POST', '/v3/auth/tokens', { body: { auth: { identity: { methods: ['kerberos'], kerberos: {} } } } });
         assert.equal(r.status, 401);
         assert.equal(r.body.error.message, 'Attempted to authenticate with an unsupported method.');
-        assert.deepEqual([...r.body.error.identity.methods].sort(), ['application_credential', 'password', 'token', 'totp']);
+        assert.deepEqual([...r.body.error.identity.methods].sort(), ['application_credential', 'oauth1', 'password', 'token', 'totp']);
       });
     });
 

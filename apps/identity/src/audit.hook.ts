@@ -9,8 +9,9 @@ const ACTIONS: Record<string, string> = { POST: 'created', PUT: 'created', PATCH
 const TYPES: Record<string, string> = {
   users: 'user', projects: 'project', domains: 'domain', groups: 'group', roles: 'role', credentials: 'credential',
   services: 'service', endpoints: 'endpoint', regions: 'region', 'OS-EC2': 'credential', access_keys: 'credential', tokens: 'token',
-  policies: 'policy', endpoint_groups: 'endpoint_group', config: 'domain_config',
+  policies: 'policy', endpoint_groups: 'endpoint_group', config: 'domain_config', trusts: 'OS-TRUST:trust',
   application_credentials: 'application_credential', access_rules: 'access_rule',
+  consumers: 'OS-OAUTH1:consumer', request_token: 'OS-OAUTH1:request_token', access_token: 'OS-OAUTH1:access_token', access_tokens: 'OS-OAUTH1:access_token',
 };
 
 /** Routes whose action or target is not what the method and last path segment say. */
@@ -20,6 +21,7 @@ const SPECIAL: Array<[RegExp, string, string?]> = [
   [/\/implies\/:implied$/, 'role_inference'],
   [/^\/v3\/OS-EP-FILTER\/endpoint_groups\/:id\/projects\/:project$/, 'project_endpoint_group'],
   [/^\/v3\/OS-EP-FILTER\/projects\/:id\/endpoints\/:endpoint$/, 'project_endpoint'],
+  [/^\/v3\/OS-OAUTH1\/authorize\/:id$/, 'OS-OAUTH1:request_token', 'updated'],
 ];
 
 /**

@@ -20,12 +20,14 @@ import { RolesController } from './resources/roles.controller.js';
 import { ProjectsController } from './resources/projects.controller.js';
 import { UsersController } from './resources/users.controller.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
+import { TrustsModule } from './trusts/trusts.module.js';
 import { KeystoneExceptionFilter } from './keystone-exception.filter.js';
 import { KeystonePolicy } from './keystone-caller.js';
+import { OAuth1Module } from './oauth1/oauth1.module.js';
 
 /** The Keystone v3 dialect. Needs LintelConfigModule and DomainModule from the composing root. */
 @Module({
-  imports: [AuthModule, CatalogAdminModule],
+  imports: [AuthModule, CatalogAdminModule, TrustsModule, OAuth1Module],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
     RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, AccessKeysController,
     DomainConfigController, ApplicationCredentialsController],

@@ -1,5 +1,6 @@
 import type { TokenView } from '@lintel/auth';
 import type { CatalogEntry, DomainView, ProjectView, UserEntity } from '@lintel/domain';
+import { renderTokenTrust, renderTokenTrustRole } from './trusts/trust.render.js';
 
 /** Token instants: whole seconds with Keystone's fixed `.000000Z` fraction. */
 export function tokenTime(ms: number): string {
@@ -77,22 +78,26 @@ export function renderToken(v: TokenView, catalog: CatalogEntry[] | undefined) {
     expires_at: tokenTime(c.expiresAt),
     issued_at: tokenTime(c.issuedAt),
   };
+  // A trust-scoped token (docs/keystone-trusts.md): its trust, no is_domain, whole roles.
+  if (v.trust) token['OS-TRUST:trust'] = renderTokenTrust(v.trust);
   if (v.project) {
     token.project = { domain: { id: v.projectDomain!.id, name: v.projectDomain!.name }, id: v.project.id, name: v.project.name };
-    token.is_domain = v.project.isDomain;
+    if (!v.trust) token.is_domain = v.project.isDomain;
   } else if (v.domain) {
     token.domain = { id: v.domain.id, name: v.domain.name };
   } else if (c.scope && 'system' in c.scope) {
     token.system = { all: true };
   }
   if (c.scope) {
-    token.roles = v.roles.map((r) => ({ id: r.id, name: r.name }));
-    if (catalog) token.catalog = renderCatalog(catalog, v.project?.id, v.user.id);
+    token.roles = v.trust ? v.roles.map(renderTokenTrustRole) : v.roles.map((r) => ({ id: r.id, name: r.name }));
+    if (catalog) token.catalog = renderCatalog(catalog, v.project?.id, v.trust?.trustor.id ?? v.user.id);
   }
   if (v.appCred) {
     // docs/keystone-application-credentials.md, "Tokens": Keystone shows `restricted`, and the rules only when there are some.
     const a = v.appCred;
     token.application_credential = { id: a.id, name: a.name, restricted: !a.unrestricted, ...(a.accessRules?.length ? { access_rules: a.accessRules } : {}) };
   }
+  // What a delegation adds (e.g. `OS-OAUTH1`: docs/keystone-oauth1.md, "Tokens").
+  if (v.extensions) Object.assign(token, v.extensions);
   return { token };
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runMain } from '@lintel/platform';
 import { createManageContext } from './manage.module.js';
 import { AuditService, CredentialService } from '@lintel/domain';
+import { runKeystoneImport } from './import/keystone-import.js';
 import { checkPolicy, listPolicy, samplePolicy } from './policy-commands.js';
 import { bootstrap, credentialKeys, migrate, rotateCredentialKeys, tokenKeys } from './tasks.js';
 import { runSeed } from './seed-command.js';
@@ -106,6 +107,16 @@ await runMain(async (config, logger) => {
       const { lines, anyPassed } = await checkPolicy(config, logger, opts);
       process.stdout.write(lines.join('\n') + '\n');
       if (opts.rule && !anyPassed) process.exitCode = 1;
+    });
+
+  program.command('import').description('move from another identity service').command('keystone')
+    .description("import a Keystone database (docs/migrating-from-keystone.md): ids, passwords and credentials kept; one transaction")
+    .requiredOption('--from <url|keystone.conf>', "Keystone's [database] connection (sqlite:////path/keystone.db, mysql+pymysql://user:pass@host/keystone), or its keystone.conf")
+    .option('--credential-keys <dir>', "Keystone's credential key repository ([credential] key_repository; from the keystone.conf given to --from by default)")
+    .option('--dry-run', 'read everything and report what would be created, updated and refused; write nothing')
+    .option('--json', 'report as JSON lines even on a terminal')
+    .action(async (opts: { from: string; credentialKeys?: string; dryRun?: boolean; json?: boolean }) => {
+      process.exitCode = await runKeystoneImport(config, opts);
     });
 
   try {

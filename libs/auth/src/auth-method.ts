@@ -1,4 +1,4 @@
-import type { ScopeTarget, UserEntity } from '@lintel/domain';
+import type { RoleEntity, ScopeTarget, UserEntity } from '@lintel/domain';
 import type { JsonObject } from '@lintel/platform';
 import type { TokenClaims } from './token-claims.js';
 import type { ScopeRequest, TokenView } from './token.service.js';
@@ -16,9 +16,26 @@ export interface MethodResult {
   expiresAt?: number;
 }
 
+/** The HTTP request a token is asked with, for methods that check a request signature. */
+export interface HttpFacts {
+  method: string;
+  /** Absolute, as the client addressed it (the public URL when one is configured), query included. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
 export interface AuthMethodContext {
   /** `auth.scope` as requested (a method that imposes its own scope decides whether one may be asked). */
   scope: ScopeRequest | undefined;
+  http?: HttpFacts;
+}
+
+/** What a delegation allows a token now (AuthMethod.revalidate). */
+export interface Revalidated {
+  /** The roles the token carries: a subset of those the user holds on the scope. */
+  roles: RoleEntity[];
+  /** Members the token body shows for the delegation (e.g. `OS-OAUTH1`). */
+  extensions?: Record<string, unknown>;
 }
 
 /**
@@ -33,6 +50,13 @@ export interface AuthMethod {
   /** Called before the requested scope is resolved (Keystone refuses some requests before looking at the scope). */
   beforeScope?(ctx: AuthMethodContext): void;
   authenticate(body: JsonObject, ctx: AuthMethodContext): Promise<MethodResult>;
+  /**
+   * For a method whose tokens act under a delegation: called whenever a token naming the method
+   * is issued or validated (then at most once a second per delegation and scope, and at once
+   * after a revocation event), with the roles the user holds on the scope now. Returns the roles
+   * the token carries; throws a NotFound DomainError when the delegation is gone.
+   */
+  revalidate?(claims: TokenClaims, roles: RoleEntity[]): Promise<Revalidated>;
 }
 
 /** The derived part of a token's view that a delegation narrows. */
@@ -48,10 +72,3 @@ export interface TokenDelegation {
   appliesTo(claims: TokenClaims): boolean;
   restrict(claims: TokenClaims, view: DerivedView, strict: boolean): Promise<void>;
 }
-
-/**
- * Methods that authenticate a user directly (Keystone's primary methods): a token obtained any
- * other way (an application credential, an EC2 signature, OAuth1) is delegated and may not be
- * exchanged for another token.
- */
-export const PRIMARY_AUTH_METHODS: ReadonlySet<string> = new Set(['password', 'token', 'totp', 'external', 'mapped', 'openid', 'saml2', 'kerberos', 'x509']);

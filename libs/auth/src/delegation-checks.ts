@@ -15,7 +15,7 @@ export function refuseRestrictedAppCred(principal: Principal, what: 'application
 }
 
 /** A token issued through a delegation (an application credential, a trust, OAuth1) is bound to its project. */
-export const isDelegated = (principal: Principal): boolean =>
+export const carriesDelegation = (principal: Principal): boolean =>
   !!(principal.claims.appCredId || principal.claims.trustId || principal.claims.oauthAccessTokenId);
 
 /**
@@ -23,7 +23,7 @@ export const isDelegated = (principal: Principal): boolean =>
  * boundary: only its own project, never a credential without one); other tokens always may.
  */
 export function withinDelegation(principal: Principal, projectId: string | null | undefined): boolean {
-  if (!isDelegated(principal)) return true;
+  if (!carriesDelegation(principal)) return true;
   const scope = principal.claims.scope;
   return !!projectId && !!scope && 'project' in scope && scope.project === projectId;
 }

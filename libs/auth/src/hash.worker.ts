@@ -1,4 +1,5 @@
 import bcrypt from 'bcrypt';
+import { verifyPasslib } from './passlib.js';
 
 /** One hashing job; runs inside a piscina worker thread so bcrypt never blocks the event loop. */
 export interface HashJob {
@@ -10,12 +11,7 @@ export interface HashJob {
 
 export default function run(job: HashJob): string | boolean {
   if (job.op === 'hash') return bcrypt.hashSync(job.password, job.rounds ?? 12);
-  // Hashes Keystone (passlib) wrote verify as they are: $2b$ and $2a$ natively; $2y$ is the same
-  // algorithm under PHP's prefix, which the native binding does not recognise.
-  const hash = (job.hash ?? '').replace(/^\$2y\$/, '$2b$');
-  try {
-    return bcrypt.compareSync(job.password, hash);
-  } catch {
-    return false;
-  }
+  // Lintel's own hashes are bcrypt; the other formats Keystone writes (bcrypt_sha256, scrypt,
+  // pbkdf2_sha512, sha512_crypt) verify too, for users imported from it (passlib.ts).
+  return verifyPasslib(job.password, job.hash ?? '') ?? false;
 }

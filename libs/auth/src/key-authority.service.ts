@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isAdminProjectName, LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { DomainError, isUsable, NotFoundError, UnauthenticatedError, type Credential } from '@lintel/domain';
+import { ApplicationCredentialNotFoundError, DomainError, isUsable, NotFoundError, UnauthenticatedError, type Credential } from '@lintel/domain';
 import type { Credentials } from '@lintel/policy';
 import { policyCredentials } from './credentials.js';
 import { TokenService, type TokenView } from './token.service.js';
@@ -37,21 +37,28 @@ export class KeyAuthorityService {
 
   /**
    * @throws UnauthenticatedError (reason for the log: which check failed), or NotFoundError
-   *   (`project None`) for a key without a project, as Keystone's ec2tokens answers.
+   *   (`project None`) for a key without a project, as Keystone's ec2tokens answers; with
+   *   `keystone`, also Keystone's 404 for a key whose application credential is gone.
    */
-  async check(key: Credential, now = Date.now()): Promise<KeyAuthority> {
-    if (!isUsable(key, now)) throw new UnauthenticatedError(`access key ${key.id.slice(0, 8)}… is ${key.state === 'active' ? 'expired' : 'inactive'}`);
-    if (!key.projectId) throw new NotFoundError('project', 'None');
-    const projectId = key.projectId;
+  async check(key: Credential, now = Date.now(), keystone = false): Promise<KeyAuthority> {
+    const projectId = this.checkState(key, now);
     try {
       const appCredId = appCredOf(key);
       return { key, projectId, appCredId, view: await this.tokens.scopeView(key.userId, { project: projectId }, appCredId) };
     } catch (e) {
+      if (keystone && e instanceof ApplicationCredentialNotFoundError) throw e;
       if (e instanceof DomainError && e.code === 'NotFound') {
         throw new UnauthenticatedError(`access key ${key.id.slice(0, 8)}…: its owner cannot act on project ${projectId} (${e.message})`);
       }
       throw e;
     }
+  }
+
+  /** The key's own state: active, unexpired, with a project (returned). */
+  checkState(key: Credential, now = Date.now()): string {
+    if (!isUsable(key, now)) throw new UnauthenticatedError(`access key ${key.id.slice(0, 8)}… is ${key.state === 'active' ? 'expired' : 'inactive'}`);
+    if (!key.projectId) throw new NotFoundError('project', 'None');
+    return key.projectId;
   }
 
   /** The policy credentials of a key's authority: a token of the owner scoped to the key's project, with the roles held there now. */

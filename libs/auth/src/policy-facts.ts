@@ -70,8 +70,9 @@ export class PolicyFacts {
   }
 
   /**
-   * `name_shadows_login`: a user name `x@D`, in a domain other than D, where D names a domain:
-   * the cloud dialects' login `x@D` would reach this user instead of user `x` of domain D.
+   * `name_shadows_login`: a user name `x@D`, in a domain other than D, where D names a domain: a
+   * look-alike of the cloud dialects' login `x@D`, which reaches user `x` of domain D (this user
+   * answers only to `x@D@<its domain>`: docs/security.md, "Login names").
    */
   async nameShadowsLogin(name: string | undefined, domainId: string): Promise<boolean> {
     if (!name) return false;

@@ -3,7 +3,7 @@ import { isAdminProjectName, LINTEL_CONFIG, type LintelConfig } from '@lintel/co
 import { AssignmentService, ForbiddenError, ResourceService, type ScopeTarget, type UserEntity } from '@lintel/domain';
 import { loadPolicy, type Credentials, type Policy, type PolicyInput } from '@lintel/policy';
 import { policyCredentials } from './credentials.js';
-import type { Principal } from './principal.js';
+import { isEc2Derived, type Principal } from './principal.js';
 
 /** The compiled policy of this process (docs/policy.md), built once from the configuration. */
 export const LINTEL_POLICY = Symbol('LINTEL_POLICY');
@@ -30,8 +30,17 @@ export class PolicyService {
     private readonly resources: ResourceService,
   ) {}
 
-  /** Whether the token's holder may perform `action` on `input`. */
+  /**
+   * Whether the token's holder may perform `action` on `input`. A token obtained from
+   * `/v3/ec2tokens` or `/v3/s3tokens` may do nothing at Lintel itself: it is for the service that
+   * exchanged the signature (docs/security.md, "M3"); with it, a leaked signed request would
+   * otherwise read and mint keys.
+   */
   allows(caller: Principal, action: string, input: PolicyInput = {}): boolean {
+    if (isEc2Derived(caller)) {
+      this.logger.debug({ action, user_id: caller.userId }, 'policy refused an ec2-derived token');
+      return false;
+    }
     const ok = this.policy.allows(action, caller.creds, input);
     if (!ok) this.logger.debug({ action, user_id: caller.userId }, 'policy refused');
     return ok;

@@ -1,6 +1,6 @@
 import type { ScopeTarget } from '@lintel/domain';
 import type { Credentials } from '@lintel/policy';
-import type { TokenClaims } from './token-claims.js';
+import { isDelegatedClaims, type TokenClaims } from './token-claims.js';
 
 /** The authenticated caller of a token-protected route. */
 export interface Principal {
@@ -29,3 +29,5 @@ export const scopedProject = (p: Principal): string | undefined => (p.scope && '
 export const scopedDomain = (p: Principal): string | undefined => (p.scope && 'domain' in p.scope ? p.scope.domain : undefined);
 /** A token derived from an EC2 credential (`/v3/ec2tokens`), meant for the service that asked for it. */
 export const isEc2Derived = (p: Principal): boolean => p.claims.methods.includes('ec2credential');
+/** A token issued through a delegation (OAuth1, an application credential, a trust...), docs/keystone-oauth1.md "Delegated tokens". */
+export const isDelegated = (p: Principal): boolean => isDelegatedClaims(p.claims);

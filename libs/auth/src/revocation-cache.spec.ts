@@ -7,7 +7,7 @@ import { RevocationCache, type RevocationSubject } from './revocation-cache.js';
 let nextId = 1;
 function event(fields: Partial<RevocationEventEntity>): RevocationEventEntity {
   return {
-    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null, appCredId: null,
+    id: nextId++, auditId: null, auditChainId: null, userId: null, projectId: null, domainId: null, roleId: null, appCredId: null, trustId: null, accessTokenId: null,
     issuedBefore: new Date(), revokedAt: new Date(), expiresAt: null, ...fields,
   };
 }
@@ -64,6 +64,28 @@ test('application credential events revoke only the tokens issued from that cred
   assert.equal(cache.isRevoked(subject({ appCredId: 'ac2' })), false, 'another credential');
   assert.equal(cache.isRevoked(subject()), false, 'the same user\'s other tokens');
   assert.equal(cache.isRevoked(subject({ appCredId: 'ac1', issuedAt: Date.now() + 5000 })), false, 'issued after the event');
+});
+
+test('trust events revoke the trust\'s tokens; user events reach a trust-scoped token through its trustor and trustee', async () => {
+  const trustScoped = (trustId: string, trustorId = 'tor', trusteeId = 'u1') => subject({ auditIds: ['t'], trustId }, { trust: { trustorId, trusteeId } });
+  const byTrust = await cacheWith([event({ trustId: 'trust-1' })]);
+  assert.equal(byTrust.isRevoked(trustScoped('trust-1')), true);
+  assert.equal(byTrust.isRevoked(trustScoped('trust-2')), false, 'another trust');
+  assert.equal(byTrust.isRevoked(subject({ auditIds: ['t'] })), false, 'not trust-scoped');
+  const byUser = await cacheWith([event({ userId: 'tor' })]);
+  assert.equal(byUser.isRevoked(trustScoped('trust-1')), true, 'the trustor');
+  assert.equal(byUser.isRevoked(trustScoped('trust-1', 'other')), false);
+  assert.equal(byUser.isRevoked(subject({ auditIds: ['t'] })), false, 'the trustor\'s event does not touch other users\' tokens');
+  const byProject = await cacheWith([event({ userId: 'tor', projectId: 'p1' })]);
+  assert.equal(byProject.isRevoked(trustScoped('trust-1')), true, 'the trustor lost a role on the trust\'s project');
+  assert.equal(byProject.isRevoked(subject({ auditIds: ['t'], trustId: 'trust-1', scope: { project: 'p2' } }, { trust: { trustorId: 'tor', trusteeId: 'u1' } })), false);
+});
+
+test('access token events revoke the tokens issued from that OAuth1 access token only', async () => {
+  const cache = await cacheWith([event({ accessTokenId: 'at1' })]);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'], oauthAccessTokenId: 'at1' })), true);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'], oauthAccessTokenId: 'at2' })), false);
+  assert.equal(cache.isRevoked(subject({ auditIds: ['z'] })), false, 'a token not issued from an access token');
 });
 
 test('a stale copy fails closed', async () => {

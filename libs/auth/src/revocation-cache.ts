@@ -11,6 +11,8 @@ export interface RevocationSubject {
   /** The domain of the scoped project, when project-scoped. */
   projectDomainId?: string;
   roleIds: string[];
+  /** A trust-scoped token's trustor and trustee: events naming either user revoke it (Keystone's rule). */
+  trust?: { trustorId: string; trusteeId: string };
 }
 
 /** Events re-read on every refresh, so a row committed late with a lower id is not missed. */
@@ -94,7 +96,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private add(e: RevocationEventEntity): void {
     this.events.set(e.id, e);
     this.lastId = Math.max(this.lastId, e.id);
-    const key = e.auditId ? `a:${e.auditId}` : e.appCredId ? `c:${e.appCredId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
+    const key = e.auditId ? `a:${e.auditId}` : e.appCredId ? `c:${e.appCredId}` : e.trustId ? `t:${e.trustId}` : e.accessTokenId ? `o:${e.accessTokenId}` : e.userId ? `u:${e.userId}` : e.projectId ? `p:${e.projectId}`
       : e.domainId ? `d:${e.domainId}` : e.roleId ? `r:${e.roleId}` : '*';
     const list = this.index.get(key);
     if (list) list.push(e);
@@ -130,6 +132,9 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
     if (c.scope && 'project' in c.scope) keys.push(`p:${c.scope.project}`);
     if (c.scope && 'domain' in c.scope) keys.push(`d:${c.scope.domain}`);
     if (s.projectDomainId) keys.push(`d:${s.projectDomainId}`);
+    if (c.trustId) keys.push(`t:${c.trustId}`);
+    if (s.trust) keys.push(`u:${s.trust.trustorId}`, `u:${s.trust.trusteeId}`);
+    if (c.oauthAccessTokenId) keys.push(`o:${c.oauthAccessTokenId}`);
     for (const k of keys) {
       for (const e of this.index.get(k) ?? []) if (matches(e, s)) return true;
     }
@@ -143,7 +148,8 @@ function matches(e: RevocationEventEntity, s: RevocationSubject): boolean {
   // An audit id names one token (its own, the first element); a whole chain is an audit_chain_id.
   if (e.auditId && c.auditIds[0] !== e.auditId) return false;
   if (e.auditChainId && c.auditIds[c.auditIds.length - 1] !== e.auditChainId) return false;
-  if (e.userId && e.userId !== c.userId) return false;
+  if (e.trustId && e.trustId !== c.trustId) return false;
+  if (e.userId && e.userId !== c.userId && e.userId !== s.trust?.trustorId && e.userId !== s.trust?.trusteeId) return false;
   if (e.projectId && !(c.scope && 'project' in c.scope && c.scope.project === e.projectId)) return false;
   if (e.domainId) {
     const scopeDomain = c.scope && 'domain' in c.scope ? c.scope.domain : undefined;
@@ -151,5 +157,6 @@ function matches(e: RevocationEventEntity, s: RevocationSubject): boolean {
   }
   if (e.roleId && !s.roleIds.includes(e.roleId)) return false;
   if (e.appCredId && c.appCredId !== e.appCredId) return false;
+  if (e.accessTokenId && e.accessTokenId !== c.oauthAccessTokenId) return false;
   return true;
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
-  ec2RequestTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, type Ec2Credentials,
+  ec2SignedTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, withinWindow, type Ec2Credentials, type SignedTime,
 } from '@lintel/credentials';
 import {
-  ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, UnauthenticatedError, type Credential,
+  ApplicationCredentialNotFoundError, ApplicationCredentialService, CredentialService, DomainError, isEc2, isExpired, TrustService, UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
 import { KeyAuthorityService } from './key-authority.service.js';
@@ -27,7 +27,7 @@ const SERIES = { ec2: outcomes('ec2'), s3: outcomes('s3') };
 const keyNotFound = () => new DomainError('NotFound', 'EC2 access key not found.');
 
 /** The signed request time `read` finds; an unreadable one is a 401 like any bad signature. */
-function signedAt(dialect: string, read: () => Date | undefined): Date | undefined {
+function signedAt(dialect: string, read: () => SignedTime | undefined): SignedTime | undefined {
   try {
     return read();
   } catch (e) {
@@ -50,9 +50,9 @@ function ec2Key(cred: Credential | null): Credential {
 /**
  * Turns a request signed with an access key into a project-scoped token for the key's owner
  * (Keystone's ec2tokens / s3tokens, docs/keystone.md, "EC2 tokens"): the key must exist, be active and unexpired,
- * the signature must match and be fresh (CVE-2020-12692), and the key's authority must hold
- * (KeyAuthorityService: owner, project and their domains enabled, a role held there now); the
- * token carries only those current roles.
+ * the signature must match and cover a time within the window (CVE-2020-12692; docs/security.md,
+ * "M1", "M2"), and the key's authority must hold (KeyAuthorityService: owner, project and their
+ * domains enabled, a role held there now); the token carries only those current roles.
  */
 @Injectable()
 export class SignedRequestService {
@@ -65,12 +65,16 @@ export class SignedRequestService {
     private readonly tokens: TokenService,
     private readonly authority: KeyAuthorityService,
     private readonly appCreds: ApplicationCredentialService,
+    private readonly trusts: TrustService,
   ) {}
 
   ec2(c: Ec2Credentials): Promise<{ id: string; view: TokenView }> {
     return this.exchange('ec2', c.access, (secret) => {
       if (!verifyEc2Signature(secret, c)) throw new UnauthenticatedError('EC2 signature mismatch');
-      return signedAt('EC2', () => ec2RequestTime(c));
+      return signedAt('EC2', () => {
+        const at = ec2SignedTime(c);
+        return at && { at, kind: 'signed' };
+      });
     });
   }
 
@@ -89,11 +93,13 @@ export class SignedRequestService {
    * returning the signed time), the key's state and the request's freshness, then the token.
    * Counted by outcome in `/metrics` within the one async call (no promise wrapped around it).
    */
-  private async exchange(dialect: keyof typeof SERIES, access: string | undefined, check: (secret: string) => Date | undefined): Promise<{ id: string; view: TokenView }> {
+  private async exchange(dialect: keyof typeof SERIES, access: string | undefined, check: (secret: string) => SignedTime | undefined): Promise<{ id: string; view: TokenView }> {
     try {
       const cred = ec2Key(await this.credentials.findByAccessKeyCached(accessOf(access)));
       const at = check(this.secretOf(cred));
-      await this.authority.check(cred);
+      // A trust-bound key (docs/keystone-trusts.md) acts with the trust's roles, checked when its token is issued.
+      if (this.blobOf(cred).trustId) this.authority.checkState(cred);
+      else await this.authority.check(cred, Date.now(), true);
       this.checkFresh(at);
       const issued = await this.tokenFor(cred);
       this.credentials.recordUse(cred.id, `${dialect}tokens`);
@@ -111,12 +117,18 @@ export class SignedRequestService {
    * find it without hashing a new string per request.
    */
   private secretOf(cred: Credential): string {
+    return this.blobOf(cred).secret;
+  }
+
+  /** The secret and the trust (`trust_id`, docs/keystone-trusts.md) of a key's blob, read once per credential object. */
+  private blobOf(cred: Credential): { secret: string; trustId?: string } {
     const known = this.secrets.get(cred);
-    if (known?.blob === cred.blob) return known.secret;
-    const secret = (JSON.parse(cred.blob) as { secret?: unknown }).secret;
-    if (typeof secret !== 'string') throw new UnauthenticatedError('credential has no secret');
-    this.secrets.set(cred, { blob: cred.blob, secret });
-    return secret;
+    if (known?.blob === cred.blob) return known;
+    const blob = JSON.parse(cred.blob) as { secret?: unknown; trust_id?: unknown };
+    if (typeof blob.secret !== 'string') throw new UnauthenticatedError('credential has no secret');
+    const parsed = { blob: cred.blob, secret: blob.secret, ...(typeof blob.trust_id === 'string' && blob.trust_id ? { trustId: blob.trust_id } : {}) };
+    this.secrets.set(cred, parsed);
+    return parsed;
   }
 
   /**
@@ -137,11 +149,14 @@ export class SignedRequestService {
     });
   }
 
-  /** The request must be fresh (the key's authority is KeyAuthorityService's). */
-  private checkFresh(at: Date | undefined): void {
-    const ttl = this.cfg.credential.authTtl * 1000;
-    // Keystone's rule: refused once older than the window (a presigned URL's time is its expiry).
-    if (at && Date.now() > at.getTime() + ttl) throw new UnauthenticatedError('signed request older than the freshness window');
+  /**
+   * The request must carry a signed time within the window, before or after now (docs/security.md,
+   * "M1", "M2"; the key's own state and authority are KeyAuthorityService's). Keystone checks only
+   * the past, and only a time it finds (signed or not); a signature covering no time passes there.
+   */
+  private checkFresh(at: SignedTime | undefined): void {
+    if (!at) throw new UnauthenticatedError('the signature covers no request time');
+    if (!withinWindow(at, this.cfg.credential.authTtl)) throw new UnauthenticatedError(`signed request ${at.kind === 'expires' ? 'expiry' : 'time'} outside the freshness window`);
   }
 
   /**
@@ -158,12 +173,24 @@ export class SignedRequestService {
     if (hit && now - hit.at < REUSE_MS && hit.version === version) return hit.value;
     if (this.recent.size >= 10_000) this.recent.clear();
     // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
-    const value = this.issue(cred);
+    const trustId = this.blobOf(cred).trustId;
+    const value = trustId ? this.trustToken(cred, trustId) : this.issue(cred);
     const entry = { at: now, version, value };
     this.recent.set(cred.id, entry);
     value.catch(() => {
       if (this.recent.get(cred.id) === entry) this.recent.delete(cred.id);
     });
     return value;
+  }
+
+  /**
+   * A key created with a trust-scoped token gives trust-scoped tokens (Keystone's rule): the trust
+   * must still be usable (404 naming it when not); the token's user is the trustee (with
+   * impersonation the key belongs to the trustor, whom the token then shows).
+   */
+  private async trustToken(cred: Credential, trustId: string): Promise<{ id: string; view: TokenView }> {
+    const trust = await this.trusts.get(trustId);
+    const userId = trust.impersonation ? trust.trusteeUserId : cred.userId;
+    return this.tokens.issueFor(userId, { project: cred.projectId! }, ['ec2credential'], { claims: { trustId } });
   }
 }

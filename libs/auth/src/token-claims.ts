@@ -26,3 +26,21 @@ export function scopeKey(scope: ScopeTarget | undefined): string {
   if ('domain' in scope) return `d:${scope.domain}`;
   return 'system';
 }
+
+/** A stable string for the delegation a token acts under (none, an app credential, a trust, an OAuth1 access token). */
+export function delegationKey(c: TokenClaims): string {
+  return `${c.appCredId ?? ''}|${c.trustId ?? ''}|${c.oauthAccessTokenId ?? ''}`;
+}
+
+/**
+ * Methods that authenticate the user directly. A token obtained with any other method (an
+ * application credential, an OAuth1 access token, an EC2 signature, or one added later) is a
+ * delegation, as is a trust-scoped one: deny by default, as Debian's Keystone 22 classifies them
+ * (docs/keystone-oauth1.md, "Delegated tokens").
+ */
+export const PRIMARY_AUTH_METHODS: ReadonlySet<string> = new Set(['external', 'kerberos', 'mapped', 'openid', 'password', 'saml2', 'token', 'totp', 'x509']);
+
+/** Whether a token is any form of delegation (Keystone's `is_delegated_method` or a trust). */
+export function isDelegatedClaims(c: TokenClaims): boolean {
+  return !!c.trustId || !c.methods.length || c.methods.some((m) => !PRIMARY_AUTH_METHODS.has(m));
+}

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { LintelConfig } from '@lintel/config';
 import { TokenKeyRepository } from './token-key-repository.js';
-import { TokenFormatError, TokenProvider } from './token-provider.js';
+import { isLowS, TokenFormatError, TokenProvider } from './token-provider.js';
 import type { TokenClaims } from './token-claims.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lintel-token-provider-'));
@@ -81,4 +81,28 @@ test('a JWS of another type is never a token, and a token never verifies as that
   const [, p, s] = token.split('.');
   const relabelled = Buffer.from(JSON.stringify({ alg: 'ES256', kid: decodeProtectedHeader(token).kid, typ })).toString('base64url');
   await assert.rejects(provider.verifyTyped(`${relabelled}.${p}.${s}`, typ), TokenFormatError);
+});
+
+test('signatures are minted low-S (s <= n/2) and still verify anywhere; the high-S twin of a token is refused (I1)', async () => {
+  const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const sOf = (sig: Buffer) => BigInt(`0x${sig.subarray(32).toString('hex')}`);
+  for (let i = 0; i < 64; i++) {
+    const token = await provider.mint({ ...claims, auditIds: [String(i).padStart(22, 'x')] });
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const sig = Buffer.from(s, 'base64url');
+    assert.ok(sOf(sig) <= n / 2n, 'minted high-S');
+    await verifyWithJose(token);
+    const twinS = Buffer.from((n - sOf(sig)).toString(16).padStart(64, '0'), 'hex');
+    const twin = `${h}.${p}.${Buffer.concat([sig.subarray(0, 32), twinS]).toString('base64url')}`;
+    await verifyWithJose(twin); // a valid ECDSA signature to a library that allows malleability
+    await assert.rejects(provider.verify(twin), TokenFormatError);
+  }
+});
+
+test('isLowS reads s from the text: n/2 and below pass, above does not, whatever the first byte', () => {
+  const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const token = (s: bigint) => `h.p.${Buffer.concat([Buffer.alloc(32, 7), Buffer.from(s.toString(16).padStart(64, '0'), 'hex')]).toString('base64url')}`;
+  for (const s of [0n, 1n, n / 2n - 1n, n / 2n, 0x7e00n << 240n]) assert.equal(isLowS(token(s)), true, s.toString(16));
+  for (const s of [n / 2n + 1n, n - 1n, 0x80n << 248n, (0x7fn << 248n) | ((1n << 248n) - 1n)]) assert.equal(isLowS(token(s)), false, s.toString(16));
+  assert.equal(isLowS('h.p.short'), false);
 });

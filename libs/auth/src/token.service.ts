@@ -6,24 +6,30 @@ import {
   type UserEntity,
 } from '@lintel/domain';
 import { tokenEvents, type JsonObject } from '@lintel/platform';
-import { PRIMARY_AUTH_METHODS, type AuthMethod, type TokenDelegation } from './auth-method.js';
+import type { AuthMethod, HttpFacts, TokenDelegation } from './auth-method.js';
 import type { TokenAppCred } from './app-cred-view.js';
 import { AuthReceipts } from './auth-receipts.js';
+import { PasswordLogin } from './password-login.js';
 import { policyCredentials } from './credentials.js';
 import type { Principal } from './principal.js';
 import { RevocationCache } from './revocation-cache.js';
 import { TokenMap } from './token-map.js';
-import { scopeKey, type TokenClaims } from './token-claims.js';
+import { delegationKey, isDelegatedClaims, scopeKey, type TokenClaims } from './token-claims.js';
 import { TokenFormatError, TokenProvider } from './token-provider.js';
+import { TrustScope, type TrustView } from './trust-scope.js';
 
 export interface DomainRef { id?: string; name?: string }
 export interface UserRef { id?: string; name?: string; domain?: DomainRef }
+
+/** `auth.scope` `OS-TRUST:trust` (docs/keystone-trusts.md). */
+export interface TrustScopeRequest { trust: { id: string } }
 
 /** `auth.scope` of a token request, already checked for shape by the dialect. */
 export type ScopeRequest =
   | { project: { id?: string; name?: string; domain?: DomainRef } }
   | { domain: DomainRef }
   | { system: true }
+  | TrustScopeRequest
   | 'unscoped';
 
 export interface AuthRequest {
@@ -35,6 +41,10 @@ export interface AuthRequest {
   scope?: ScopeRequest;
   /** An `Openstack-Auth-Receipt`: methods proved by an earlier request of the same user (docs/keystone-totp-mfa.md). */
   receipt?: string;
+  /** The HTTP request itself, for methods that check a signature over it. */
+  http?: HttpFacts;
+  /** The remote address, for the authentication rate limits of the password method (PasswordLogin). */
+  source?: string;
 }
 
 /** Everything a token response shows, derived at issue or validation time. */
@@ -49,6 +59,10 @@ export interface TokenView {
   roles: RoleEntity[];
   /** The application credential the token was issued from (its `application_credential` object). */
   appCred?: TokenAppCred;
+  /** A trust-scoped token's trust, trustor and trustee. */
+  trust?: TrustView;
+  /** Members a delegation adds to the token body (AuthMethod.revalidate). */
+  extensions?: Record<string, unknown>;
 }
 
 interface Derived {
@@ -99,6 +113,8 @@ export class TokenService {
     private readonly revocationStore: RevocationService,
     private readonly endpointFilter: EndpointFilterService,
     private readonly receipts: AuthReceipts,
+    private readonly trustScope: TrustScope,
+    private readonly logins: PasswordLogin,
   ) {
     provider.onKeysChanged = () => {
       this.verified.clear();
@@ -136,7 +152,8 @@ export class TokenService {
 
   private async issueUncounted(req: AuthRequest): Promise<{ id: string; view: TokenView }> {
     for (const name of req.methods) this.methods.get(name)?.beforeScope?.({ scope: req.scope });
-    const target = req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope) : undefined;
+    const trusted = req.scope && req.scope !== 'unscoped' && 'trust' in req.scope ? await this.trustScope.lookup(req.scope.trust.id) : undefined;
+    const target = trusted ? trusted.scope : req.scope && req.scope !== 'unscoped' ? await this.resolveScope(req.scope as Exclude<ScopeRequest, 'unscoped' | TrustScopeRequest>) : undefined;
 
     let user: UserEntity | undefined;
     let methods = new Set<string>();
@@ -145,13 +162,15 @@ export class TokenService {
     let source: TokenClaims | undefined;
 
     if (req.methods.includes('password')) {
-      user = await this.authenticatePassword(req.password!.user, req.password!.password);
+      user = await this.authenticatePassword(req.password!.user, req.password!.password, req.source);
       methods.add('password');
     }
     if (req.methods.includes('token')) {
       // Exchanging a token must not outrun a revocation another replica just made.
       await this.revocations.refresh();
       source = await this.checkSubject(req.token!.id, false, 'issue');
+      this.trustScope.refuseAsSource(source);
+      if (source.oauthAccessTokenId) throw new ForbiddenError('Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead');
       if (user && user.id !== source.userId) throw new UnauthenticatedError('password and token name different users');
       user ??= (await this.identity.getUser(source.userId))!;
       methods = new Set([...methods, ...source.methods, 'token']);
@@ -160,11 +179,7 @@ export class TokenService {
       if (source.scope && 'system' in source.scope && target && !('system' in target)) {
         throw new ForbiddenError('Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed');
       }
-      // A token from a narrow credential (application credential, EC2 signature, ...) is not
-      // exchanged for one of another, maybe broader, scope (Keystone's delegation check).
-      if (source.appCredId || !source.methods.length || source.methods.some((m) => !PRIMARY_AUTH_METHODS.has(m))) {
-        throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
-      }
+      if (isDelegatedClaims(source)) throw new ForbiddenError('Using a delegated token to create another token is not allowed.');
     }
     let imposed: ScopeTarget | undefined;
     let imposedUnscoped = false;
@@ -172,7 +187,7 @@ export class TokenService {
     for (const name of req.methods) {
       const method = this.methods.get(name);
       if (!method) continue;
-      const r = await method.authenticate(req.bodies?.[name] ?? {}, { scope: req.scope });
+      const r = await method.authenticate(req.bodies?.[name] ?? {}, { scope: req.scope, http: req.http });
       if (user && user.id !== r.user.id) throw new UnauthenticatedError(`authentication methods name different users (${name})`);
       user = r.user;
       methods.add(name);
@@ -186,6 +201,7 @@ export class TokenService {
     // few methods end here with a 401 that carries a new receipt.
     if (req.receipt !== undefined) for (const m of await this.receipts.redeem(req.receipt, user.id)) methods.add(m);
     await this.receipts.requireRules(user, methods, this.methodNames());
+    if (trusted) delegation = { ...delegation, trustId: trusted.trust.id };
 
     let scope = imposed ?? target;
     if (!scope && req.scope === undefined && user.defaultProjectId && !source && !imposedUnscoped) scope = await this.defaultProjectScope(user);
@@ -204,6 +220,7 @@ export class TokenService {
     };
     const derived = await this.derive(claims, false);
     if (scope && !derived.roles.length) throw new UnauthenticatedError(`user ${user.id} has no role on ${scopeKey(scope)}`);
+    if (trusted) await this.trustScope.consume(trusted.trust.id);
     const id = await this.provider.mint(claims);
     // Lockout counts consecutive failures: only a complete login with a password or passcode ends the run.
     if (user.failedAuthCount > 0 && req.methods.some((m) => m === 'password' || m === 'totp')) await this.identity.clearAuthFailures(user.id);
@@ -214,7 +231,7 @@ export class TokenService {
    * Issues a token for a user already authenticated some other way (a signed request): the scope
    * must be enabled and the user must hold a role on it, as for any token.
    */
-  async issueFor(userId: string, scope: ScopeTarget, methods: string[], o: { claims?: Pick<TokenClaims, 'appCredId'>; expiresAt?: number } = {}): Promise<{ id: string; view: TokenView }> {
+  async issueFor(userId: string, scope: ScopeTarget, methods: string[], o: { claims?: Pick<TokenClaims, 'appCredId' | 'trustId'>; expiresAt?: number } = {}): Promise<{ id: string; view: TokenView }> {
     const now = Date.now();
     const claims: TokenClaims = {
       userId, methods, auditIds: [newAuditId()], issuedAt: now,
@@ -240,17 +257,15 @@ export class TokenService {
     return this.derivedFor({ userId, scope, methods: [], auditIds: [], issuedAt: 0, expiresAt: 0, ...(appCredId ? { appCredId } : {}) });
   }
 
-  private async authenticatePassword(ref: UserRef, password: string): Promise<UserEntity> {
-    let user: UserEntity | null = null;
-    if (ref.name !== undefined) {
+  /** Keystone's password method, on the one login path every dialect shares (PasswordLogin). */
+  private async authenticatePassword(ref: UserRef, password: string, source: string | undefined): Promise<UserEntity> {
+    const login = ref.name !== undefined ? `${ref.name}@${ref.domain?.id ?? ref.domain?.name}` : ref.id!;
+    // keepFailures: the failure count is cleared only once the whole login (all factors) succeeded.
+    const { user, outcome } = await this.logins.attempt(source, login, async () => {
+      if (ref.name === undefined) return this.identity.getUser(ref.id!);
       const domain = await this.findDomain(ref.domain!);
-      if (domain?.enabled) user = await this.identity.findUserByName(domain.id, ref.name);
-    } else {
-      user = await this.identity.getUser(ref.id!);
-    }
-    if (user && !user.enabled) user = null;
-    if (user && !(await this.resources.getDomain(user.domainId))?.enabled) user = null;
-    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout, { keepFailures: true });
+      return domain?.enabled ? this.identity.findUserByName(domain.id, ref.name) : null;
+    }, password, { keepFailures: true });
     if (outcome === 'expired') {
       throw new UnauthenticatedError('password expired', `The password is expired and needs to be changed for user: ${user!.id}.`);
     }
@@ -263,7 +278,7 @@ export class TokenService {
   }
 
   /** Resolves and checks the requested scope before any credential is looked at (Keystone's order). */
-  private async resolveScope(s: Exclude<ScopeRequest, 'unscoped'>): Promise<ScopeTarget> {
+  private async resolveScope(s: Exclude<ScopeRequest, 'unscoped' | TrustScopeRequest>): Promise<ScopeTarget> {
     if ('system' in s) return { system: true };
     if ('domain' in s) {
       const d = await this.findDomain(s.domain);
@@ -350,7 +365,8 @@ export class TokenService {
     const isAdminProject = !!d.project && isAdminProjectName(this.cfg, d.project.name, d.projectDomain?.name);
     return {
       claims,
-      userId: claims.userId,
+      // The token's user as rendered: the trustor of an impersonating trust (docs/keystone-trusts.md).
+      userId: d.user.id,
       userDomainId: d.user.domainId,
       scope: claims.scope,
       roles: d.roles.map((r) => r.name),
@@ -387,6 +403,7 @@ export class TokenService {
     if (!this.revocations.fresh) await this.revocations.refresh().catch(() => undefined);
     if (this.revocations.isRevoked({
       claims, userDomainId: d.user.domainId, projectDomainId: d.project?.domainId, roleIds: d.roles.map((r) => r.id),
+      trust: d.trust && { trustorId: d.trust.trustor.id, trusteeId: d.trust.trustee.id },
     })) {
       throw tokenNotFound();
     }
@@ -395,7 +412,7 @@ export class TokenService {
 
   /** Cached per user and scope; concurrent misses share one load instead of each querying. */
   private derivedFor(claims: TokenClaims): Promise<Omit<TokenView, 'claims'>> {
-    const key = `${claims.userId}|${scopeKey(claims.scope)}${claims.appCredId ? `|c:${claims.appCredId}` : ''}`;
+    const key = `${claims.userId}|${scopeKey(claims.scope)}|${delegationKey(claims)}`;
     const hit = this.derived.get(key);
     // A revocation event (a role removed, a user or project disabled) invalidates it at once.
     if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
@@ -414,6 +431,7 @@ export class TokenService {
    * enabled and the user must still hold a role on the scope (Keystone's validation rules, §2.6).
    */
   private async derive(claims: TokenClaims, strict: boolean): Promise<Omit<TokenView, 'claims'>> {
+    if (claims.trustId) return this.trustScope.derive(claims, strict);
     const user = await this.identity.getUser(claims.userId);
     const userDomain = user ? await this.resources.getDomain(user.domainId) : null;
     if (!user || !userDomain || (strict && (!user.enabled || !userDomain.enabled))) {
@@ -431,9 +449,18 @@ export class TokenService {
       view.domain = (await this.resources.getDomain(s.domain)) ?? undefined;
       if (strict && !view.domain?.enabled) throw tokenNotFound(`Unable to validate token because domain ${s.domain} is disabled`);
     }
-    if (s) view.roles = await this.assignments.effectiveRoles(user.id, s);
-    for (const d of this.delegations) if (d.appliesTo(claims)) await d.restrict(claims, view, strict);
-    if (s && strict && !view.roles.length) throw tokenNotFound();
+    if (s) {
+      view.roles = await this.assignments.effectiveRoles(user.id, s);
+      for (const d of this.delegations) if (d.appliesTo(claims)) await d.restrict(claims, view, strict);
+      // A delegation narrows the roles to what it allows now, or ends the token (404) when gone.
+      for (const name of claims.methods) {
+        const r = await this.methods.get(name)?.revalidate?.(claims, view.roles);
+        if (!r) continue;
+        view.roles = r.roles;
+        if (r.extensions) view.extensions = { ...view.extensions, ...r.extensions };
+      }
+      if (strict && !view.roles.length) throw tokenNotFound();
+    }
     return view;
   }
 

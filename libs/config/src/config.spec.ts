@@ -16,6 +16,12 @@ test('defaults match the documented contract', () => {
   assert.equal(c.password.bcryptRounds, 12);
   assert.ok(c.password.hashThreads >= 1);
   assert.equal(c.multicloudPublicUrl, 'http://127.0.0.1:8089');
+  assert.deepEqual(c.oauth1, { requestTokenDuration: 28800, accessTokenDuration: 86400 }, "Keystone's [oauth1] defaults");
+});
+
+test('OAuth1 durations: 0 means no expiry; negative values are refused', () => {
+  assert.deepEqual(loadConfig({ LINTEL_OAUTH1_REQUEST_TOKEN_DURATION: '0', LINTEL_OAUTH1_ACCESS_TOKEN_DURATION: '60' }).oauth1, { requestTokenDuration: 0, accessTokenDuration: 60 });
+  assert.throws(() => loadConfig({ LINTEL_OAUTH1_ACCESS_TOKEN_DURATION: '-1' }), /LINTEL_OAUTH1_ACCESS_TOKEN_DURATION/);
 });
 
 test('mysql and mariadb URLs select the MySQL driver', () => {

@@ -52,11 +52,19 @@ export interface LintelConfig {
     /** Directory of the AES-256-GCM keys that seal credential secrets. */
     readonly keysDir: string;
     readonly maxActiveKeys: number;
-    /** Credentials one user may hold; undefined = no limit (Keystone's default). */
+    /** Credentials one user may hold (500 unless set; docs/security.md, "L6"); undefined = no limit. */
     readonly userLimit: number | undefined;
     /** Seconds a signed request stays acceptable (Keystone's `credential.auth_ttl`, 15 min). */
     readonly authTtl: number;
+    /**
+     * Trust-scoped tokens may manage the ec2 credentials of their own project, which then give
+     * trust-scoped tokens (docs/keystone-trusts.md, "EC2 credentials"); off, any delegated token
+     * gets Keystone 22's 403 on the credential APIs.
+     */
+    readonly trustEc2: boolean;
   };
+  /** Keystone's `[oauth1]` durations, seconds; 0 = the token never expires (docs/keystone-oauth1.md). */
+  readonly oauth1: { readonly requestTokenDuration: number; readonly accessTokenDuration: number };
   readonly revocationRefreshMs: number;
   readonly lockout: { readonly failureAttempts: number | undefined; readonly duration: number };
   /** TOTP passcodes of this many earlier 30-second windows are accepted too (Keystone's `[totp] included_previous_windows`). */
@@ -92,6 +100,13 @@ export interface LintelConfig {
   readonly listLimits: Readonly<Record<ListSection, number | undefined>>;
   readonly logLevel: LogLevel;
 }
+
+/**
+ * Credentials one user may hold unless LINTEL_CREDENTIAL_USER_LIMIT says otherwise. Keystone's
+ * `[credential] user_limit` defaults to -1 (unlimited), which its own help text calls an opening
+ * for database bloat and denial of service; Lintel bounds it by default.
+ */
+export const DEFAULT_CREDENTIAL_USER_LIMIT = 500;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -152,9 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     credential: {
       keysDir: resolve(dataDir, 'credential-keys'),
       maxActiveKeys: e.LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS ?? 3,
-      userLimit: e.LINTEL_CREDENTIAL_USER_LIMIT,
+      userLimit: e.LINTEL_CREDENTIAL_USER_LIMIT === -1 ? undefined : (e.LINTEL_CREDENTIAL_USER_LIMIT ?? DEFAULT_CREDENTIAL_USER_LIMIT),
       authTtl: e.LINTEL_CREDENTIAL_AUTH_TTL ?? 900,
+      trustEc2: e.LINTEL_TRUST_EC2_CREDENTIALS === 'true' || e.LINTEL_TRUST_EC2_CREDENTIALS === '1',
     },
+    oauth1: { requestTokenDuration: e.LINTEL_OAUTH1_REQUEST_TOKEN_DURATION ?? 28800, accessTokenDuration: e.LINTEL_OAUTH1_ACCESS_TOKEN_DURATION ?? 86400 },
     revocationRefreshMs: e.LINTEL_REVOCATION_REFRESH_MS ?? 500,
     lockout: { failureAttempts: e.LINTEL_LOCKOUT_FAILURE_ATTEMPTS, duration: e.LINTEL_LOCKOUT_DURATION ?? 1800 },
     totp: { includedPreviousWindows: e.LINTEL_TOTP_INCLUDED_PREVIOUS_WINDOWS ?? 1 },

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals } from 'class-validator';
 import { Type } from 'class-transformer';
 
 const int = () => Type(() => Number);
@@ -34,8 +34,13 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(50) @Max(2000) LINTEL_REVOCATION_REFRESH_MS?: number;
 
   @IsOptional() @int() @IsInt() @Min(3) @Max(100) LINTEL_CREDENTIAL_MAX_ACTIVE_KEYS?: number;
-  @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_CREDENTIAL_USER_LIMIT?: number;
+  /** -1 turns the limit off, as Keystone's `[credential] user_limit`. */
+  @IsOptional() @int() @IsInt() @Min(-1) @NotEquals(0) @Max(100000) LINTEL_CREDENTIAL_USER_LIMIT?: number;
   @IsOptional() @int() @IsInt() @Min(60) @Max(24 * 3600) LINTEL_CREDENTIAL_AUTH_TTL?: number;
+  @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_TRUST_EC2_CREDENTIALS?: string;
+
+  @IsOptional() @int() @IsInt() @Min(0) @Max(10 * 365 * 24 * 3600) LINTEL_OAUTH1_REQUEST_TOKEN_DURATION?: number;
+  @IsOptional() @int() @IsInt() @Min(0) @Max(10 * 365 * 24 * 3600) LINTEL_OAUTH1_ACCESS_TOKEN_DURATION?: number;
 
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_SOURCE?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(100000) LINTEL_AUTH_RATE_LIMIT_PER_USER?: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { sha256Hex } from './access-keys.js';
-import { ec2ExpectedSignatures, ec2RequestTime, verifyEc2Signature, type Ec2Credentials } from './ec2-signature.js';
+import { ec2ExpectedSignatures, ec2SignedTime, verifyEc2Signature, type Ec2Credentials } from './ec2-signature.js';
 import { SignatureFormatError, presignV4, signV4, type SignedV4 } from './sigv4.js';
 
 /** Flips one character of a signature, keeping its length and alphabet. */
@@ -267,27 +267,36 @@ test('a missing or empty signature never verifies', () => {
 // ---------------------------------------------------------------------------------------------
 // Request time for the freshness check.
 
-test('ec2RequestTime: Timestamp (v1/v2), else X-Amz-Date header, else X-Amz-Date param', () => {
-  assert.equal(ec2RequestTime({ access: 'a', params: { Timestamp: '2026-07-18T10:15:02Z' } })?.toISOString(), '2026-07-18T10:15:02.000Z');
-  assert.equal(ec2RequestTime({ access: 'a', params: { Timestamp: '2026-07-18T10:15:02.123+02:00' } })?.toISOString(), '2026-07-18T08:15:02.123Z');
-  assert.equal(ec2RequestTime({ access: 'a', params: { Timestamp: '2026-07-18T10:15:02' } })?.toISOString(), '2026-07-18T10:15:02.000Z', 'no zone: UTC');
-  assert.equal(ec2RequestTime({ access: 'a', headers: { 'x-amz-date': '20260718T101502Z' } })?.toISOString(), '2026-07-18T10:15:02.000Z');
-  assert.equal(ec2RequestTime({ access: 'a', params: { 'X-Amz-Date': '20260718T101502Z' } })?.toISOString(), '2026-07-18T10:15:02.000Z');
-  assert.equal(
-    ec2RequestTime({ access: 'a', params: { Timestamp: '2026-07-18T10:15:02Z', 'X-Amz-Date': '20200101T000000Z' }, headers: { 'X-Amz-Date': '20210101T000000Z' } })?.toISOString(),
-    '2026-07-18T10:15:02.000Z',
-  );
-  assert.equal(ec2RequestTime({ access: 'a', params: { 'X-Amz-Date': '20200101T000000Z' }, headers: { 'X-Amz-Date': '20210101T000000Z' } })?.toISOString(), '2021-01-01T00:00:00.000Z');
-  assert.equal(ec2RequestTime(IAM_EXAMPLE)?.toISOString(), '2011-09-09T23:36:00.000Z');
+const V4_AUTH = { Authorization: 'AWS4-HMAC-SHA256 Credential=a/20260718/RegionOne/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=00' };
+
+test('ec2SignedTime: Timestamp for SignatureVersion 0/1/2, the X-Amz-Date the string to sign used for SigV4', () => {
+  for (const v of ['0', '1', '2']) {
+    assert.equal(ec2SignedTime({ access: 'a', params: { SignatureVersion: v, Timestamp: '2026-07-18T10:15:02Z' } })?.toISOString(), '2026-07-18T10:15:02.000Z');
+  }
+  assert.equal(ec2SignedTime({ access: 'a', params: { SignatureVersion: '2', Timestamp: '2026-07-18T10:15:02.123+02:00' } })?.toISOString(), '2026-07-18T08:15:02.123Z');
+  assert.equal(ec2SignedTime({ access: 'a', params: { SignatureVersion: '2', Timestamp: '2026-07-18T10:15:02' } })?.toISOString(), '2026-07-18T10:15:02.000Z', 'no zone: UTC');
+  assert.equal(ec2SignedTime({ access: 'a', headers: { ...V4_AUTH, 'x-amz-date': '20260718T101502Z' } })?.toISOString(), '2026-07-18T10:15:02.000Z');
+  assert.equal(ec2SignedTime({ access: 'a', params: { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Date': '20260718T101502Z' } })?.toISOString(), '2026-07-18T10:15:02.000Z');
+  // The header wins over the parameter, as in the signature itself.
+  assert.equal(ec2SignedTime({ access: 'a', params: { 'X-Amz-Date': '20200101T000000Z' }, headers: { ...V4_AUTH, 'X-Amz-Date': '20210101T000000Z' } })?.toISOString(), '2021-01-01T00:00:00.000Z');
+  assert.equal(ec2SignedTime(IAM_EXAMPLE)?.toISOString(), '2011-09-09T23:36:00.000Z');
 });
 
-test('ec2RequestTime: undefined without a timestamp, SignatureFormatError when unreadable', () => {
-  assert.equal(ec2RequestTime({ access: 'a' }), undefined);
-  assert.equal(ec2RequestTime({ access: 'a', params: { Timestamp: '' } }), undefined);
+test('ec2SignedTime: an unsigned Timestamp next to a SigV4 signature is ignored (M1)', () => {
+  const c: Ec2Credentials = { access: 'a', verb: 'POST', params: { Action: 'DescribeRegions', Timestamp: '2026-07-18T10:15:02Z' }, headers: { ...V4_AUTH, 'X-Amz-Date': '20210101T000000Z' } };
+  assert.equal(ec2SignedTime(c)?.toISOString(), '2021-01-01T00:00:00.000Z');
+});
+
+test('ec2SignedTime: undefined when the signature covers no time, SignatureFormatError when unreadable', () => {
+  assert.equal(ec2SignedTime({ access: 'a' }), undefined);
+  assert.equal(ec2SignedTime({ access: 'a', params: { Timestamp: '2026-07-18T10:15:02Z' } }), undefined, 'no signature version');
+  assert.equal(ec2SignedTime({ access: 'a', params: { SignatureVersion: '2', Timestamp: '' } }), undefined);
+  assert.equal(ec2SignedTime({ access: 'a', params: { SignatureVersion: '2', Expires: '2036-07-18T10:15:02Z' } }), undefined, 'an expiry is no signing time');
+  assert.equal(ec2SignedTime({ access: 'a', headers: { 'x-amz-date': '20260718T101502Z' } }), undefined, 'not SigV4');
   for (const bad of ['yesterday', '2026-02-30T10:15:02Z', '2026-07-18T25:15:02Z', '20260718', '1721297702']) {
-    assert.throws(() => ec2RequestTime({ access: 'a', params: { Timestamp: bad } }), SignatureFormatError, bad);
+    assert.throws(() => ec2SignedTime({ access: 'a', params: { SignatureVersion: '1', Timestamp: bad } }), SignatureFormatError, bad);
   }
-  assert.throws(() => ec2RequestTime({ access: 'a', headers: { 'X-Amz-Date': 'Sat, 18 Jul 2026 10:15:02 GMT' } }), SignatureFormatError);
+  assert.throws(() => ec2SignedTime({ access: 'a', headers: { ...V4_AUTH, 'X-Amz-Date': 'Sat, 18 Jul 2026 10:15:02 GMT' } }), SignatureFormatError);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -339,7 +348,7 @@ test('cross-check: requests signed by @smithy/signature-v4 verify via the ec2tok
     params: { Action: 'DescribeRegions', Version: '2016-11-15' }, headers: post.headers, body_hash: sha256Hex(form),
   };
   assert.equal(verifyEc2Signature(RT.secret, postBody), true);
-  assert.ok(Math.abs(ec2RequestTime(postBody)!.getTime() - signingDate.getTime()) < 1000);
+  assert.ok(Math.abs(ec2SignedTime(postBody)!.getTime() - signingDate.getTime()) < 1000);
 
   const pre = await signer.presign(
     { method: 'GET', protocol: 'https:', hostname: 'ec2.example.com', path: '/', query: { Action: 'DescribeRegions' }, headers: { host: 'ec2.example.com' } },

@@ -60,8 +60,7 @@ function candidates(secret: string, c: Ec2Credentials): Array<() => string> {
     case '2':
       return signaturesV2(secret, c, params);
   }
-  const authorization = header(c.headers, 'authorization');
-  if (authorization?.startsWith(SIGV4_ALGORITHM) || params['X-Amz-Algorithm'] === SIGV4_ALGORITHM) return signaturesV4(secret, c, params, authorization);
+  if (isSigV4(c, params)) return signaturesV4(secret, c, params, header(c.headers, 'authorization'));
   // Upstream crashes with a 500 here; the contract makes it a 401 (keystone-v3.md 9).
   throw new SignatureFormatError(
     params.SignatureVersion === undefined ? 'no signature version' : `unknown signature version ${String(params.SignatureVersion)}`,
@@ -86,21 +85,43 @@ export function verifyEc2Signature(secret: string, c: Ec2Credentials): boolean {
 }
 
 /**
- * The signed request time, for the 15-minute freshness check against replay (CVE-2020-12692,
- * keystone-v3.md 6.3 step 6): `params.Timestamp` (SignatureVersion 1/2), else the `X-Amz-Date`
- * header, else the `X-Amz-Date` parameter (SigV4) — the order Keystone reads them in. Any ISO
- * 8601 date-time is accepted, extended (`2026-07-18T10:15:02Z`) or basic (`20260718T101502Z`);
- * without a zone it is UTC, as in Keystone.
+ * The request time the signature covers, for the freshness check against replay (CVE-2020-12692,
+ * keystone-v3.md 6.3 step 6; docs/security.md, "M1"): for SignatureVersion 0, 1 and 2,
+ * `params.Timestamp` (part of what they sign); for SigV4, the date its string to sign was built
+ * with (the `X-Amz-Date` header, else the parameter: the one {@link verifyEc2Signature} uses).
+ * Nothing else: a `Timestamp` parameter next to a SigV4 POST is not signed and says nothing
+ * (Keystone reads it first, so an old signature with a new Timestamp passed). Any ISO 8601
+ * date-time, extended or basic; without a zone it is UTC.
  *
- * @returns undefined when the request carries none of them.
- * @throws SignatureFormatError when the value present cannot be parsed.
+ * @returns undefined when the signature covers no time (the caller refuses it).
+ * @throws SignatureFormatError when the signed value cannot be parsed.
  */
-export function ec2RequestTime(c: Ec2Credentials): Date | undefined {
-  const raw = c.params?.Timestamp || header(c.headers, 'x-amz-date') || c.params?.['X-Amz-Date'];
+export function ec2SignedTime(c: Ec2Credentials): Date | undefined {
+  const params = c.params ?? {};
+  let raw: string | undefined;
+  switch (params.SignatureVersion) {
+    case '0':
+    case '1':
+    case '2':
+      raw = params.Timestamp;
+      break;
+    default:
+      if (isSigV4(c, params)) raw = sigV4Date(c, params);
+  }
   if (!raw) return undefined;
   const t = parseIso8601(String(raw));
   if (!t) throw new SignatureFormatError('request timestamp is not ISO 8601');
   return t;
+}
+
+/** A SigV4 request: the Authorization header or `X-Amz-Algorithm` says so. */
+function isSigV4(c: Ec2Credentials, params: Record<string, string>): boolean {
+  return !!header(c.headers, 'authorization')?.startsWith(SIGV4_ALGORITHM) || params['X-Amz-Algorithm'] === SIGV4_ALGORITHM;
+}
+
+/** The date a SigV4 string to sign is built with: the `X-Amz-Date` header, else the parameter. */
+function sigV4Date(c: Ec2Credentials, params: Record<string, string>): string | undefined {
+  return header(c.headers, 'x-amz-date') || params['X-Amz-Date'] || undefined;
 }
 
 function hmacBase64(alg: 'sha1' | 'sha256', secret: string, data: string): string {
@@ -167,7 +188,7 @@ function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, 
   if (accessKey !== c.access) throw new SignatureFormatError('Credential names another access key');
   if (!fields.signedHeaders) throw new SignatureFormatError('SignedHeaders is required');
 
-  const date = header(c.headers, 'x-amz-date') || params['X-Amz-Date'];
+  const date = sigV4Date(c, params);
   if (!date) throw new SignatureFormatError('X-Amz-Date is required');
   if (!/^\d{8}T\d{6}Z$/.test(date)) throw new SignatureFormatError('X-Amz-Date is not yyyymmddThhmmssZ');
   if (!date.startsWith(scope.date)) throw new SignatureFormatError('X-Amz-Date does not match the credential scope date');

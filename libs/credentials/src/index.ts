@@ -10,3 +10,4 @@ export * from './random-keys.js';
 export * from './osc4-signature.js';
 export * from './alibaba-signature.js';
 export * from './alibaba-keys.js';
+export * from './oauth1-signature.js';

@@ -2,6 +2,30 @@
 // keystone-v3.md 6.3 step 6. Both return undefined rather than guessing: a timestamp that is
 // present but unreadable must fail closed in the caller.
 
+/**
+ * A time a signature covers: when the request was signed, or (a presigned S3 SigV2 URL) when it
+ * stops being valid.
+ */
+export interface SignedTime {
+  at: Date;
+  kind: 'signed' | 'expires';
+}
+
+/** The longest a presigned URL may be valid for ahead (AWS's own limit for SigV4, 7 days). */
+export const MAX_PRESIGNED_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Whether a signed time is within the freshness window (docs/security.md, "M1", "M2"): a signing
+ * time at most `ttlSeconds` away from now, before or after (a signature from the future is a
+ * replay waiting to happen); an expiry not passed yet and at most {@link MAX_PRESIGNED_SECONDS}
+ * ahead.
+ */
+export function withinWindow(t: SignedTime, ttlSeconds: number, now = Date.now()): boolean {
+  const at = t.at.getTime();
+  if (t.kind === 'expires') return at >= now && at - now <= MAX_PRESIGNED_SECONDS * 1000;
+  return Math.abs(now - at) <= ttlSeconds * 1000;
+}
+
 const ISO_EXTENDED = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?:\d{2})?)?$/i;
 const HTTP_DATE = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})\s*(GMT|UTC|UT|Z|[+-]\d{4})$/i;

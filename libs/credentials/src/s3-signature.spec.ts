@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { sha256Hex } from './access-keys.js';
 import { s3TokenTime, verifyS3Token } from './s3-signature.js';
+import { MAX_PRESIGNED_SECONDS, withinWindow } from './request-time.js';
 import { SignatureFormatError, canonicalHeaderBlock, canonicalRequest, normalizeHeaders, signV4, signatureV4, stringToSignV4 } from './sigv4.js';
 
 /** What swift's s3token middleware sends: URL-safe base64 of the string to sign. */
@@ -95,7 +96,7 @@ test('round trip: a request signed with signV4 verifies from the string to sign 
   assert.equal(verifyS3Token('SK', token(sts), signed.signature), true);
   assert.equal(verifyS3Token('SK', Buffer.from(sts).toString('base64'), signed.signature), true, 'standard alphabet with padding too');
   assert.equal(verifyS3Token('SK-other', token(sts), signed.signature), false);
-  assert.equal(s3TokenTime(token(sts))?.toISOString(), '2026-07-18T10:15:02.000Z');
+  assert.equal(s3TokenTime(token(sts))?.at.toISOString(), '2026-07-18T10:15:02.000Z');
 });
 
 test('SigV2: the signature is over the exact bytes, including ones that are not UTF-8', () => {
@@ -116,25 +117,44 @@ test('malformed input never verifies', () => {
 });
 
 test('s3TokenTime: SigV4 timestamp line', () => {
-  assert.equal(s3TokenTime(ksV4Token('s3'))?.toISOString(), '2015-08-24T11:20:41.000Z');
+  assert.equal(s3TokenTime(ksV4Token('s3'))?.at.toISOString(), '2015-08-24T11:20:41.000Z');
   assert.throws(() => s3TokenTime(token('AWS4-HMAC-SHA256\nnot-a-date\n20150824/RegionOne/s3/aws4_request\nabc')), SignatureFormatError);
 });
 
 test('s3TokenTime: SigV2 Date line, x-amz-date header line, presigned Expires', () => {
-  assert.equal(s3TokenTime(token(s3V2Examples[0][1]))?.toISOString(), '2007-03-27T19:36:42.000Z');
+  assert.equal(s3TokenTime(token(s3V2Examples[0][1]))?.at.toISOString(), '2007-03-27T19:36:42.000Z');
   const keystoneV2 = 'UFVUCjFCMk0yWThBc2dUcGdBbVk3UGhDZmc9PQphcHBsaWNhdGlvbi9vY3RldC1zdHJlYW0KVHVlLCAxMSBEZWMgMjAxMiAyMTo0MTo0MSBHTVQKL2NvbnRfczMvdXBsb2FkZWRfZnJvbV9zMy50eHQ=';
-  assert.equal(s3TokenTime(keystoneV2)?.toISOString(), '2012-12-11T21:41:41.000Z');
+  assert.equal(s3TokenTime(keystoneV2)?.at.toISOString(), '2012-12-11T21:41:41.000Z');
   // x-amz-date overrides the Date line (S3 clients then leave Date empty).
-  assert.equal(s3TokenTime(token('DELETE\n\n\n\nx-amz-date:Tue, 27 Mar 2007 21:20:26 +0000\n/johnsmith/photos/puppy.jpg'))?.toISOString(), '2007-03-27T21:20:26.000Z');
-  assert.equal(s3TokenTime(token('GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\nx-amz-date:Tue, 27 Mar 2007 21:20:26 -0100\n/b/k'))?.toISOString(), '2007-03-27T22:20:26.000Z');
+  assert.equal(s3TokenTime(token('DELETE\n\n\n\nx-amz-date:Tue, 27 Mar 2007 21:20:26 +0000\n/johnsmith/photos/puppy.jpg'))?.at.toISOString(), '2007-03-27T21:20:26.000Z');
+  assert.equal(s3TokenTime(token('GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\nx-amz-date:Tue, 27 Mar 2007 21:20:26 -0100\n/b/k'))?.at.toISOString(), '2007-03-27T22:20:26.000Z');
   // Query-string authentication signs Expires (epoch seconds) where Date would be.
-  assert.equal(s3TokenTime(token('GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg'))?.toISOString(), '2007-03-29T03:40:20.000Z');
+  assert.deepEqual(s3TokenTime(token('GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg')), { at: new Date('2007-03-29T03:40:20.000Z'), kind: 'expires' });
+  assert.equal(s3TokenTime(token(s3V2Examples[0][1]))?.kind, 'signed');
 });
 
 test('s3TokenTime: undefined with no time at all, SignatureFormatError when unreadable', () => {
   assert.equal(s3TokenTime(token('GET\n\n\n\n/b/k')), undefined);
+  // Not a SigV2 string to sign at all (an EC2-v1 style concatenation): no Date line to read (M2).
+  assert.equal(s3TokenTime(token('ActionDescribeInstancesSignatureVersion1Timestamp2001-01-01T00:00:00Z')), undefined);
+  assert.equal(s3TokenTime(token('GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000')), undefined, 'four lines: no resource line');
   assert.throws(() => s3TokenTime(token('GET\n\n\nsometime\n/b/k')), SignatureFormatError);
   assert.throws(() => s3TokenTime(token('GET\n\n\n\nx-amz-date:soon\n/b/k')), SignatureFormatError);
   assert.throws(() => s3TokenTime(token('GET\n\n\nTue, 30 Feb 2007 19:36:42 GMT\n/b/k')), SignatureFormatError);
   assert.throws(() => s3TokenTime('%%%'), SignatureFormatError);
+});
+
+test('withinWindow: a signing time within the TTL either way; an expiry not passed and at most 7 days ahead', () => {
+  const now = Date.parse('2026-07-18T10:00:00Z');
+  const signed = (ms: number) => ({ at: new Date(now + ms), kind: 'signed' as const });
+  const expires = (ms: number) => ({ at: new Date(now + ms), kind: 'expires' as const });
+  assert.equal(withinWindow(signed(0), 900, now), true);
+  assert.equal(withinWindow(signed(-900_000), 900, now), true);
+  assert.equal(withinWindow(signed(900_000), 900, now), true);
+  assert.equal(withinWindow(signed(-900_001), 900, now), false);
+  assert.equal(withinWindow(signed(900_001), 900, now), false, 'a signature from the future');
+  assert.equal(withinWindow(expires(3600_000), 900, now), true);
+  assert.equal(withinWindow(expires(MAX_PRESIGNED_SECONDS * 1000), 900, now), true);
+  assert.equal(withinWindow(expires(MAX_PRESIGNED_SECONDS * 1000 + 1), 900, now), false);
+  assert.equal(withinWindow(expires(-1), 900, now), false, 'expired');
 });

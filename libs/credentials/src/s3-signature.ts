@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { parseHttpDate, parseIso8601 } from './request-time.js';
+import { parseHttpDate, parseIso8601, type SignedTime } from './request-time.js';
 import { SIGV4_ALGORITHM, SignatureFormatError, constantTimeEqual, signatureV4, type CredentialScope } from './sigv4.js';
 
 /** Services Keystone accepts in the scope of an S3 SigV4 string to sign (keystone-v3.md 6.4). */
@@ -30,28 +30,30 @@ export function verifyS3Token(secret: string, token: string, signature: string):
 }
 
 /**
- * The request time embedded in an s3tokens string to sign, for the freshness check against
- * replay: the timestamp line of a SigV4 string to sign; for SigV2 the `x-amz-date:` header line
- * when present (it overrides `Date` in S3), else the Date line. A presigned SigV2 URL signs its
- * `Expires` (epoch seconds) in the Date line; that instant is returned, so a freshness check
- * then runs from the URL's expiry.
+ * The time an s3tokens string to sign carries, for the freshness check against replay
+ * (docs/security.md, "M2"): the timestamp line of a SigV4 string to sign; for SigV2 the
+ * `x-amz-date:` header line when present (it overrides `Date` in S3), else the Date line. A
+ * presigned SigV2 URL signs its `Expires` (epoch seconds) in the Date line: that is an expiry,
+ * not a signing time, and is returned as such.
  *
- * @returns undefined when a SigV2 string to sign has an empty Date line and no x-amz-date.
+ * @returns undefined when the string to sign carries no time (a SigV2 string with an empty Date
+ *   line and no x-amz-date, or one that is not a SigV2 string to sign at all): the caller refuses it.
  * @throws SignatureFormatError when the token does not decode or the time in it is unreadable.
  */
-export function s3TokenTime(token: string): Date | undefined {
+export function s3TokenTime(token: string): SignedTime | undefined {
   const lines = decodeToken(token).toString('utf8').split('\n');
-  if (lines[0].startsWith('AWS4')) return readable(parseIso8601(lines[1] ?? ''));
+  if (lines[0]!.startsWith('AWS4')) return { at: readable(parseIso8601(lines[1] ?? '')), kind: 'signed' };
   // SigV2: verb, Content-MD5, Content-Type, Date, canonical x-amz-* headers..., resource.
+  if (lines.length < 5) return undefined;
   const amzDate = lines.slice(4, -1).find((l) => l.startsWith('x-amz-date:'));
   if (amzDate !== undefined) {
     const v = amzDate.slice('x-amz-date:'.length);
-    return readable(parseHttpDate(v) ?? parseIso8601(v));
+    return { at: readable(parseHttpDate(v) ?? parseIso8601(v)), kind: 'signed' };
   }
-  const date = lines[3] ?? '';
+  const date = lines[3]!;
   if (date === '') return undefined;
-  if (/^\d+$/.test(date)) return new Date(Number(date) * 1000);
-  return readable(parseHttpDate(date) ?? parseIso8601(date));
+  if (/^\d{1,12}$/.test(date)) return { at: new Date(Number(date) * 1000), kind: 'expires' };
+  return { at: readable(parseHttpDate(date) ?? parseIso8601(date)), kind: 'signed' };
 }
 
 function readable(d: Date | undefined): Date {

@@ -16,15 +16,18 @@ import { CredentialService } from './services/credential.service.js';
 import { DomainConfigService } from './services/domain-config.service.js';
 import { EdgioSessionService } from './services/edgio-session.service.js';
 import { EndpointFilterService } from './services/endpoint-filter.service.js';
+import { OAuth1Service } from './services/oauth1.service.js';
 import { PolicyBlobService } from './services/policy-blob.service.js';
 import { GroupService } from './services/group.service.js';
 import { IdentityService } from './services/identity.service.js';
 import { ResourceService } from './services/resource.service.js';
 import { RevocationService } from './services/revocation.service.js';
+import { SignatureReplayService } from './services/signature-replay.service.js';
+import { TrustService } from './services/trust.service.js';
 
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, AlibabaKeyService, AccessKeyService,
-  PolicyBlobService, EndpointFilterService, DomainConfigService, ApplicationCredentialService];
+  PolicyBlobService, EndpointFilterService, DomainConfigService, ApplicationCredentialService, TrustService, OAuth1Service, SignatureReplayService];
 const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**

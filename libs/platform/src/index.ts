@@ -5,3 +5,4 @@ export * from './run-main.js';
 export * from './wire.js';
 export * from './metrics.js';
 export * from './raw-body.js';
+export * from './json-body.js';

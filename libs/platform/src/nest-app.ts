@@ -3,8 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as Pino } from 'pino';
 import { LintelConfigModule, type LintelConfig } from '@lintel/config';
-import { DomainError, MalformedBodyError } from '@lintel/domain';
+import { DomainError } from '@lintel/domain';
 import { createAdapter } from './http.js';
+import { parseJsonBody } from './json-body.js';
 import { PinoNestLogger } from './logger.js';
 
 export interface AppOptions {
@@ -25,14 +26,19 @@ export interface AppOptions {
 }
 
 
-/** JSON only; an empty body is no body, a broken one a MalformedBodyError for the dialect to word. */
+/**
+ * JSON only; an empty body is no body, a broken one a MalformedBodyError and one nested too deep
+ * a JsonNestingError, for the dialect to word.
+ */
 function parseJson(text: string, done: (err: Error | null, body?: unknown) => void): void {
   if (!text.trim()) return done(null, undefined);
+  let body: unknown;
   try {
-    done(null, JSON.parse(text));
-  } catch {
-    done(new MalformedBodyError(), undefined);
+    body = parseJsonBody(text);
+  } catch (e) {
+    return done(e as Error, undefined);
   }
+  done(null, body);
 }
 
 /**

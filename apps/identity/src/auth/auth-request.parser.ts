@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@lintel/domain';
+import { InvalidInputError, pyRepr } from '@lintel/domain';
 import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 import type { AuthRequest, DomainRef, ScopeRequest, UserRef } from '@lintel/auth';
 import { AuthMethodNotSupportedError } from '../keystone-exception.filter.js';
@@ -83,7 +83,13 @@ function parseScope(v: unknown): ScopeRequest {
   if (present.length !== 1) throw InvalidInputError.missing('system, project, domain, OS-TRUST:trust or unscoped', 'scope');
   const key = present[0]!;
   if (key === 'unscoped') return 'unscoped';
-  if (key === 'OS-TRUST:trust') throw new InvalidInputError('Trust-scoped tokens are not supported by this server.');
+  if (key === 'OS-TRUST:trust') {
+    // docs/keystone-trusts.md, "Trust-scoped tokens": the schema types `id`; a missing one is Keystone's ValidationError.
+    const t = obj(v['OS-TRUST:trust'], 'OS-TRUST:trust', 'scope');
+    if (t.id !== undefined && typeof t.id !== 'string') throw InvalidInputError.field('scope/OS-TRUST:trust/id', `${pyRepr(t.id)} is not of type 'string'`);
+    if (!t.id) throw InvalidInputError.missing('trust_id', 'trust');
+    return { trust: { id: str(t.id, 'scope/OS-TRUST:trust/id') } };
+  }
   if (key === 'system') {
     const s = obj(v.system, 'system', 'scope');
     if (s.all !== true) throw InvalidInputError.field('scope/system', "'all' must be true");

@@ -4,7 +4,7 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AUTH_RECEIPT_HEADER, AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type AuthRequest, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
 import { isJsonObject, queryFlag } from '@lintel/platform';
-import { baseUrl } from '../base-url.js';
+import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
 import { parseAuthRequest } from './auth-request.parser.js';
@@ -74,12 +74,19 @@ export class TokensController {
   @Post('tokens')
   async createToken(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const request = parseAuthRequest(body, this.tokens.methodNames());
+    request.http = { method: req.method, url: selfUrl(req, this.cfg), headers: req.headers };
     const receipt = req.headers[AUTH_RECEIPT_HEADER.toLowerCase()];
     if (typeof receipt === 'string' && receipt) request.receipt = receipt;
-    // An application credential counts as its own account (its secret can be guessed like a password).
-    const ac = request.bodies?.application_credential;
-    const acAccount = ac && (typeof ac.id === 'string' ? `appcred:${ac.id}` : typeof ac.name === 'string' ? `appcred:${ac.name}@${JSON.stringify(ac.user ?? null).slice(0, 300)}` : undefined);
-    this.rateLimiter.attempt(req.ip, rateLimitedAccount(request) ?? acAccount);
+    // The password method counts its source and account on the shared login path (PasswordLogin);
+    // other methods count here: a TOTP user, or an application credential as its own account (its
+    // secret can be guessed like a password).
+    if (request.password) {
+      request.source = req.ip;
+    } else {
+      const ac = request.bodies?.application_credential;
+      const acAccount = ac && (typeof ac.id === 'string' ? `appcred:${ac.id}` : typeof ac.name === 'string' ? `appcred:${ac.name}@${JSON.stringify(ac.user ?? null).slice(0, 300)}` : undefined);
+      this.rateLimiter.attempt(req.ip, rateLimitedAccount(request) ?? acAccount);
+    }
     const { id, view } = await this.tokens.issue(request);
     const catalog = view.claims.scope && !queryFlag(req.query, 'nocatalog') ? await this.tokens.catalogEntries(view.project?.id) : undefined;
     const rendered = renderToken(view, catalog);

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AuthRateLimiter, KeyCallers, refuseOutsideDelegation, refuseRestrictedAppCred, type Principal } from '@lintel/auth';
+import { KeyCallers, PasswordLogin, refuseOutsideDelegation, refuseRestrictedAppCred, type Principal } from '@lintel/auth';
 import {
   AccessKeyService, AssignmentService, ForbiddenError, IdentityService, InvalidExpiryError, InvalidInputError, KEY_DIALECTS, parseKeyExpiry,
   UnauthenticatedError, type Credential, type CredentialState, type KeyCaller, type KeyRef, type UserEntity,
@@ -36,7 +36,7 @@ export class AccessKeysController {
     private readonly callers: KeyCallers,
     private readonly identity: IdentityService,
     private readonly assignments: AssignmentService,
-    private readonly rateLimiter: AuthRateLimiter,
+    private readonly logins: PasswordLogin,
   ) {}
 
   @Get('access_keys')
@@ -117,11 +117,9 @@ export class AccessKeysController {
     };
   }
 
-  /** The caller's password, checked like a login: rate limited, counted towards lockout. */
+  /** The caller's password, checked on the login path every dialect shares (rate limits, lockout). */
   private async confirmPassword(userId: string, password: string, source: string): Promise<void> {
-    this.rateLimiter.attempt(source, userId);
-    const user = await this.identity.getUser(userId);
-    const outcome = await this.identity.checkPassword(user && user.enabled ? user : null, password, this.cfg.lockout);
+    const { outcome } = await this.logins.confirm(source, userId, password);
     if (outcome === 'locked') throw new UnauthenticatedError(`access key password confirmation for ${userId}: locked`, 'The account is temporarily locked after too many failed attempts.');
     if (outcome !== 'ok' && outcome !== 'expired') throw new UnauthenticatedError(`access key password confirmation for ${userId}: ${outcome}`, 'The password confirmation is incorrect.');
   }

@@ -1,10 +1,11 @@
-import { InvalidInputError, type CredentialPatch, type NewCredential } from '@lintel/domain';
+import { boundedExtra, InvalidInputError, MAX_EXTRA_BYTES, type CredentialPatch, type NewCredential } from '@lintel/domain';
 import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
 
 type Obj = JsonObject;
 const isObj = isJsonObject;
 const KNOWN = new Set(['id', 'user_id', 'project_id', 'type', 'blob', 'links']);
-const MAX_BLOB = 16 * 1024;
+/** A blob's bound, in UTF-8 bytes as every resource's extras (docs/security.md, "L6"). */
+const MAX_BLOB = MAX_EXTRA_BYTES;
 
 function member(body: unknown): Obj {
   if (!isObj(body) || body.credential === undefined) throw InvalidInputError.missing('credential', 'request body');
@@ -20,9 +21,16 @@ function str(o: Obj, key: string, max = 255, nullable = false): string | null | 
   return v;
 }
 
-/** Keystone stores properties it does not know as extras and echoes them back. */
+/** The blob, at most {@link MAX_BLOB} bytes of UTF-8 (a character count lets multi-byte text pass at three or four times that). */
+function blob(o: Obj): string {
+  const v = str(o, 'blob', MAX_BLOB)!;
+  if (Buffer.byteLength(v, 'utf8') > MAX_BLOB) throw InvalidInputError.field('credential/blob', `the value must be at most ${MAX_BLOB} bytes long`);
+  return v;
+}
+
+/** Keystone stores properties it does not know as extras and echoes them back (bounded as every resource's extras). */
 function extras(o: Obj): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([k]) => !KNOWN.has(k)));
+  return boundedExtra(Object.fromEntries(Object.entries(o).filter(([k]) => !KNOWN.has(k))));
 }
 
 /** A `POST /v3/credentials` body (§4.2), schema-checked with Keystone's messages. */
@@ -40,7 +48,7 @@ export function parseCreateCredential(body: unknown): Omit<NewCredential, 'issue
     userId: str(c, 'user_id', 64)!,
     projectId: str(c, 'project_id', 64, true) ?? null,
     type,
-    blob: str(c, 'blob', MAX_BLOB)!,
+    blob: blob(c),
     extra: extras(c),
   };
 }
@@ -54,7 +62,7 @@ export function parsePatchCredential(body: unknown, id: string): CredentialPatch
   if (c.user_id !== undefined) patch.userId = str(c, 'user_id', 64)!;
   if (c.project_id !== undefined) patch.projectId = str(c, 'project_id', 64, true) ?? null;
   if (c.type !== undefined) patch.type = str(c, 'type')!;
-  if (c.blob !== undefined) patch.blob = str(c, 'blob', MAX_BLOB)!;
+  if (c.blob !== undefined) patch.blob = blob(c);
   const ex = extras(c);
   if (Object.keys(ex).length) patch.extra = ex;
   return patch;

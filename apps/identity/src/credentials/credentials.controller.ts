@@ -1,12 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { refuseOutsideDelegation, refuseRestrictedAppCred, withinDelegation, withAppCredId, type Principal } from '@lintel/auth';
+import { refuseRestrictedAppCred, withAppCredId, type Principal } from '@lintel/auth';
 import { CredentialService, isEc2, NotFoundError, type Credential } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { credentialTarget } from '../targets.js';
 import { parseCreateCredential, parsePatchCredential } from './credential-body.js';
+import { allowsPrimaryAuth, requirePrimaryAuth, withTrust } from './delegated-credentials.js';
 import { renderCredential } from './credential.render.js';
 import { pageRequest } from '../resources/pagination.js';
 
@@ -25,12 +26,12 @@ export class CredentialsController {
   async createCredential(@Body() body: unknown, @Req() req: Req_) {
     const input = parseCreateCredential(body);
     const caller = this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
-    // A token from an application credential (docs/keystone-application-credentials.md, "EC2
-    // credentials"): a restricted one makes no access keys, and any delegated token stays in its
-    // project; the key remembers the credential, whose limits its tokens then carry.
+    // Delegated tokens (docs/keystone-application-credentials.md and docs/keystone-trusts.md, "EC2
+    // credentials"): a restricted application credential makes no access keys; the others stay in
+    // their project, and the key remembers the credential or trust it was made under.
     if (isEc2(input.type)) refuseRestrictedAppCred(caller, 'credentials');
-    refuseOutsideDelegation(caller, input.projectId, 'Credential');
-    if (isEc2(input.type)) input.blob = withAppCredId(input.blob, caller);
+    requirePrimaryAuth(caller, this.cfg, input);
+    if (isEc2(input.type)) input.blob = withTrust(caller, input.type, withAppCredId(input.blob, caller));
     const c = await this.credentials.create({ ...input, issuer: 'keystone' });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
@@ -51,7 +52,7 @@ export class CredentialsController {
     const page = await this.credentials.listPage(filter, pageRequest(q, this.cfg, 'credential').limit);
     const base = baseUrl(req, this.cfg);
     return {
-      credentials: page.items.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } }) && withinDelegation(caller, c.projectId))
+      credentials: page.items.filter((c) => this.authz.allows(caller, 'identity:get_credential', { target: { credential: credentialTarget(c) } }) && allowsPrimaryAuth(caller, this.cfg, c))
         .map((c) => renderCredential(c, base)),
       links: { self: selfUrl(req, this.cfg), previous: null, next: null },
       ...(page.truncated ? { truncated: true } : {}),
@@ -72,7 +73,7 @@ export class CredentialsController {
     const c = await this.credentials.update(id, patch, (current, merged) => {
       this.authz.enforce(req, 'identity:update_credential', { args: { credential_id: id }, target: { credential: credentialTarget(current) } });
       this.authz.enforce(req, 'identity:update_credential', { args: { credential_id: id }, target: { credential: credentialTarget(merged) } });
-      refuseOutsideDelegation(req.principal, merged.projectId, 'Credential');
+      requirePrimaryAuth(req.principal, this.cfg, merged);
     });
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
@@ -84,12 +85,15 @@ export class CredentialsController {
     await this.credentials.delete(id);
   }
 
-  /** Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for non-admins), then the 404. */
+  /**
+   * Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for
+   * non-admins), then the 404, then a delegated token's 403.
+   */
   private async authorize(req: Req_, action: string, id: string): Promise<Credential> {
     const c = await this.credentials.get(id);
     const caller = this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
     if (!c) throw new NotFoundError('credential', id);
-    refuseOutsideDelegation(caller, c.projectId, 'Credential');
+    requirePrimaryAuth(caller, this.cfg, c);
     return c;
   }
 }

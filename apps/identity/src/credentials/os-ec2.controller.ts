@@ -6,11 +6,12 @@ import {
   UnauthenticatedError, type Credential,
 } from '@lintel/domain';
 import { ec2CredentialId } from '@lintel/credentials';
-import { refuseOutsideDelegation, refuseRestrictedAppCred, withinDelegation, withAppCredId } from '@lintel/auth';
+import { refuseRestrictedAppCred, scopedProject, withAppCredId } from '@lintel/auth';
 import { baseUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { credentialTarget } from '../targets.js';
 import { renderEc2 } from './credential.render.js';
+import { allowsPrimaryAuth, requirePrimaryAuth } from './delegated-credentials.js';
 
 
 /** `/v3/users/{user_id}/credentials/OS-EC2` (docs/keystone.md, "OS-EC2"): the legacy view of ec2 credentials. */
@@ -33,15 +34,17 @@ export class OsEc2Controller {
     const tenant = (body as { tenant_id?: unknown } | undefined)?.tenant_id;
     const project = typeof tenant === 'string' ? await this.resources.getProject(tenant) : null;
     if (!project) throw new NotFoundError('project', typeof tenant === 'string' ? tenant : 'None');
-    refuseOutsideDelegation(caller, project.id, 'EC2 credential');
-    // Hardening allowed by the contract (§9): a key for a project its owner has no role on is refused.
-    if (!(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
+    requirePrimaryAuth(caller, this.cfg, { type: 'ec2', projectId: project.id }, 'EC2 credential');
+    // Hardening allowed by the contract (§9): a key for a project its owner has no role on is
+    // refused; a key made under a trust acts with the trust's roles there (docs/keystone-trusts.md).
+    const underTrust = !!caller.claims.trustId && scopedProject(caller) === project.id;
+    if (!underTrust && !(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
       throw new ForbiddenError('identity:ec2_create_credential');
     }
     const access = newId();
     const c = await this.credentials.create({
       userId, projectId: project.id, type: 'ec2', issuer: 'os-ec2',
-      blob: withAppCredId(JSON.stringify({ access, secret: newId(), trust_id: null }), caller),
+      blob: withAppCredId(JSON.stringify({ access, secret: newId(), trust_id: caller.claims.trustId ?? null }), caller),
     });
     return { credential: renderEc2(c, baseUrl(req, this.cfg)) };
   }
@@ -49,9 +52,10 @@ export class OsEc2Controller {
   @Get()
   async listEc2Credentials(@Param('userId') userId: string, @Req() req: FastifyRequest) {
     const caller = this.authz.enforce(req, 'identity:ec2_list_credentials', { args: { user_id: userId } });
+    requirePrimaryAuth(caller, this.cfg, { type: 'ec2', projectId: scopedProject(caller) ?? null });
     await this.requireUser(userId);
     const base = baseUrl(req, this.cfg);
-    const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type) && withinDelegation(caller, c.projectId));
+    const all = (await this.credentials.list({ userId })).filter((c) => isEc2(c.type) && allowsPrimaryAuth(caller, this.cfg, c));
     return {
       credentials: all.map((c) => renderEc2(c, base)),
       links: { self: `${base}/v3/users/${userId}/credentials/OS-EC2`, previous: null, next: null },
@@ -88,7 +92,7 @@ export class OsEc2Controller {
     await this.requireUser(userId);
     if (c.userId !== userId) throw new NotFoundError('credential', id);
     if (!isEc2(c.type)) throw new UnauthenticatedError('OS-EC2 lookup of a credential that is not ec2');
-    refuseOutsideDelegation(caller, c.projectId, 'EC2 credential');
+    requirePrimaryAuth(caller, this.cfg, c, 'EC2 credential');
     return c;
   }
 }

@@ -6,7 +6,7 @@ import {
   parseAcs3Authorization, parseAlibabaTimestamp, SignatureFormatError, verifyAcs3Signature, verifyAlibabaRpcSignature, type Acs3Authorization,
 } from '@lintel/credentials';
 import { KeyAuthorityService, KeyCallers } from '@lintel/auth';
-import { AlibabaKeyService, CredentialService, DomainError, isEc2, type KeyCaller, type UserEntity } from '@lintel/domain';
+import { AlibabaKeyService, CredentialService, DomainError, isDelegatedKeyBlob, isEc2, type KeyCaller, type UserEntity } from '@lintel/domain';
 import { signatureChecks } from '@lintel/platform';
 import { AlibabaError, incompleteSignature, signatureMismatch } from './alibaba-exception.filter.js';
 import { rawBodyOf } from './alibaba-raw-body.js';
@@ -77,6 +77,8 @@ export class AlibabaAuthService {
     if (!key || !isEc2(key.type)) throw new AlibabaError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.', 'unknown access key');
     const secret = (JSON.parse(key.blob) as { secret?: unknown }).secret;
     if (typeof secret !== 'string' || !p.check(secret)) throw signatureMismatch(`${call.scheme} signature mismatch`);
+    // A key bound to a delegation acts only through ec2tokens, with its roles (docs/keystone-trusts.md).
+    if (isDelegatedKeyBlob(key.blob)) throw new AlibabaError(400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.', 'access key bound to a delegation');
     // The key's authority: active, unexpired, owner and project enabled, a role held there now.
     const authority = await this.authority.check(key).catch((e: unknown) => {
       throw e instanceof DomainError ? new AlibabaError(400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.', e.reason ?? e.message) : e;

@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { DomainError, MalformedBodyError } from '@lintel/domain';
+import { DomainError } from '@lintel/domain';
+import { parseJsonBody } from '@lintel/platform';
 import { EDGIO_PATHS } from './edgio-exception.filter.js';
 
 /**
@@ -21,11 +22,13 @@ export class EdgioContentTypes implements OnModuleInit {
       }
       const text = String(body ?? '');
       if (!text.trim()) return done(null, undefined);
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(new MalformedBodyError(), undefined);
+        parsed = parseJsonBody(text);
+      } catch (e) {
+        return done(e as Error, undefined);
       }
+      done(null, parsed);
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, isDatabaseUnavailable, MalformedBodyError } from '@lintel/domain';
+import { JsonNestingError } from '@lintel/platform';
 import { errorEnvelope, INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR } from './json-rpc.js';
 
 /** The paths Edgio's JSON-RPC interface answers on (A.1: the docs use one, the Python samples the other). */
@@ -25,6 +26,7 @@ export class EdgioExceptionFilter implements ExceptionFilter {
 
   private describe(err: unknown, req: FastifyRequest): [number, number, string] {
     if (err instanceof MalformedBodyError) return [200, PARSE_ERROR, 'Parse error: the body is not valid JSON'];
+    if (err instanceof JsonNestingError) return [200, PARSE_ERROR, `Parse error: ${err.message}`];
     if (err instanceof DomainError && err.code === 'UnsupportedMediaType') return [200, PARSE_ERROR, 'Parse error: the body must be JSON (Content-Type: application/json)'];
     const status = err instanceof HttpException ? err.getStatus() : typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : undefined;
     if (status === 404) return [405, INVALID_REQUEST, 'Invalid Request: JSON-RPC calls are POSTed'];

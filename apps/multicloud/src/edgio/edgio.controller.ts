@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KeyCallers } from '@lintel/auth';
+import { failureReason, KeyCallers, PasswordLogin } from '@lintel/auth';
 import {
   AccessKeyService, CloudAccountService, DomainError, EdgioSessionService, ForbiddenError, isDatabaseUnavailable, KEY_DIALECTS, NoHomeProjectError,
+  TooManyRequestsError,
 } from '@lintel/domain';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
@@ -38,6 +39,7 @@ export class EdgioController {
     private readonly sessions: EdgioSessionService,
     private readonly keys: AccessKeyService,
     private readonly callers: KeyCallers,
+    private readonly logins: PasswordLogin,
   ) {
     this.methods = new Map<string, JsonRpcMethod>([
       ['login', {
@@ -69,12 +71,13 @@ export class EdgioController {
   private async login(username: string, password: string, detail: boolean, ctx: JsonRpcContext): Promise<unknown> {
     if (username === '') return LOGIN_EMPTY_USERNAME;
     if (password === '') return LOGIN_EMPTY_PASSWORD;
-    const outcome = await this.accounts.login(username, password);
-    if (!outcome.user) {
-      this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'login', reason: outcome.reason, remote: ctx.remote }, 'authentication failed');
+    // Each call counts, a batch's twenty as much as twenty requests (docs/security.md, "M4").
+    const attempt = await this.logins.cloud(ctx.remote, username, password);
+    if (attempt.outcome !== 'ok') {
+      this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'login', reason: failureReason(attempt), remote: ctx.remote }, 'authentication failed');
       return [null, null];
     }
-    const s = await this.sessions.open(outcome.user);
+    const s = await this.sessions.open(attempt.user!);
     const info: Record<string, unknown> = { uid: numericId(s.user.id), gid: numericId(s.project?.id ?? s.user.domainId) };
     if (detail) info.path = `/${s.project?.name ?? s.user.name}`;
     return [s.token, info];
@@ -102,7 +105,15 @@ export class EdgioController {
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
     const expiryText = header('x-agile-expiry');
     const expiry = expiryText === undefined ? undefined : /^\d{1,6}$/.test(expiryText) ? Number(expiryText) : Number.NaN;
-    const s = await this.session(header('x-agile-username') ?? '', header('x-agile-password') ?? '', expiry, header('x-agile-subdir'), { requestId: String(req.id), remote: req.ip });
+    let s: Awaited<ReturnType<EdgioController['session']>>;
+    try {
+      s = await this.session(header('x-agile-username') ?? '', header('x-agile-password') ?? '', expiry, header('x-agile-subdir'), { requestId: String(req.id), remote: req.ip });
+    } catch (e) {
+      if (!(e instanceof TooManyRequestsError)) throw e;
+      this.logger.warn({ request_id: req.id, dialect: 'edgio', action: 'account/login', reason: e.reason, remote: req.ip }, 'authentication rate limited');
+      reply.status(429).headers({ 'X-Agile-Status': String(INVALID_TOKEN), 'Retry-After': String(e.retryAfter) }).send();
+      return;
+    }
     if (typeof s === 'number') {
       reply.status(400).header('X-Agile-Status', String(s)).send();
       return;
@@ -115,12 +126,12 @@ export class EdgioController {
     if (expiry !== undefined && (!Number.isInteger(expiry) || expiry < 1 || expiry > MAX_EXPIRY)) return BAD_EXPIRY;
     if (subdir !== undefined && subdir !== '' && subdir !== '/') return BAD_SUBDIR;
     if (!username || !password) return INVALID_TOKEN;
-    const outcome = await this.accounts.login(username, password);
-    if (!outcome.user) {
-      this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'authenticate', reason: outcome.reason, remote: ctx.remote }, 'authentication failed');
+    const attempt = await this.logins.cloud(ctx.remote, username, password);
+    if (attempt.outcome !== 'ok') {
+      this.logger.warn({ request_id: ctx.requestId, dialect: 'edgio', action: 'authenticate', reason: failureReason(attempt), remote: ctx.remote }, 'authentication failed');
       return INVALID_TOKEN;
     }
-    const s = await this.sessions.open(outcome.user, expiry);
+    const s = await this.sessions.open(attempt.user!, expiry);
     return { token: s.token, uid: numericId(s.user.id), gid: numericId(s.project?.id ?? s.user.domainId), path: `/${s.project?.name ?? s.user.name}` };
   }
 
@@ -153,8 +164,15 @@ export class EdgioController {
     }
   }
 
-  /** Any other failure inside a call: a generic JSON-RPC error; the detail goes to the log only. */
+  /**
+   * Any other failure inside a call: a generic JSON-RPC error; the detail goes to the log only. A
+   * login over the authentication rate limits is a server error of its own (-32000), per call.
+   */
   private unexpected(e: unknown, method: string, req: FastifyRequest): JsonRpcError {
+    if (e instanceof TooManyRequestsError) {
+      this.logger.warn({ request_id: req.id, dialect: 'edgio', action: method, reason: e.reason, remote: req.ip }, 'authentication rate limited');
+      return new JsonRpcError(SERVER_ERROR, `Server error: too many authentication attempts, try again in ${e.retryAfter} s`);
+    }
     if (isDatabaseUnavailable(e) || (e instanceof DomainError && e.code === 'Unavailable')) {
       this.logger.error({ request_id: req.id, dialect: 'edgio', action: method, reason: (e as Error).message }, 'database unavailable');
       return new JsonRpcError(SERVER_ERROR, 'Server error: service temporarily unavailable');

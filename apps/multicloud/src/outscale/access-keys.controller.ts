@@ -24,6 +24,9 @@ function renderKey(c: Credential, secret?: string): Record<string, unknown> {
   return out;
 }
 
+/** Actions that change something: their signed requests run once (docs/security.md, "L2"). */
+const CHANGES = new Set(['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey']);
+
 /**
  * Outscale OAPI's AccessKey family at `POST /api/v1/{Action}` (cloud-key-apis.md B): keys are
  * ec2 credentials of the shared store, so Keystone, SODA and the other dialects see the same ones.
@@ -46,7 +49,7 @@ export class AccessKeysController {
     if (!Object.hasOwn(SHAPES, action) || (action === 'ReadSecretAccessKey' && !this.settings.readSecretAccessKey)) {
       throw new OutscaleError(400, '0', 'DefaultError', 'The action is not valid for this web service.');
     }
-    const who = await this.auth.authenticate(req);
+    const who = await this.auth.authenticate(req, CHANGES.has(action));
     const r = parseRequest(action, req.body);
     const out = await this.run(action, who, r);
     reply.status(200).header('Content-Type', 'application/json').send(JSON.stringify({ ...out, ResponseContext: { RequestId: requestIdOf(req) } }));

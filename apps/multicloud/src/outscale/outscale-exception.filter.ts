@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CredentialLimitError, DomainError, ForbiddenError, isDatabaseUnavailable, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError,
+  CredentialLimitError, DomainError, ForbiddenError, isDatabaseUnavailable, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError, TooManyRequestsError,
 } from '@lintel/domain';
 
 /** Outscale's error body entry (cloud-key-apis.md B.10): `Code` is a string. */
@@ -47,6 +47,10 @@ export class OutscaleExceptionFilter implements ExceptionFilter {
     const e = this.describe(err, req);
     if (e.status === 401) this.logger.warn({ request_id: req.id, dialect: 'outscale', reason: e.reason, remote: req.ip }, 'authentication failed');
     if (e.status === 405) reply.header('Allow', 'POST');
+    if (err instanceof TooManyRequestsError) {
+      reply.header('Retry-After', String(err.retryAfter));
+      this.logger.warn({ request_id: req.id, dialect: 'outscale', reason: err.reason, remote: req.ip }, 'authentication rate limited');
+    }
     reply.status(e.status).header('Content-Type', 'application/json').send(JSON.stringify({
       Errors: [{ Type: e.type, Details: e.details, Code: e.code }],
       ResponseContext: { RequestId: requestIdOf(req) },
@@ -61,6 +65,8 @@ export class OutscaleExceptionFilter implements ExceptionFilter {
     if (err instanceof KeyLimitError || err instanceof CredentialLimitError) return new OutscaleError(400, '10005', 'TooManyResources', 'You have reached the limit of access keys for this user (QuotaExceded).');
     if (err instanceof ForbiddenError) return notAllowed();
     if (err instanceof NoHomeProjectError) return invalidValue('The user holds no role on a project that could own access keys; set the user\'s default project.');
+    // Throttled (docs/security.md, "M4"): 429, code 24.
+    if (err instanceof TooManyRequestsError) return new OutscaleError(429, '24', 'AccessDenied', err.message);
     if (err instanceof DomainError) {
       if (err.code === 'UnsupportedMediaType') return invalidType('The request body must be JSON (Content-Type: application/json).');
       if (err.code === 'Unauthenticated') return accessDenied(err.reason ?? err.message);

@@ -17,6 +17,10 @@ export class RevocationEventEntity {
   @IdColumn('role_id', { nullable: true }) roleId!: string | null;
   /** Tokens issued from this application credential (docs/keystone-application-credentials.md). */
   @IdColumn('app_cred_id', { nullable: true }) appCredId!: string | null;
+  /** Keystone's `OS-TRUST:trust_id`: every token issued under the trust. */
+  @IdColumn('trust_id', { nullable: true }) trustId!: string | null;
+  /** Tokens issued from this OAuth1 access token (OS-OAUTH1). */
+  @IdColumn('access_token_id', { nullable: true }) accessTokenId!: string | null;
   @InstantColumn('issued_before', { nullable: false }) issuedBefore!: Date;
   @InstantColumn('revoked_at', { nullable: false }) revokedAt!: Date;
   @InstantColumn('expires_at') expiresAt!: Date | null;

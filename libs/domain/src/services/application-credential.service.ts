@@ -84,6 +84,12 @@ export const nowMicros = (): bigint => BigInt(Date.now()) * 1000n;
  */
 const prehash = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('base64');
 
+/**
+ * Marks a secret hash imported from Keystone (docs/migrating-from-keystone.md): Keystone hashed
+ * the secret itself (bcrypt reading its first 72 bytes), not its digest, so it is checked so.
+ */
+export const KEYSTONE_SECRET_HASH = 'keystone:';
+
 const ACCESS_RULE_FIELDS = ['service', 'path', 'method'] as const;
 
 /**
@@ -201,7 +207,8 @@ export class ApplicationCredentialService {
   async verify(id: string, secret: string): Promise<boolean> {
     const row = await this.ds.getRepository(ApplicationCredentialEntity).findOneBy({ id });
     if (!row) return false;
-    const ok = await this.hasher.verify(prehash(secret), row.secretHash);
+    const imported = row.secretHash.startsWith(KEYSTONE_SECRET_HASH);
+    const ok = imported ? await this.hasher.verify(secret, row.secretHash.slice(KEYSTONE_SECRET_HASH.length)) : await this.hasher.verify(prehash(secret), row.secretHash);
     return ok && !isExpired(row.expiresAt);
   }
 

@@ -275,10 +275,11 @@ export class AssignmentService {
    * The roles a user's token on `target` carries (Keystone's rules): grants to the user and to
    * the user's groups on the target; on a project also grants inherited from the project's
    * domain and from the projects above it; every role those imply, transitively; then only the
-   * global ones (a domain-specific role serves only to imply others). One SQL statement, read
+   * global ones (a domain-specific role serves only to imply others; `withDomainRoles` keeps them,
+   * as trusts need: docs/keystone-trusts.md). One SQL statement, read
    * through the actor and target indexes: this runs on every token validation miss.
    */
-  async effectiveRoles(userId: string, target: ScopeTarget): Promise<RoleEntity[]> {
+  async effectiveRoles(userId: string, target: ScopeTarget, o: { withDomainRoles?: boolean } = {}): Promise<RoleEntity[]> {
     // Each branch joins the actors to `role_assignments` on its whole primary-key prefix (type,
     // actor, target): a few index seeks whatever the table holds. CROSS JOIN keeps the actors
     // first on SQLite; MariaDB reads it as an inner join.
@@ -320,8 +321,8 @@ export class AssignmentService {
            SELECT ir.implied_role_id FROM implied_roles ir JOIN eff ON ir.prior_role_id = eff.role_id
          )
        SELECT r.id, r.name, r.domain_id, r.description, r.options, r.extra FROM eff JOIN roles r ON r.id = eff.role_id
-        WHERE r.domain_id = ?`,
-      [userId, userId, ...params, NULL_DOMAIN_ID],
+        WHERE r.domain_id = ? OR ? = 1`,
+      [userId, userId, ...params, NULL_DOMAIN_ID, o.withDomainRoles ? 1 : 0],
     );
     return rows.map(roleFromRow).sort(byName);
   }

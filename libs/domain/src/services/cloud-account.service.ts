@@ -7,9 +7,6 @@ import { AssignmentService } from './assignment.service.js';
 import { IdentityService } from './identity.service.js';
 import { ResourceService } from './resource.service.js';
 
-/** The outcome of a password login through a cloud dialect; `reason` is for the log only. */
-export type CloudLogin = { user: UserEntity } | { user?: undefined; reason: string };
-
 /** The user holds no role on a project that could own their access keys. */
 export class NoHomeProjectError extends DomainError {
   constructor(userId: string) {
@@ -31,30 +28,20 @@ export class CloudAccountService {
   ) {}
 
   /**
-   * A login name as the clouds' tools send it: `name` is the user of that name in `domainId`
-   * (domain Default unless given); otherwise `name@domain` is user `name` of the domain called
-   * `domain` (split at the last `@`, so e-mail-like user names of domain Default win).
+   * A login name as the clouds' tools send it, resolved to one user whatever other users are
+   * called (docs/security.md, "Login names"): `name@D`, split at the last `@`, is user `name` of
+   * the domain named D whenever a domain has that name, and nothing else; any other login is a
+   * user name in `domainId` (domain Default unless given). A Default user whose own name is
+   * `x@D` is therefore reached as `x@D@Default`; a look-alike never shadows D's user `x`.
    */
   async findUserByLogin(login: string, domainId = DEFAULT_DOMAIN_ID): Promise<UserEntity | null> {
     if (!login || login.length > 512) return null;
-    const direct = await this.identity.findUserByName(domainId, login);
-    if (direct) return direct;
     const at = login.lastIndexOf('@');
-    if (at <= 0 || at === login.length - 1) return null;
-    const domain = await this.resources.findDomainByName(login.slice(at + 1));
-    return domain ? this.identity.findUserByName(domain.id, login.slice(0, at)) : null;
-  }
-
-  /**
-   * Checks a login and password exactly as Keystone's password method does (lockout, hash,
-   * expiry; disabled users and domains count as unknown); every failure looks the same.
-   */
-  async login(login: string, password: string): Promise<CloudLogin> {
-    let user = await this.findUserByLogin(login);
-    if (user && !(await this.isActive(user))) user = null;
-    const outcome = await this.identity.checkPassword(user, password, this.cfg.lockout);
-    if (outcome !== 'ok') return { reason: `password authentication failed (${outcome}) for ${user ? `user ${user.id}` : 'an unknown or disabled user'}` };
-    return { user: user! };
+    if (at > 0 && at < login.length - 1) {
+      const domain = await this.resources.findDomainByName(login.slice(at + 1));
+      if (domain) return this.identity.findUserByName(domain.id, login.slice(0, at));
+    }
+    return this.identity.findUserByName(domainId, login);
   }
 
   /** The user and their domain are enabled. */

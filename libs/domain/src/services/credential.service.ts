@@ -2,8 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { ec2CredentialId } from '@lintel/credentials';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { CredentialEntity, DomainConfigEntity, UserEntity, type CredentialState } from '../entities/index.js';
-import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
+import {
+  CredentialEntity, DomainConfigEntity, OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1RequestTokenEntity, UserEntity, type CredentialState,
+} from '../entities/index.js';
+import { boundedExtra, ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { CredentialCipher } from './credential-cipher.js';
 import { pageFrom, type Page } from './page.js';
@@ -204,7 +206,8 @@ export class CredentialService implements OnApplicationShutdown {
       if (!row) throw new NotFoundError('credential', id);
       const current = this.toCredential(row);
       const merged: Credential = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
-      if (patch.extra) merged.extra = { ...current.extra, ...patch.extra };
+      // Merged extras stay within the bound every resource's extras have (docs/security.md, "L6").
+      if (patch.extra) merged.extra = boundedExtra({ ...current.extra, ...patch.extra });
       authorize?.(current, merged);
       if (isEc2(merged.type) && !merged.projectId) throw InvalidInputError.missing('project_id', 'credential');
       const next = { ...row, updatedAt: new Date() };
@@ -292,8 +295,8 @@ export class CredentialService implements OnApplicationShutdown {
 
   /**
    * Re-seals every row not sealed by the primary key, a batch per transaction, so the old key can
-   * be pruned afterwards (`manage credential-keys migrate`): credentials, then the sensitive
-   * options of domain configurations. Safe while the service runs.
+   * be pruned afterwards (`manage credential-keys migrate`): credentials, OAuth1 consumer and token
+   * secrets, then the sensitive options of domain configurations. Safe while the service runs.
    */
   async resealAll(batchSize = 200): Promise<number> {
     this.cipher.reload();
@@ -311,6 +314,21 @@ export class CredentialService implements OnApplicationShutdown {
       total += n;
       if (n < batchSize) break;
     }
+    for (const entity of SEALED_SECRETS) {
+      for (;;) {
+        const n = await this.ds.transaction(async (m) => {
+          const primary = this.cipher.primaryHash;
+          const rows = await m.createQueryBuilder(entity, 's').where('s.key_hash <> :primary', { primary }).limit(batchSize).getMany();
+          for (const row of rows) {
+            const sealed = this.cipher.seal(this.cipher.open({ ciphertext: row.encryptedSecret, keyHash: row.keyHash }));
+            await m.update(entity, { id: row.id, keyHash: row.keyHash }, { encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash });
+          }
+          return rows.length;
+        });
+        total += n;
+        if (n < batchSize) break;
+      }
+    }
     for (;;) {
       const n = await this.ds.transaction(async (m) => {
         const primary = this.cipher.primaryHash;
@@ -326,13 +344,14 @@ export class CredentialService implements OnApplicationShutdown {
     }
   }
 
-  /** The key hashes that seal at least one row, credential or domain configuration option (a rotation must not prune those). */
+  /** The key hashes that seal at least one row: credential, OAuth1 secret or domain configuration option (a rotation must not prune those). */
   async keyHashesInUse(): Promise<Set<string>> {
-    const [credentials, configs] = await Promise.all([
+    const [credentials, configs, ...secrets] = await Promise.all([
       this.ds.getRepository(CredentialEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').getRawMany<{ hash: string }>(),
       this.ds.getRepository(DomainConfigEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').where('c.key_hash IS NOT NULL').getRawMany<{ hash: string }>(),
+      ...SEALED_SECRETS.map((e) => this.ds.getRepository(e).createQueryBuilder('s').select('DISTINCT s.key_hash', 'hash').getRawMany<{ hash: string }>()),
     ]);
-    return new Set([...credentials, ...configs].map((r) => r.hash));
+    return new Set([...credentials, ...configs, ...secrets.flat()].map((r) => r.hash));
   }
 
   private toCredential(r: CredentialEntity): Credential {
@@ -344,6 +363,9 @@ export class CredentialService implements OnApplicationShutdown {
     };
   }
 }
+
+/** Tables whose `encrypted_secret` is sealed with the credential key ring, keyed by `id` (OS-OAUTH1). */
+const SEALED_SECRETS = [OAuth1ConsumerEntity, OAuth1RequestTokenEntity, OAuth1AccessTokenEntity] as const;
 
 /** Blob keys of an ec2 credential that tie it to a delegation and may never change (§4.5). */
 const DELEGATION_KEYS = ['trust_id', 'app_cred_id', 'access_token_id', 'access_id'];

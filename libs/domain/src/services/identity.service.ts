@@ -5,13 +5,10 @@ import { PasswordEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
 import { newId } from '../ids.js';
-import { PasswordHasher } from '../password-hasher.js';
+import { MAX_PASSWORD_BYTES, maxVerifiedPasswordBytes, PasswordHasher } from '../password-hasher.js';
 import { RevocationService } from './revocation.service.js';
 import { pageByName, type Page, type PageRequest } from './page.js';
 import { allowedMatches, whereTextMatches, type TextMatches } from './text-match.js';
-
-/** bcrypt looks at 72 bytes only; longer passwords are refused rather than silently truncated. */
-export const MAX_PASSWORD_BYTES = 72;
 
 const DAY = 24 * 3600 * 1000;
 
@@ -41,6 +38,8 @@ export type PasswordCheck = 'ok' | 'mismatch' | 'locked' | 'expired';
 export class IdentityService {
   /** A real bcrypt hash compared against when the user is unknown, so timing does not tell. */
   private dummyHash: Promise<string> | undefined;
+  /** Reserved password attempts still being checked, per user (checkPassword). */
+  private readonly inFlight = new Map<string, Set<Promise<void>>>();
 
   constructor(
     private readonly ds: DataSource,
@@ -189,23 +188,98 @@ export class IdentityService {
   /**
    * Checks a password the way Keystone does: lockout first, then the hash, then expiry. Always
    * runs one bcrypt comparison so that unknown, locked and wrong answers take the same time.
-   * With `keepFailures`, a right password leaves the failure count for the caller to clear once
-   * the whole authentication has succeeded (clearAuthFailures): a login that still lacks a second
-   * factor must not reset the count its wrong passcodes built up (docs/keystone-totp-mfa.md).
+   *
+   * With lockout on, the attempt is first reserved as a failure in the database (one conditional
+   * UPDATE, which also tells whether the account is locked); only then is the password hashed,
+   * and a right password releases it (the count starts over, as Keystone resets it). So a burst of
+   * concurrent guesses gets at most `failureAttempts` password checks whose outcome counts,
+   * however many are in flight, and the right password sent after them is refused
+   * (docs/security.md, "M5"). Reading the count before hashing and writing it after let every
+   * concurrent guess see "not locked".
+   *
+   * An attempt that found every slot taken may have met attempts still being checked, right ones
+   * among them (a service logging in many times at once). After its hash it waits for this
+   * process's attempts on the account to finish, whatever its own password (right and wrong take
+   * the same time; with nothing in flight there is nothing to wait for), and asks for a slot once
+   * more. Its outcome counts only with a slot; without one it is 'locked'.
+   *
+   * With `keepFailures`, a right password gives back only its own reservation and leaves earlier
+   * failures for the caller to clear once the whole authentication has succeeded
+   * (clearAuthFailures): a login that still lacks a second factor must not reset the count its
+   * wrong passcodes built up (docs/keystone-totp-mfa.md).
    */
   async checkPassword(user: UserEntity | null, password: string, lockout: LockoutPolicy, o: { keepFailures?: boolean } = {}): Promise<PasswordCheck> {
     const current = user ? await this.currentPassword(user.id) : null;
-    const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
-    const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
-    if (!user || !current) return 'mismatch';
-    if (this.isLocked(user, lockout)) return 'locked';
-    if (!matches || tooLong) {
-      if (this.countsFailures(user, lockout)) await this.recordFailure(user, lockout);
-      return 'mismatch';
+    const tooLong = Buffer.byteLength(password, 'utf8') > maxVerifiedPasswordBytes(current?.passwordHash);
+    const counted = !!user && !!current && lockout.failureAttempts !== undefined && user.options?.ignore_lockout_failure_attempts !== true;
+    let reserved = counted ? await this.reserveFailure(user!.id, lockout) : true;
+    const finished = counted && reserved ? this.checking(user!.id) : undefined;
+    try {
+      const matches = await this.hasher.verify(tooLong ? '' : password, current?.passwordHash ?? (await this.getDummyHash()));
+      if (!user || !current) return 'mismatch';
+      if (!reserved) {
+        await this.settled(user.id);
+        reserved = await this.reserveFailure(user.id, lockout);
+        if (!reserved) return 'locked';
+      }
+      // A wrong password keeps its reservation: it is the failure counted.
+      if (!matches || tooLong) return 'mismatch';
+      if (o.keepFailures) {
+        if (counted) await this.releaseFailure(user.id);
+      } else if (counted || user.failedAuthCount > 0) {
+        await this.clearAuthFailures(user.id);
+      }
+      if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) return 'expired';
+      return 'ok';
+    } finally {
+      finished?.();
     }
-    if (user.failedAuthCount > 0 && !o.keepFailures) await this.clearAuthFailures(user.id);
-    if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) return 'expired';
-    return 'ok';
+  }
+
+  /** Notes a reserved attempt on the account as being checked; the function returned marks it finished. */
+  private checking(userId: string): () => void {
+    let done!: () => void;
+    const p = new Promise<void>((resolve) => (done = resolve));
+    let set = this.inFlight.get(userId);
+    if (!set) this.inFlight.set(userId, (set = new Set()));
+    set.add(p);
+    return () => {
+      set!.delete(p);
+      if (!set!.size && this.inFlight.get(userId) === set) this.inFlight.delete(userId);
+      done();
+    };
+  }
+
+  /** Resolves once the account's reserved attempts in flight now (in this process) have finished. */
+  private async settled(userId: string): Promise<void> {
+    const set = this.inFlight.get(userId);
+    if (set?.size) await Promise.all([...set]);
+  }
+
+  /**
+   * Counts one failed attempt ahead of the password check, unless the account is locked: in one
+   * statement, so concurrent attempts each see the others' reservations. A lock older than
+   * `duration` has expired: the count starts again at 1. False when locked.
+   */
+  private async reserveFailure(userId: string, lockout: LockoutPolicy): Promise<boolean> {
+    const now = new Date();
+    const expiredBefore = new Date(now.getTime() - lockout.duration * 1000);
+    const r = await this.ds.createQueryBuilder().update(UserEntity)
+      .set({
+        failedAuthCount: () => 'CASE WHEN failed_auth_at IS NULL OR failed_auth_at <= :expiredBefore THEN 1 ELSE failed_auth_count + 1 END',
+        failedAuthAt: now,
+      })
+      .where('id = :id', { id: userId })
+      .andWhere('(failed_auth_count < :limit OR failed_auth_at IS NULL OR failed_auth_at <= :expiredBefore)', { limit: lockout.failureAttempts, expiredBefore })
+      .execute();
+    return (r.affected ?? 0) > 0;
+  }
+
+  /** Gives back one reserved failure (a right password whose login goes on to another factor). */
+  private async releaseFailure(userId: string): Promise<void> {
+    await this.ds.createQueryBuilder().update(UserEntity)
+      .set({ failedAuthCount: () => 'CASE WHEN failed_auth_count > 0 THEN failed_auth_count - 1 ELSE 0 END' })
+      .where('id = :id', { id: userId }).execute();
   }
 
   /**

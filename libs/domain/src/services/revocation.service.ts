@@ -11,6 +11,8 @@ export interface RevocationFields {
   roleId?: string;
   /** Tokens issued from this application credential. */
   appCredId?: string;
+  trustId?: string;
+  accessTokenId?: string;
   /** Defaults to now: every matching token issued up to this instant is revoked. */
   issuedBefore?: Date;
   expiresAt?: Date;
@@ -32,6 +34,8 @@ export class RevocationService {
       domainId: fields.domainId ?? null,
       roleId: fields.roleId ?? null,
       appCredId: fields.appCredId ?? null,
+      trustId: fields.trustId ?? null,
+      accessTokenId: fields.accessTokenId ?? null,
       issuedBefore: fields.issuedBefore ?? now,
       revokedAt: now,
       expiresAt: fields.expiresAt ?? null,
