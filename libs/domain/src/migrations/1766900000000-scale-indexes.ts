@@ -7,9 +7,7 @@ import { TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
  * - `users (name, id)`, `projects (name, id)`, `groups (name, id)`: `?name=` without a domain,
  *   and every list's (name, id) order and `marker` read a page off the index instead of sorting
  *   the table.
- * - `role_assignments (role_id, type, actor_id, target_id, inherited)`: `?role.id=` listings
- *   read a page in order off the index (a role held by a million users is never sorted), and
- *   deleting a role finds its grants without a scan.
+ * - `role_assignments (role_id)`: `?role.id=` listings, and deleting a role, without a scan.
  * - `user_group_membership (group_id, user_id)`: a group's members in order, a page at a time.
  * - `credentials (created_at, id)`: the credential list's order, a page at a time.
  */
@@ -17,7 +15,7 @@ const INDEXES: Array<[table: string, name: string, columns: string[]]> = [
   ['users', 'ix_users_name', ['name', 'id']],
   ['projects', 'ix_projects_name', ['name', 'id']],
   ['groups', 'ix_groups_name', ['name', 'id']],
-  ['role_assignments', 'ix_role_assignments_role', ['role_id', 'type', 'actor_id', 'target_id', 'inherited']],
+  ['role_assignments', 'ix_role_assignments_role', ['role_id']],
   ['user_group_membership', 'ix_membership_group_user', ['group_id', 'user_id']],
   ['credentials', 'ix_credentials_created', ['created_at', 'id']],
 ];
