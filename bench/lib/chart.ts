@@ -15,7 +15,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 function niceTicks(min: number, max: number): number[] {
   const out: number[] = [];
   for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
-    for (const m of [1, 2, 5]) {
+    for (const m of [1, 2, 3, 5]) {
       const v = m * 10 ** e;
       if (v >= min / 1.0001 && v <= max * 1.0001) out.push(v);
     }

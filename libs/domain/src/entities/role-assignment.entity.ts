@@ -6,7 +6,7 @@ export type AssignmentType = 'UserProject' | 'UserDomain' | 'UserSystem' | 'Grou
 @Entity('role_assignments')
 @Index('ix_role_assignments_actor', ['actorId'])
 @Index('ix_role_assignments_target', ['targetId'])
-@Index('ix_role_assignments_role', ['roleId'])
+@Index('ix_role_assignments_role', ['roleId', 'type', 'actorId', 'targetId', 'inherited'])
 export class RoleAssignmentEntity {
   @PrimaryColumn({ name: 'type', type: 'varchar', length: 16 }) type!: AssignmentType;
   @PrimaryColumn({ name: 'actor_id', type: 'varchar', length: 64 }) actorId!: string;
