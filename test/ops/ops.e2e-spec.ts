@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { request } from 'node:http';
+import { describe, test } from 'node:test';
 import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { useLintel } from '../helpers/lintel.js';
-import { freePort, startNode, scripts, waitForHttp } from '../helpers/processes.js';
+import { ADMIN_PASSWORD, useLintel, useLintelProcess } from '../helpers/lintel.js';
+import { connectionsTo } from '../helpers/processes.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Reads one sample of a Prometheus text exposition (0 when absent). */
 function sample(text: string, name: string, labels: Record<string, string>): number {
@@ -69,30 +68,42 @@ for (const kind of databaseKinds()) {
   });
 }
 
-describe('SIGTERM under load', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lintel-sigterm-'));
-  let port: number;
-  let proc: ReturnType<typeof startNode>;
-  before(async () => {
-    port = await freePort();
-    proc = startNode(scripts.lintel, [], {
-      LINTEL_DATA_DIR: dir, LINTEL_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LINTEL_ADMIN_PASSWORD: 'sigterm-admin-pw',
-      LINTEL_IDENTITY_PORT: String(port), LINTEL_MULTICLOUD_PORT: String(await freePort()), LINTEL_BCRYPT_ROUNDS: '11',
-      LINTEL_HASH_THREADS: '1',
+/**
+ * POSTs `body` to `url` over a connection of its own; `written` resolves once the whole request
+ * is handed to the kernel, `status` with the answer's status (or the error's message).
+ */
+function post(url: string, body: unknown): { written: Promise<void>; status: Promise<number | string> } {
+  const text = JSON.stringify(body);
+  let written!: () => void;
+  const req = request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } });
+  const status = new Promise<number | string>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
     });
-    await waitForHttp(`http://127.0.0.1:${port}/v3`);
+    req.on('error', (e) => resolve(`error: ${e.message}`));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const sent = new Promise<void>((r) => (written = r));
+  req.on('finish', () => written());
+  req.end(text);
+  return { written: sent, status };
+}
+
+describe('SIGTERM under load', () => {
+  // bcrypt at cost 11 on one thread: twenty logins take seconds, so most are in flight at SIGTERM.
+  const lintel = useLintelProcess({ LINTEL_BCRYPT_ROUNDS: '11', LINTEL_HASH_THREADS: '1' });
 
   test('requests in flight when SIGTERM arrives all complete; the process then exits 0', async () => {
-    const base = `http://127.0.0.1:${port}`;
-    const body = passwordAuth({ name: 'admin' }, 'sigterm-admin-pw');
-    // bcrypt at cost 11 on one thread: these queue for a few seconds; give them time to arrive.
-    const inFlight = Array.from({ length: 20 }, () => call(base, 'POST', '/v3/auth/tokens', { body }));
-    await new Promise((r) => setTimeout(r, 700));
-    const exited = proc.stop('SIGTERM');
-    const results = await Promise.allSettled(inFlight);
-    const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : `error: ${(r.reason as Error).message}`));
+    const requests = Array.from({ length: 20 }, () => post(`${lintel.url}/v3/auth/tokens`, passwordAuth({ name: 'admin' }, ADMIN_PASSWORD)));
+    await Promise.all(requests.map((r) => r.written));
+    // Every request has reached the server once the kernel holds no unread byte for it.
+    const port = Number(new URL(lintel.url).port);
+    await waitUntil('the server has read the 20 requests', () => {
+      const open = connectionsTo(port);
+      return open.length >= 20 && open.every((c) => c.unread === 0);
+    });
+    const exited = lintel.proc.stop('SIGTERM');
+    const statuses = await Promise.all(requests.map((r) => r.status));
     assert.deepEqual(statuses, Array(20).fill(201));
     assert.equal(await exited, 0);
   });
