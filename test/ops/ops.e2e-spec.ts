@@ -17,6 +17,37 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return 0;
 }
 
+// One line of Prometheus's text exposition format: a sample (name, optional
+// labels with escaped values, a float or NaN/±Inf, an optional timestamp) or a HELP/TYPE comment.
+const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
+const VALUE = '(?:[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?|[+-]?Inf|NaN)';
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{(?:${LABEL}(?:,${LABEL})*,?)?\\})? ${VALUE}(?: -?\\d+)?$`);
+const COMMENT = new RegExp(`^# (?:HELP (${NAME}) .*|TYPE (${NAME}) (counter|gauge|histogram|summary|untyped))$`);
+
+/** Checks every line of an exposition; returns the number of samples. */
+function checkExposition(text: string): number {
+  const types = new Map<string, string>();
+  let samples = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    if (line.startsWith('#')) {
+      const m = COMMENT.exec(line);
+      assert.ok(m, `not a HELP or TYPE line: ${line}`);
+      if (m[2]) types.set(m[2], m[3]!);
+      continue;
+    }
+    const m = SAMPLE.exec(line);
+    assert.ok(m, `not a sample line: ${line}`);
+    const name = m[1]!;
+    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+    assert.ok(types.has(family), `${name}: no TYPE line before its samples`);
+    if (family !== name) assert.match(types.get(family)!, /^(histogram|summary)$/, `${name}: a suffix only histograms and summaries have`);
+    samples++;
+  }
+  return samples;
+}
+
 for (const kind of databaseKinds()) {
   describe(`health, readiness, metrics, rate limits (${kind.kind})`, () => {
     const ctx = useLintel(kind, { LINTEL_AUTH_RATE_LIMIT_PER_USER: '3', LINTEL_AUTH_RATE_LIMIT_PER_SOURCE: '1000' });
@@ -38,14 +69,17 @@ for (const kind of databaseKinds()) {
         assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
         return r.text();
       };
+      // The line checks themselves: they refuse what is not exposition format.
+      for (const good of ['a_b:c 1', 'x{a="b",c="d\\"e\\\\"} -1.5e+3 1700000000000', 'x{le="+Inf"} +Inf', 'x NaN', 'x{} .5', 'x{a="b",} 3']) assert.match(good, SAMPLE);
+      for (const bad of ['garbage NaN garbage', 'x 1 trailing', 'x{a="b"} 1e', '{a="b"} 1', '1x 2', 'x{a=b} 1', 'x{a="b"}1', 'x-Inf', 'x 1\t2', 'x{a="b"c="d"} 1', 'x Infinity']) assert.doesNotMatch(bad, SAMPLE);
+      assert.doesNotMatch('# TYPE x gauges', COMMENT);
       const before_ = await scrape();
-      for (const line of before_.split('\n')) {
-        if (line && !line.startsWith('#')) assert.match(line, /^[a-zA-Z_:][\w:]*(\{[^}]*\})? -?[\d.e+-]+|NaN|[+-]Inf$/, line);
-      }
+      assert.ok(checkExposition(before_) > 20, 'the exposition has samples');
       const admin = (await issue(ctx.h.url, adminProjectAuth())).id;
       await call(ctx.h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: admin });
       await call(ctx.h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: 'garbage' });
       const after_ = await scrape();
+      checkExposition(after_);
       assert.equal(sample(after_, 'lintel_tokens_total', { event: 'issued' }) - sample(before_, 'lintel_tokens_total', { event: 'issued' }), 1);
       assert.ok(sample(after_, 'lintel_tokens_total', { event: 'validated' }) > sample(before_, 'lintel_tokens_total', { event: 'validated' }));
       assert.ok(sample(after_, 'lintel_tokens_total', { event: 'rejected' }) > sample(before_, 'lintel_tokens_total', { event: 'rejected' }));
