@@ -57,12 +57,17 @@ export function testEnv(db: TestDatabase, overrides: Record<string, string> = {}
   };
 }
 
-/** The test instance's config for `db`, and a connection to it with every migration run. */
-export async function openDatabase(db: TestDatabase, overrides: Record<string, string> = {}): Promise<{ config: LintelConfig; ds: DataSource }> {
+/** The test instance's config for `db`, and a new connection to it (as another process would have). */
+export async function connectDatabase(db: TestDatabase, overrides: Record<string, string> = {}): Promise<{ config: LintelConfig; ds: DataSource }> {
   const config = loadConfig(testEnv(db, overrides));
-  const ds = await createDataSource(config.database).initialize();
-  await ds.runMigrations({ transaction: 'each' });
-  return { config, ds };
+  return { config, ds: await createDataSource(config.database).initialize() };
+}
+
+/** As `connectDatabase`, with every migration run. */
+export async function openDatabase(db: TestDatabase, overrides: Record<string, string> = {}): Promise<{ config: LintelConfig; ds: DataSource }> {
+  const opened = await connectDatabase(db, overrides);
+  await opened.ds.runMigrations({ transaction: 'each' });
+  return opened;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 /**
@@ -17,21 +17,15 @@ const openstack = openstackJson;
 
 for (const kind of databaseKinds()) {
   describe(`openstack CLI: services, endpoints, regions (${kind.kind})`, { skip }, () => {
-    let db: TestDatabase | undefined;
+    const ctx = useLintel(kind);
     let h: Harness;
     let env: NodeJS.ProcessEnv;
     let admin: string;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       env = cliEnv(`${h.url}/v3`);
       admin = (await issue(h.url, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     it('service create / list / show, region create / list, endpoint create / list, the catalog, then delete it all', async () => {

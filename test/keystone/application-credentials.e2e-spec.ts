@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationCredentialEntity, AccessRuleEntity, AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 const PW = 'appcred-user-password-1';
@@ -29,7 +29,7 @@ const appCredAuth = (body: Record<string, unknown>, scope?: unknown) =>
  */
 for (const kind of databaseKinds()) {
   describe(`Application credentials and access rules (${kind.kind})`, { skip: skipWithoutOpenstack }, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let admin: string;
@@ -66,8 +66,7 @@ for (const kind of databaseKinds()) {
     };
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       const resources = h.get(ResourceService);
@@ -86,8 +85,6 @@ for (const kind of databaseKinds()) {
 
     after(async () => {
       rmSync(dir, { recursive: true, force: true });
-      await h?.close();
-      await db?.drop();
     });
 
     test('the openstack CLI creates one with --role, --expiration, --unrestricted and --access-rules; Keystone\'s body; the secret only once', async () => {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { before, describe, test } from 'node:test';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Roles, implied roles, groups, grants and role assignments over HTTP. */
 for (const kind of databaseKinds()) {
   describe(`Keystone roles, groups, grants, role_assignments (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_REVOCATION_REFRESH_MS: '100' });
     let h: Harness;
     let base: string;
     let admin: string;
@@ -21,8 +21,7 @@ for (const kind of databaseKinds()) {
     };
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_REVOCATION_REFRESH_MS: '100' });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       ids.project = (await post('/v3/projects', { project: { name: 'grants-p' } })).project.id;
@@ -31,11 +30,6 @@ for (const kind of databaseKinds()) {
       ids.auditor = (await post('/v3/roles', { role: { name: 'auditor' } })).role.id;
       ids.reader = (await call(base, 'GET', '/v3/roles?name=reader', { token: admin })).body.roles[0].id;
       ids.member = (await call(base, 'GET', '/v3/roles?name=member', { token: admin })).body.roles[0].id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('roles: bodies, duplicates, implied roles', async () => {

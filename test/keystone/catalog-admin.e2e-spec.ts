@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { AssignmentService, SYSTEM_TARGET_ID } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const missing = (attribute: string, target: string) =>
@@ -12,7 +12,7 @@ const missing = (attribute: string, target: string) =>
 /** Catalog admin (contract §7.7): services, endpoints, regions; their rules, policy and bad input. */
 for (const kind of databaseKinds()) {
   describe(`Keystone catalog admin (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let admin: string;
@@ -29,8 +29,7 @@ for (const kind of databaseKinds()) {
     const count = async (path: string, member: string) => (await call(base, 'GET', path, { token: admin })).body[member].length as number;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       const a = h.get(AssignmentService);
@@ -44,11 +43,6 @@ for (const kind of databaseKinds()) {
       member = (await issue(base, passwordAuth({ name: 'mia' }, 'mia-pw-1', { project: { id: h.adminProjectId } }))).id;
       sysReader = (await issue(base, passwordAuth({ name: 'sam' }, 'sam-pw-1', { system: { all: true } }))).id;
       unscoped = (await issue(base, passwordAuth({ name: 'mia' }, 'mia-pw-1'))).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('services: create, read, filter, PATCH (extras merged), Keystone bodies and links', async () => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AssignmentService, CredentialEntity, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
 import { credentialKeys, rotateCredentialKeys } from '../../apps/manage/src/tasks.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const PW = 'persona-password-1';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -39,7 +39,7 @@ async function signedEc2Request(access: string, secret: string, o: { at?: Date; 
 
 for (const kind of databaseKinds()) {
   describe(`Keystone credentials, OS-EC2, ec2tokens and s3tokens (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_CREDENTIAL_USER_LIMIT: '20' });
     let h: Harness;
     let base: string;
     let admin: string;
@@ -49,8 +49,7 @@ for (const kind of databaseKinds()) {
     const secrets: string[] = [];
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_CREDENTIAL_USER_LIMIT: '20' });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       const identity = h.get(IdentityService);
@@ -61,11 +60,6 @@ for (const kind of databaseKinds()) {
         await assignments.grant({ type: 'UserProject', actorId: users[name]!, targetId: project, roleId: (await assignments.findGlobalRole(role))!.id });
         tokens[name] = (await issue(base, passwordAuth({ name }, PW, { project: { id: project } }))).id;
       }
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     const ec2Blob = (access: string, secret: string) => JSON.stringify({ access, secret });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { TokenService } from '@lintel/auth';
 import { AssignmentService, ProjectEndpointEntity, ProjectEndpointGroupEntity, SYSTEM_TARGET_ID } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const EP = '/v3/OS-EP-FILTER';
 const missing = (attribute: string, target: string) =>
@@ -18,7 +18,7 @@ function catalogOf(catalog: Array<{ id: string; endpoints: Array<{ id: string }>
 /** OS-EP-FILTER (docs/keystone-catalog-extensions.md, "Endpoint filter"). */
 for (const kind of databaseKinds()) {
   describe(`Keystone endpoint filter (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let admin: string;
@@ -48,8 +48,7 @@ for (const kind of databaseKinds()) {
       (await req('POST', `${EP}/endpoint_groups`, { endpoint_group: { name, filters } }, 201)).endpoint_group;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       const a = h.get(AssignmentService);
@@ -71,11 +70,6 @@ for (const kind of databaseKinds()) {
       cPublic = await endpoint(compute.id, 'public', 'http://nova/v2.1/$(project_id)s');
       cInternal = await endpoint(compute.id, 'internal', 'http://nova-int/v2.1');
       iPublic = await endpoint(image.id, 'public', 'http://glance');
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('endpoint groups: create, show (HEAD too), list with the name filter, update, delete; Keystone bodies and 404s', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { BootstrapService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PW = 'inherit-password-1';
@@ -15,7 +15,7 @@ const PW = 'inherit-password-1';
  */
 for (const kind of databaseKinds()) {
   describe(`Keystone OS-INHERIT, domain-specific roles, role options (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_REVOCATION_REFRESH_MS: '100' });
     let h: Harness;
     let base: string;
     let admin: string;
@@ -49,8 +49,7 @@ for (const kind of databaseKinds()) {
     };
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_REVOCATION_REFRESH_MS: '100' });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       named('D', await mk('domain', { name: 'inherit-d' }));
@@ -72,11 +71,6 @@ for (const kind of databaseKinds()) {
       assert.equal((await req('PUT', `/v3/groups/${id.G}/users/${id.U}`)).status, 204);
       assert.equal((await req('PUT', `/v3/projects/${id.P2}/users/${id.M}/roles/${id.member}`)).status, 204);
       memberToken = (await issue(base, passwordAuth({ id: id.M }, PW, { project: { id: id.P2 } }))).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('OS-INHERIT on a domain: PUT 204 (idempotent), GET/HEAD 204, list; not an ordinary domain grant', async () => {

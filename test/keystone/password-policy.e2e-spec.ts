@@ -1,35 +1,29 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { before, describe, test } from 'node:test';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 /** Keystone's PCI-DSS password options, each failing with the rule it broke (contract §8.1). */
 for (const kind of databaseKinds()) {
   describe(`password policy (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, {
+      LINTEL_PASSWORD_REGEX: '^(?=.*[a-zA-Z])[^ ]{8,}$',
+      LINTEL_PASSWORD_REGEX_DESCRIPTION: 'at least 8 characters, a letter, no spaces',
+      LINTEL_UNIQUE_LAST_PASSWORD_COUNT: '3',
+      LINTEL_MINIMUM_PASSWORD_AGE: '1',
+      LINTEL_PASSWORD_EXPIRES_DAYS: '90',
+      LINTEL_CHANGE_PASSWORD_UPON_FIRST_USE: 'true',
+      LINTEL_REVOCATION_REFRESH_MS: '100',
+    });
     let h: Harness;
     let base: string;
     let admin: string;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, {
-        LINTEL_PASSWORD_REGEX: '^(?=.*[a-zA-Z])[^ ]{8,}$',
-        LINTEL_PASSWORD_REGEX_DESCRIPTION: 'at least 8 characters, a letter, no spaces',
-        LINTEL_UNIQUE_LAST_PASSWORD_COUNT: '3',
-        LINTEL_MINIMUM_PASSWORD_AGE: '1',
-        LINTEL_PASSWORD_EXPIRES_DAYS: '90',
-        LINTEL_CHANGE_PASSWORD_UPON_FIRST_USE: 'true',
-        LINTEL_REVOCATION_REFRESH_MS: '100',
-      });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     const create = (name: string, password: string, options?: object) =>

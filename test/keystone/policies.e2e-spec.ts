@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { AssignmentService, SYSTEM_TARGET_ID } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const INVALID_JSON = 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
 
 /** `/v3/policies` (docs/keystone-catalog-extensions.md, "Policies"). */
 for (const kind of databaseKinds()) {
   describe(`Keystone policies (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let admin: string;
@@ -25,8 +25,7 @@ for (const kind of databaseKinds()) {
     const ids = async (query = '') => (await call(base, 'GET', `/v3/policies${query}`, { token: admin })).body.policies.map((p: any) => p.id).sort();
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       const a = h.get(AssignmentService);
@@ -39,11 +38,6 @@ for (const kind of databaseKinds()) {
       }
       member = (await issue(base, passwordAuth({ name: 'mia' }, 'mia-pw-1', { project: { id: h.adminProjectId } }))).id;
       sysReader = (await issue(base, passwordAuth({ name: 'sam' }, 'sam-pw-1', { system: { all: true } }))).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('create, show, list with the type filter, update (extras merged), delete', async () => {

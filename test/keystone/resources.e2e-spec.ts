@@ -1,35 +1,29 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { AssignmentService, CredentialService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Users, projects and domains: Keystone bodies, cascades, token invalidation, bad input. */
 for (const kind of databaseKinds()) {
   describe(`Keystone users, projects, domains (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_REVOCATION_REFRESH_MS: '100' });
     let h: Harness;
     let base: string;
     let admin: string;
+    const valid = async (t: string) => (await call(base, 'GET', '/v3/auth/tokens', { token: admin, subject: t })).status;
     const grant = async (userId: string, projectId: string, role = 'member') => {
       const a = h.get(AssignmentService);
       await a.grant({ type: 'UserProject', actorId: userId, targetId: projectId, roleId: (await a.findGlobalRole(role))!.id });
     };
-    const valid = async (t: string) => (await call(base, 'GET', '/v3/auth/tokens', { token: admin, subject: t })).status;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_REVOCATION_REFRESH_MS: '100' });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('create a domain, a project and a child project in it, a user; read them back', async () => {

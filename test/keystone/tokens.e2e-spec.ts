@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { TokenKeyRepository, TokenProvider, TokenService } from '@lintel/auth';
 import { AssignmentService, IdentityService, ResourceService, DEFAULT_DOMAIN_ID } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { ADMIN_PASSWORD, useLintel, type Harness } from '../helpers/lintel.js';
 import { adminProjectAuth, adminSystemAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
 
 const GENERIC_401 = 'The request you have made requires authentication.';
@@ -11,7 +11,7 @@ const ALICE_PASSWORD = 'alice-password-1';
 
 for (const kind of databaseKinds()) {
   describe(`Keystone tokens (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let alice: { id: string };
@@ -19,8 +19,7 @@ for (const kind of databaseKinds()) {
     let adminToken: string;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       const resources = h.get(ResourceService);
       const identity = h.get(IdentityService);
@@ -30,11 +29,6 @@ for (const kind of databaseKinds()) {
       const member = (await assignments.findGlobalRole('member'))!;
       await assignments.grant({ type: 'UserProject', actorId: alice.id, targetId: demo.id, roleId: member.id });
       adminToken = (await issue(base, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     describe('version discovery', () => {
@@ -393,15 +387,10 @@ for (const kind of databaseKinds()) {
   });
 
   describe(`lockout (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '2', LINTEL_LOCKOUT_DURATION: '2' });
     let h: Harness;
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '2', LINTEL_LOCKOUT_DURATION: '2' });
-    });
-    after(async () => {
-      await h?.close();
-      await db?.drop();
+      h = ctx.h;
     });
 
     test('after N failures the right password fails too, with the same 401, until the lock expires', async () => {

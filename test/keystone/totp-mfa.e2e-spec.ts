@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AssignmentService, CredentialEntity, DEFAULT_DOMAIN_ID, IdentityService, ResourceService, UserEntity } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
-import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+import { ADMIN_PASSWORD, useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 const GENERIC_401 = 'The request you have made requires authentication.';
@@ -82,7 +82,7 @@ const sorted = (xs: string[]) => [...xs].sort();
 
 for (const kind of databaseKinds()) {
   describe(`Keystone TOTP and multi-factor rules (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '3', LINTEL_LOCKOUT_DURATION: '3600' });
     let h: Harness;
     let base: string;
     let admin: string;
@@ -121,16 +121,13 @@ for (const kind of databaseKinds()) {
     }
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '3', LINTEL_LOCKOUT_DURATION: '3600' });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       project = await h.get(ResourceService).createProject({ name: 'mfa-project', domainId: DEFAULT_DOMAIN_ID });
     });
 
     after(async () => {
-      await h?.close();
-      await db?.drop();
       rmSync(tmp, { recursive: true, force: true });
     });
 
@@ -441,17 +438,11 @@ for (const kind of databaseKinds()) {
   });
 
   describe(`auth receipts expire; TOTP attempts are rate limited (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_RECEIPT_EXPIRATION: '1', LINTEL_AUTH_RATE_LIMIT_PER_USER: '3' });
     let h: Harness;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_RECEIPT_EXPIRATION: '1', LINTEL_AUTH_RATE_LIMIT_PER_USER: '3' });
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
+      h = ctx.h;
     });
 
     test('a receipt past LINTEL_RECEIPT_EXPIRATION is ReceiptNotFound; per-account limits count passcode attempts', async () => {

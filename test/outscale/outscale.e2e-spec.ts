@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import aws4 from 'aws4';
 import { amzDate, signOsc4 } from '@lintel/credentials';
 import { AssignmentService, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
 import { OutscaleSettings } from '../../apps/multicloud/src/outscale/outscale-settings.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 
 const PW = 'outscale-password-1';
@@ -32,7 +32,7 @@ type Auth = { ak: string; sk: string; osc4?: boolean; at?: Date } | { login: str
 /** Outscale OAPI: osc-sdk-js's AWS4 signing (the aws4 package, service "api"), osc-cli's OSC4 and Basic login. */
 for (const kind of databaseKinds()) {
   describe(`Outscale /api/v1 (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let host: string;
     let admin: string;
@@ -81,8 +81,7 @@ for (const kind of databaseKinds()) {
     const count = async (userId: string) => (await h.multicloud.get(CredentialService).list({ userId })).length;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       host = new URL(h.multicloudUrl).host;
       admin = (await issue(h.url, adminProjectAuth())).id;
       const identity = h.get(IdentityService);
@@ -96,11 +95,6 @@ for (const kind of databaseKinds()) {
       // an admin of domain Default who holds no role on the project
       users.dadmin = (await identity.createUser({ name: 'dadmin', domainId: DEFAULT_DOMAIN_ID, password: PW })).id;
       await assignments.grant({ type: 'UserDomain', actorId: users.dadmin, targetId: DEFAULT_DOMAIN_ID, roleId: await role('admin') });
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('Basic login bootstraps the first key (ExpirationDate as a date); the secret is shown once', async () => {
