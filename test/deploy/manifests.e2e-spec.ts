@@ -226,7 +226,9 @@ for (const overlay of OVERLAYS) {
     });
 
     test('NetworkPolicies allow egress to DNS and the database only', () => {
-      for (const np of objs.filter((o) => o.kind === 'NetworkPolicy')) {
+      const policies = objs.filter((o) => o.kind === 'NetworkPolicy');
+      assert.equal(policies.length, Object.keys(APPS).length + 1, 'one per app and one for the migration Job');
+      for (const np of policies) {
         const spec = np.spec as NetPol;
         assert.deepEqual(spec.policyTypes, ['Ingress', 'Egress']);
         const ports = spec.egress?.flatMap((r) => r.ports?.map((p) => `${p.port}/${p.protocol}`) ?? ['any']) ?? [];

@@ -51,6 +51,15 @@ export async function issue(base: string, body: unknown): Promise<{ id: string; 
 export const adminProjectAuth = () => passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { project: { name: 'admin', domain: { id: 'default' } } });
 export const adminSystemAuth = () => passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { system: { all: true } });
 
+/** The sentence Keystone ends its "Expecting to find ..." 400s with. */
+export const CLIENT_ERROR = 'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+/** Keystone's 400 for something missing: `Expecting to find <what> in <where>. <CLIENT_ERROR>` */
+export const expecting = (what: string, where: string) => `Expecting to find ${what} in ${where}. ${CLIENT_ERROR}`;
+/** Keystone's 400 for a body that does not parse. */
+export const INVALID_JSON = expecting('valid JSON', 'request body');
+/** Keystone's 400 for a body sent with another content type. */
+export const NOT_JSON = expecting('application/json', 'Content-Type header');
+
 /** Asserts Keystone's error envelope and returns the error object. */
 export function keystoneError(r: Res, status: number): { code: number; title: string; message: string } {
   if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${r.text}`);

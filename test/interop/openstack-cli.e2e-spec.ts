@@ -62,6 +62,7 @@ for (const kind of databaseKinds()) {
     it('catalog list -f json', async () => {
       const list = await openstack(['catalog', 'list', '-f', 'json'], cliEnv(`${h.url}/v3`));
       assert.ok(Array.isArray(list), 'catalog list: not a JSON array');
+      assert.ok(list.length > 0, 'catalog list: empty');
       for (const e of list) assert.deepEqual(Object.keys(e).sort(), ['Endpoints', 'Name', 'Type'], 'catalog list: entry fields');
 
       const byName = (name: string) => list.filter((e: any) => e.Name === name);

@@ -6,13 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import { ApplicationCredentialEntity, AccessRuleEntity, AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
 import { databaseKinds } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
-import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
+import { adminProjectAuth, call, CLIENT_ERROR, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 const PW = 'appcred-user-password-1';
 const GENERIC_401 = 'The request you have made requires authentication.';
-const SUFFIX = ' The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+const SUFFIX = ` ${CLIENT_ERROR}`;
 const RULES_HEADER = { 'OpenStack-Identity-Access-Rules': '1' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const names = (roles: Array<{ name: string }>) => roles.map((r) => r.name).sort();

@@ -110,6 +110,7 @@ for (const kind of databaseKinds()) {
         const sys = (await issue(base, adminSystemAuth())).body.token;
         assert.deepEqual(sys.system, { all: true });
         assert.equal(sys.project, undefined);
+        assert.ok(sys.catalog.some((s: { endpoints: unknown[] }) => s.endpoints.length > 0), 'a catalog with endpoints');
         assert.ok(sys.catalog.every((s: { endpoints: { url: string }[] }) => s.endpoints.every((e) => !e.url.includes('$('))));
         // admin has no domain role: domain scope is refused like any other auth failure
         const d = keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { domain: { id: 'default' } }) }), 401);
