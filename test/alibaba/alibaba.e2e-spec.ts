@@ -11,6 +11,7 @@ import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'alibaba-password-1';
 const VERSION = '2019-08-15';
@@ -24,15 +25,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 type Key = { ak: string; sk: string };
 
 /** Polls `probe` until it returns `want` or 2 s pass; returns the last value. */
-async function eventually<T>(probe: () => Promise<T>, want: T): Promise<T> {
-  const until = Date.now() + 2000;
-  let v = await probe();
-  while (v !== want && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await probe();
-  }
-  return v;
-}
+const becomes = <T>(probe: () => Promise<T>, want: T): Promise<T> => eventually(probe, (v) => v === want, { timeoutMs: 2000, intervalMs: 100 });
 
 /** The error a genuine client throws, reduced to what the tests compare. */
 async function clientError(p: Promise<unknown>): Promise<{ code: string; status?: number; data: any }> {
@@ -188,10 +181,10 @@ for (const kind of databaseKinds()) {
       const e3 = await clientError(ims(keys.alice2!).listAccessKeys(new $Ims.ListAccessKeysRequest({})));
       assert.equal(e3.code, 'InvalidAccessKeyId.Inactive');
       assert.equal(e3.status, 400);
-      assert.equal(await eventually(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 401), 401);
+      assert.equal(await becomes(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 401), 401);
       await pop(keys.alice!).request('UpdateAccessKey', { UserAccessKeyId: keys.alice2!.ak, Status: 'Active' });
       assert.equal((await ims(keys.alice2!).listAccessKeys(new $Ims.ListAccessKeysRequest({}))).statusCode, 200);
-      assert.equal(await eventually(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 200), 200);
+      assert.equal(await becomes(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 200), 200);
     });
 
     test('GetAccessKeyLastUsed: never used omits LastUsedDate; a check through any dialect shows (ims20190815)', async () => {
@@ -442,9 +435,9 @@ for (const kind of databaseKinds()) {
       // validation cache) sees the owner disabled within the revocation refresh.
       const code = async () => (await pop(bk).request('ListAccessKeys', {}).then(() => 'ok', (e: any) => String(e.code ?? e.data?.Code)));
       await h.get(IdentityService).updateUser(users.bob!, { enabled: false });
-      assert.equal(await eventually(code, 'InvalidAccessKeyId.Inactive'), 'InvalidAccessKeyId.Inactive');
+      assert.equal(await becomes(code, 'InvalidAccessKeyId.Inactive'), 'InvalidAccessKeyId.Inactive');
       await h.get(IdentityService).updateUser(users.bob!, { enabled: true });
-      assert.equal(await eventually(code, 'ok'), 'ok');
+      assert.equal(await becomes(code, 'ok'), 'ok');
       await pop(bk).request('DeleteAccessKey', { UserAccessKeyId: bk.ak });
       // nonces outlive their window by nothing: a forced prune drops rows whose expiry has passed
       const svc = h.multicloud.get(AlibabaKeyService);

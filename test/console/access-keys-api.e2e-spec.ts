@@ -6,6 +6,7 @@ import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 import { addPersonas, addProjects } from '../helpers/personas.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'console-password-1';
 const LIMIT = 4;
@@ -61,11 +62,7 @@ for (const kind of databaseKinds()) {
       assert.equal(ok.body.token.user.id, users.alice);
       assert.equal(ok.body.token.project.id, p);
       // last use is recorded (batched, within about a second).
-      let last: string | null = null;
-      for (let i = 0; i < 40 && !last; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        last = (await keys('alice', 'GET', `access_keys/${k.access}`)).body.access_key.last_used_at;
-      }
+      const last = await eventually(async () => (await keys('alice', 'GET', `access_keys/${k.access}`)).body.access_key.last_used_at as string | null, Boolean, { timeoutMs: 4000, intervalMs: 100 });
       assert.ok(last, 'last_used_at set after a signature check');
 
       assert.equal((await keys('alice', 'PATCH', `access_keys/${k.access}`, { access_key: { state: 'inactive' } })).body.access_key.state, 'inactive');

@@ -6,6 +6,7 @@ import { AuditEventEntity, auditQueueStats, AuditService, AuditWriterThread, typ
 import { databaseKinds, sqliteKind } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
 import { openDatabase, startIdentity, useDatabase } from '../helpers/lintel.js';
+import { eventually } from '../helpers/wait.js';
 
 const event = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
   action: 'created.user', outcome: 'success', targetType: 'user', targetId: `target-${n}`,
@@ -140,7 +141,7 @@ for (const kind of databaseKinds()) {
  */
 describe('audit writer thread (sqlite)', () => {
   const ctx = useDatabase(sqliteKind());
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const yieldFor = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   test('stores events in order, with the same columns and payload as the connection would', async () => {
     await ctx.ds.getRepository(AuditEventEntity).clear();
@@ -181,14 +182,16 @@ describe('audit writer thread (sqlite)', () => {
       const writer = (async () => {
         for (let i = 1; writing && i < 20_000; i++) {
           audit.record(event(i));
-          if (i % 50 === 0) await sleep(0);
+          // Lets the transactions below run between records.
+          if (i % 50 === 0) await yieldFor(0);
         }
       })();
       // Without BEGIN IMMEDIATE these fail with SQLITE_BUSY_SNAPSHOT whenever the thread commits
       // between a transaction's read and its write.
       const results = await Promise.allSettled(Array.from({ length: 40 }, () => ctx.ds.transaction(async (m) => {
         await m.query('SELECT COUNT(*) AS n FROM audit_events');
-        await sleep(2);
+        // Widens the window between the read and the write, where the thread's commits land.
+        await yieldFor(2);
         await m.query('UPDATE audit_events SET outcome = outcome WHERE id = (SELECT MIN(id) FROM audit_events)');
       })));
       writing = false;
@@ -208,17 +211,26 @@ describe('audit writer thread (sqlite)', () => {
     const audit = new AuditService(ctx.ds, ctx.config);
     const { dropped, failedWrites } = auditQueueStats;
     try {
-      // The main connection holds the write lock (BEGIN IMMEDIATE) for a while.
-      const locked = ctx.ds.transaction(async () => sleep(700));
-      await sleep(20);
+      // The main connection holds the write lock (BEGIN IMMEDIATE) until the write has failed.
+      let held!: () => void;
+      let release!: () => void;
+      const lockHeld = new Promise<void>((r) => (held = r));
+      const released = new Promise<void>((r) => (release = r));
+      const locked = ctx.ds.transaction(async () => {
+        held();
+        await released;
+      });
+      await lockHeld;
       for (let i = 0; i < 3; i++) audit.record(event(i));
       await audit.flush();
       assert.ok(auditQueueStats.failedWrites > failedWrites, 'the write failed while locked');
+      release();
       await locked;
-      for (let i = 0; i < 50 && (await ctx.ds.getRepository(AuditEventEntity).count()) < 3; i++) {
-        await sleep(100);
+      const count = await eventually(async () => {
         await audit.flush();
-      }
+        return ctx.ds.getRepository(AuditEventEntity).count();
+      }, (n) => n >= 3, { timeoutMs: 5000, intervalMs: 100 });
+      assert.equal(count, 3);
       assert.deepEqual(await stored(ctx.ds), ['target-0', 'target-1', 'target-2']);
       assert.equal(auditQueueStats.dropped, dropped);
     } finally {

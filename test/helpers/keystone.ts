@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before } from 'node:test';
 import { ADMIN_PASSWORD } from './lintel.js';
+import { eventually } from './wait.js';
 
 /** A small Keystone client over fetch, for e2e tests. */
 export interface Res {
@@ -46,6 +47,14 @@ export async function issue(base: string, body: unknown): Promise<{ id: string; 
   const r = await call(base, 'POST', '/v3/auth/tokens', { body });
   if (r.status !== 201) throw new Error(`token issue failed: ${r.status} ${r.text}`);
   return { id: r.headers.get('x-subject-token')!, body: r.body };
+}
+
+/**
+ * Validates `subject` (with `token`) until it no longer validates, and returns that status (200
+ * if it still validates after `timeoutMs`): a revocation reaches every cache within a refresh.
+ */
+export async function statusOnceRevoked(base: string, token: string, subject: string, timeoutMs = 5000): Promise<number> {
+  return eventually(async () => (await call(base, 'GET', '/v3/auth/tokens', { token, subject })).status, (s) => s !== 200, { timeoutMs });
 }
 
 export const adminProjectAuth = () => passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { project: { name: 'admin', domain: { id: 'default' } } });

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+
 /**
  * Waiting on a condition instead of sleeping: tests poll what they wait for (a revocation seen
  * by a cache, a process answering, a token expiring) with a deadline, and go on as soon as it
@@ -38,4 +40,23 @@ export async function waitUntil(what: string, check: () => boolean | Promise<boo
     }
   }, Boolean, o);
   if (!ok) throw new Error(`timed out after ${o.timeoutMs ?? 5000} ms waiting until ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/**
+ * Resolves once the clock has passed `at`: an instant the server announced (an expiry, the end
+ * of a lockout), or one the test computed from such an instant.
+ */
+export async function clockPasses(at: Date | number | string): Promise<void> {
+  const t = typeof at === 'string' ? Date.parse(at) : Number(at);
+  assert.ok(Number.isFinite(t), `not an instant: ${String(at)}`);
+  while (Date.now() <= t) await pause(t - Date.now() + 1);
+}
+
+/**
+ * Waits, if need be, until at least `marginMs` are left of the current 30-second TOTP step, so
+ * that a passcode computed now is judged in the step it was computed for.
+ */
+export async function awayFromTotpStepEdge(marginMs = 4000): Promise<void> {
+  const into = Date.now() % 30_000;
+  if (into > 30_000 - marginMs) await clockPasses(Date.now() - into + 30_000 + 100);
 }

@@ -12,6 +12,7 @@ import { KEYSTONE_ADMIN_PASSWORD, openstackBatch, skipWithoutKeystone, startKeys
 import { connectDatabase, startIdentity, testEnv, type Harness } from '../helpers/lintel.js';
 import { openstackEnv } from '../helpers/openstack.js';
 import { runNode, scripts } from '../helpers/processes.js';
+import { awayFromTotpStepEdge } from '../helpers/wait.js';
 
 /**
  * `manage import keystone` against databases written by a real Keystone (Debian's keystone 22),
@@ -451,7 +452,7 @@ function describeTarget(kind: DatabaseKind, get: () => { ks: KeystoneServer; wor
       assert.equal(half.status, 401);
       assert.ok(half.headers.get('openstack-auth-receipt'), 'a receipt');
       assert.deepEqual(half.body.required_auth_methods, [['password', 'totp']]);
-      if (Date.now() % 30_000 > 26_000) await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 100));
+      await awayFromTotpStepEdge();
       const both = await call(ks.url, 'POST', '/v3/auth/tokens', {
         body: { auth: { identity: { methods: ['password', 'totp'], password: { user: { id: world.ids.henry, password: PW.henry } }, totp: { user: { id: world.ids.henry, passcode: passcode(HENRY_TOTP) } } } } },
       });

@@ -4,6 +4,7 @@ import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
+import { eventually } from '../helpers/wait.js';
 
 /**
  * The catalog admin API (contract §7.7) driven by the real python-openstackclient: services,
@@ -11,7 +12,6 @@ import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from
  */
 
 const skip = skipWithoutOpenstack;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cliEnv = (authUrl: string) => openstackEnv(authUrl);
 const openstack = openstackJson;
 
@@ -72,10 +72,9 @@ for (const kind of databaseKinds()) {
       assert.deepEqual((await openstack(['endpoint', 'list', '--service', 'compute', '--interface', 'public'], env)).map((e: any) => e.ID), [pub.id], 'endpoint list --interface');
       assert.deepEqual(await openstack(['endpoint', 'show', pub.id], env), pub, 'endpoint show');
 
-      // Each CLI run authenticates anew, so once the 2 s catalog cache has turned over its token shows the service.
-      await sleep(2100);
-      const entry = await openstack(['catalog', 'show', 'compute'], env);
-      assert.equal(entry.id, svc.id);
+      // Each CLI run authenticates anew, so once the catalog cache (2 s) has turned over its token shows the service.
+      const entry = await eventually(() => openstack(['catalog', 'show', 'compute'], env).catch(() => undefined), (e) => e?.id === svc.id, { timeoutMs: 10_000, intervalMs: 250 });
+      assert.equal(entry?.id, svc.id);
       assert.equal(entry.name, 'x');
       assert.deepEqual(entry.endpoints.find((e: any) => e.id === pub.id), {
         id: pub.id, interface: 'public', region_id: 'RegionOne', url: `http://compute.example:8774/v2.1/${h.adminProjectId}`, region: 'RegionOne',

@@ -9,12 +9,12 @@ import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, CLIENT_ERROR, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'appcred-user-password-1';
 const GENERIC_401 = 'The request you have made requires authentication.';
 const SUFFIX = ` ${CLIENT_ERROR}`;
 const RULES_HEADER = { 'OpenStack-Identity-Access-Rules': '1' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const names = (roles: Array<{ name: string }>) => roles.map((r) => r.name).sort();
 
 /** `auth.identity.application_credential` as keystoneauth sends it. */
@@ -242,8 +242,10 @@ for (const kind of databaseKinds()) {
         'Invalid application credential: Cannot create an application credential with unassigned role');
       assert.equal((await api('DELETE', `${path}/${nested.id}`, u.id)).status, 204);
 
-      await sleep(100);
-      const events = (await api('GET', '/v3/OS-AUDIT/events?limit=100', admin)).body.events as Array<{ action: string; target: { id: string; typeURI: string } }>;
+      type Event = { action: string; target: { id: string; typeURI: string } };
+      const listed = await eventually(() => api('GET', '/v3/OS-AUDIT/events?limit=100', admin),
+        (r) => r.status !== 200 || (r.body.events as Event[]).some((e) => e.action === 'deleted.application_credential' && e.target.id === nested.id));
+      const events = listed.body.events as Event[];
       const created = events.find((e) => e.action === 'created.application_credential' && e.target.id === nested.id);
       assert.equal(created?.target.typeURI, 'data/security/application_credential');
       assert.ok(events.some((e) => e.action === 'deleted.application_credential' && e.target.id === nested.id));
@@ -265,8 +267,8 @@ for (const kind of databaseKinds()) {
       const soon = await create(users.erin!, tok, { name: 'expires-soon', expires_at: new Date(Date.now() + 2500).toISOString() });
       const st = await loginToken(soon.id, soon.secret);
       assert.ok(Date.parse(st.token.expires_at) <= Date.parse(`${soon.expires_at}Z`));
-      await sleep(3000);
-      keystoneError(await validate(st.id), 404);
+      // Until the credential's expiry has passed, then no longer.
+      keystoneError(await eventually(() => validate(st.id), (r) => r.status !== 200, { timeoutMs: 6000 }), 404);
       assert.equal(keystoneError(await login({ id: soon.id, secret: soon.secret }), 401).message, GENERIC_401);
 
       const kept = await create(users.erin!, tok, { name: 'survives-disable', access_rules: [{ service: 'compute', method: 'GET', path: '/servers' }] });

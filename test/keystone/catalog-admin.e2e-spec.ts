@@ -4,8 +4,8 @@ import { AssignmentService, SYSTEM_TARGET_ID } from '@lintel/domain';
 import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, INVALID_JSON, issue, keystoneError, NOT_JSON, passwordAuth } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
+import { eventually } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const missing = (attribute: string, target: string) =>
   `Expecting to find ${attribute} in ${target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`;
 
@@ -301,17 +301,12 @@ for (const kind of databaseKinds()) {
       assert.ok(primed.body.token.catalog.length > 0);
       const svc = (await post('/v3/services', { service: { type: 'orchestration', name: 'heat' } })).service;
       const ep = (await post('/v3/endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://heat:8004/v1/$(project_id)s', region_id: 'RegionOne' } })).endpoint;
-      const started = Date.now();
       const inToken = async () => {
         const t = await issue(base, adminProjectAuth());
         const entry = t.body.token.catalog.find((c: any) => c.id === svc.id);
         return { t, entry };
       };
-      let seen = await inToken();
-      while (!seen.entry && Date.now() - started < 2500) {
-        await sleep(100);
-        seen = await inToken();
-      }
+      const seen = await eventually(inToken, (x) => !!x.entry, { timeoutMs: 2500, intervalMs: 100 });
       assert.ok(seen.entry, 'the new service is not in a new token after 2.5 s');
       assert.deepEqual(seen.entry, {
         endpoints: [{ id: ep.id, interface: 'public', region_id: 'RegionOne', url: `http://heat:8004/v1/${h.adminProjectId}`, region: 'RegionOne' }],
@@ -323,13 +318,7 @@ for (const kind of databaseKinds()) {
 
       // Disabling the service takes it out again, within the same bound.
       await call(base, 'PATCH', `/v3/services/${svc.id}`, { token: admin, body: { service: { enabled: false } } });
-      const off = Date.now();
-      let gone = false;
-      while (!gone && Date.now() - off < 2500) {
-        const t = await issue(base, adminProjectAuth());
-        gone = !t.body.token.catalog.some((c: any) => c.id === svc.id);
-        if (!gone) await sleep(100);
-      }
+      const gone = await eventually(async () => !(await inToken()).entry, Boolean, { timeoutMs: 2500, intervalMs: 100 });
       assert.ok(gone, 'a disabled service is still in new tokens after 2.5 s');
     });
   });

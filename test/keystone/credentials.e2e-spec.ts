@@ -9,6 +9,7 @@ import { credentialKeys, rotateCredentialKeys } from '../../apps/manage/src/task
 import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, INVALID_JSON, issue, keystoneError, NOT_JSON, passwordAuth } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'persona-password-1';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -311,8 +312,9 @@ for (const kind of databaseKinds()) {
         assert.equal(c.id, sha256('fleeting-ak'));
         assert.equal((await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request('fleeting-ak', 'fleeting-sk') })).status, 200);
         await assignments.removeGrant({ type: 'UserProject', actorId: u.id, targetId: project, roleId: member });
-        await new Promise((r) => setTimeout(r, 700)); // the revocation event reaches this process's caches
-        keystoneError(await call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request('fleeting-ak', 'fleeting-sk') }), 401);
+        // Until the revocation event reaches this process's caches.
+        const refused = await eventually(async () => call(base, 'POST', '/v3/ec2tokens', { token: admin, body: await signedEc2Request('fleeting-ak', 'fleeting-sk') }), (r) => r.status !== 200);
+        keystoneError(refused, 401);
       });
     });
 

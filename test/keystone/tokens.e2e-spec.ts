@@ -4,7 +4,8 @@ import { TokenKeyRepository, TokenProvider, TokenService } from '@lintel/auth';
 import { AssignmentService, IdentityService, ResourceService, DEFAULT_DOMAIN_ID } from '@lintel/domain';
 import { databaseKinds } from '../helpers/databases.js';
 import { ADMIN_PASSWORD, useLintel, type Harness } from '../helpers/lintel.js';
-import { adminProjectAuth, adminSystemAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
+import { adminProjectAuth, adminSystemAuth, call, issue, keystoneError, passwordAuth, statusOnceRevoked } from '../helpers/keystone.js';
+import { clockPasses, eventually } from '../helpers/wait.js';
 
 const GENERIC_401 = 'The request you have made requires authentication.';
 const ALICE_PASSWORD = 'alice-password-1';
@@ -194,7 +195,8 @@ for (const kind of databaseKinds()) {
     describe('token method (rescoping)', () => {
       test('unscoped → project keeps expires_at, chains audit ids, merges methods', async () => {
         const first = await issue(base, passwordAuth({ name: 'admin' }, ADMIN_PASSWORD));
-        await new Promise((r) => setTimeout(r, 1100));
+        // Times in a token count whole seconds: the rescoped one is issued in a later second.
+        await clockPasses(Date.parse(first.body.token.issued_at) + 1000);
         const r = await call(base, 'POST', '/v3/auth/tokens', {
           token: first.id,
           body: { auth: { identity: { methods: ['token'], token: { id: first.id } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } },
@@ -315,33 +317,32 @@ for (const kind of databaseKinds()) {
         const member = (await assignments.findGlobalRole('member'))!;
         await assignments.grant({ type: 'UserProject', actorId: bob.id, targetId: proj.id, roleId: member.id });
         const bobAuth = (pw: string) => passwordAuth({ name: bob.name }, pw, { project: { id: proj.id } });
+        const revoked = (t: string) => {
+          tokens.forget();
+          return statusOnceRevoked(base, adminToken, t);
+        };
         const valid = async (t: string) => (await call(base, 'GET', '/v3/auth/tokens', { token: adminToken, subject: t })).status;
-        const settle = async () => { tokens.forget(); await new Promise((r) => setTimeout(r, 700)); };
 
         let t = (await issue(base, bobAuth('bob-password-1'))).id;
         await identity.setUserEnabled(bob.id, false);
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: bobAuth('bob-password-1') }), 401);
         await identity.setUserEnabled(bob.id, true);
 
         t = (await issue(base, bobAuth('bob-password-1'))).id;
         await identity.setPassword(bob.id, 'bob-password-2');
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: bobAuth('bob-password-1') }), 401);
 
         t = (await issue(base, bobAuth('bob-password-2'))).id;
         assert.equal(await valid(t), 200, 'a token issued after the change is valid');
         await assignments.removeGrant({ type: 'UserProject', actorId: bob.id, targetId: proj.id, roleId: member.id });
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         await assignments.grant({ type: 'UserProject', actorId: bob.id, targetId: proj.id, roleId: member.id });
 
         t = (await issue(base, bobAuth('bob-password-2'))).id;
         await resources.setProjectEnabled(proj.id, false);
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: bobAuth('bob-password-2') }), 401);
       });
     });
@@ -360,7 +361,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual((await issue(base, auth)).body.token.roles.map((r: { name: string }) => r.name), ['reader']);
       await resources.setDomainEnabled(dom.id, false);
       h.get(TokenService).forget();
-      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(await statusOnceRevoked(base, adminToken, t), 404);
       keystoneError(await call(base, 'GET', '/v3/auth/tokens', { token: adminToken, subject: t }), 404);
       keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: auth }), 401);
     });
@@ -401,8 +402,9 @@ for (const kind of databaseKinds()) {
       keystoneError(await call(h.url, 'POST', '/v3/auth/tokens', { body: wrong }), 401);
       const locked = keystoneError(await call(h.url, 'POST', '/v3/auth/tokens', { body: right }), 401);
       assert.equal(locked.message, GENERIC_401);
-      await new Promise((r) => setTimeout(r, 2100));
-      assert.equal((await call(h.url, 'POST', '/v3/auth/tokens', { body: right })).status, 201);
+      // The lock runs out LINTEL_LOCKOUT_DURATION (2 s) after the last failure.
+      const unlocked = await eventually(async () => (await call(h.url, 'POST', '/v3/auth/tokens', { body: right })).status, (s) => s === 201, { timeoutMs: 6000, intervalMs: 250 });
+      assert.equal(unlocked, 201);
     });
   });
 }

@@ -9,6 +9,7 @@ import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'outscale-password-1';
 const REGION = 'eu-west-2';
@@ -17,15 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Polls `probe` until it returns `want` or 2 s pass; returns the last value. */
-async function eventually<T>(probe: () => Promise<T>, want: T): Promise<T> {
-  const until = Date.now() + 2000;
-  let v = await probe();
-  while (v !== want && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await probe();
-  }
-  return v;
-}
+const becomes = <T>(probe: () => Promise<T>, want: T): Promise<T> => eventually(probe, (v) => v === want, { timeoutMs: 2000, intervalMs: 100 });
 
 type Auth = { ak: string; sk: string; osc4?: boolean; at?: Date } | { login: string; password: string; at?: Date } | undefined;
 
@@ -143,7 +136,7 @@ for (const kind of databaseKinds()) {
       assert.ok(!('SecretKey' in upd));
       oscError(await osc('ReadAccessKeys', {}, k2), 401, '1', 'AccessDenied');
       // The identity app is another process in production: it sees the change within its 1 s cache.
-      assert.equal(await eventually(async () => (await ec2tokens(h.url, admin, k2.ak, k2.sk)).status, 401), 401);
+      assert.equal(await becomes(async () => (await ec2tokens(h.url, admin, k2.ak, k2.sk)).status, 401), 401);
       assert.deepEqual(ok(await osc('ReadAccessKeys', { Filters: { States: ['INACTIVE'] } }, keys.alice)).AccessKeys.map((x: any) => x.AccessKeyId), [k2.ak]);
       const back = ok(await osc('UpdateAccessKey', { AccessKeyId: k2.ak, State: 'ACTIVE', ExpirationDate: '2064-01-01', Tag: 't' }, keys.alice)).AccessKey;
       assert.equal(back.ExpirationDate, '2064-01-01T00:00:00.000+0000');
