@@ -7,8 +7,9 @@ import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from
 import { eventually } from '../helpers/wait.js';
 
 /**
- * The catalog admin API (contract §7.7) driven by the real python-openstackclient: services,
- * endpoints and regions created, listed, shown and deleted, asserting on `-f json` output.
+ * The catalog admin API (docs/keystone.md, "Catalog administration") driven by the real
+ * python-openstackclient: services, endpoints and regions created, listed, shown and deleted,
+ * asserting on `-f json` output.
  */
 
 const skip = skipWithoutOpenstack;
