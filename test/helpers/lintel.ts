@@ -75,14 +75,25 @@ export async function openDatabase(db: TestDatabase, overrides: Record<string, s
  * `kind` with a connection to it (no app), and tear both down.
  */
 export function useDatabase(kind: DatabaseKind): { db: TestDatabase; ds: DataSource; config: LintelConfig } {
-  const ctx = {} as { db: TestDatabase; ds: DataSource; config: LintelConfig };
+  return useOnFreshDatabase(kind, (db) => openDatabase(db), ({ ds }) => ds.destroy());
+}
+
+/**
+ * Registers before/after hooks for the enclosing suite: a fresh database of `kind`, then `start`
+ * on it, whose result the returned object holds once `before` has run; after the suite, `stop`
+ * (when it started) and the database dropped, even when stopping fails.
+ */
+function useOnFreshDatabase<D extends TestDatabase, T extends object>(kind: DatabaseKind<D>, start: (db: D) => Promise<T>, stop: (started: T) => Promise<unknown>): T & { db: D } {
+  const ctx = {} as T & { db: D };
+  let started: T | undefined;
   before(async () => {
     ctx.db = await kind.create();
-    Object.assign(ctx, await openDatabase(ctx.db));
+    started = await start(ctx.db);
+    Object.assign(ctx, started);
   });
   after(async () => {
     try {
-      await ctx.ds?.destroy();
+      if (started) await stop(started);
     } finally {
       await ctx.db?.drop();
     }
@@ -148,19 +159,7 @@ export async function startIdentity(db: TestDatabase, overrides: Record<string, 
  * suite and tear both down; the returned object holds them once `before` has run.
  */
 export function useLintel<D extends TestDatabase>(kind: DatabaseKind<D>, overrides: Record<string, string> = {}): { h: Harness; db: D } {
-  const ctx = {} as { h: Harness; db: D };
-  before(async () => {
-    ctx.db = await kind.create();
-    ctx.h = await startIdentity(ctx.db, overrides);
-  });
-  after(async () => {
-    try {
-      await ctx.h?.close();
-    } finally {
-      await ctx.db?.drop();
-    }
-  });
-  return ctx;
+  return useOnFreshDatabase(kind, async (db) => ({ h: await startIdentity(db, overrides) }), ({ h }) => h.close());
 }
 
 /** Runs the manage commands an operator runs before the first start of separate processes. */
@@ -219,19 +218,7 @@ export async function logCaughtUp(p: LintelProcess, base = p.url): Promise<strin
  * dropped.
  */
 export function useLintelProcess(overrides: Record<string, string> = {}, kind: DatabaseKind = sqliteKind()): LintelProcess & { db: TestDatabase } {
-  const ctx = {} as LintelProcess & { db: TestDatabase };
-  before(async () => {
-    ctx.db = await kind.create();
-    Object.assign(ctx, await startLintelProcess(testEnv(ctx.db, overrides)));
-  });
-  after(async () => {
-    try {
-      await ctx.proc?.stop();
-    } finally {
-      await ctx.db?.drop();
-    }
-  });
-  return ctx;
+  return useOnFreshDatabase(kind, (db) => startLintelProcess(testEnv(db, overrides)), ({ proc }) => proc.stop());
 }
 
 /**
@@ -240,19 +227,10 @@ export function useLintelProcess(overrides: Record<string, string> = {}, kind: D
  * (and the manage commands) were given.
  */
 export function useIdentityProcesses<D extends TestDatabase>(kind: DatabaseKind<D>, count: number, overrides: Record<string, string> = {}): { db: D; env: Record<string, string>; procs: LintelProcess[] } {
-  const ctx = { procs: [] as LintelProcess[] } as { db: D; env: Record<string, string>; procs: LintelProcess[] };
-  before(async () => {
-    ctx.db = await kind.create();
-    ctx.env = testEnv(ctx.db, overrides);
-    await manageSetup(ctx.env);
-    ctx.procs.push(...(await Promise.all(Array.from({ length: count }, () => startLintelProcess(ctx.env, scripts.identity)))));
-  });
-  after(async () => {
-    try {
-      await Promise.all(ctx.procs.map((p) => p.proc.stop()));
-    } finally {
-      await ctx.db?.drop();
-    }
-  });
-  return ctx;
+  const start = async (db: D) => {
+    const env = testEnv(db, overrides);
+    await manageSetup(env);
+    return { env, procs: await Promise.all(Array.from({ length: count }, () => startLintelProcess(env, scripts.identity))) };
+  };
+  return useOnFreshDatabase(kind, start, ({ procs }) => Promise.all(procs.map((p) => p.proc.stop())));
 }
