@@ -1,8 +1,8 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { auditQueueStats, CredentialCipher } from '@lintel/domain';
-import { auditEventsDropped, auditEventsPending, auditWritesFailed, dbConnections, metricsRegistry } from '@lintel/platform';
+import { auditQueueStats, CredentialCipher, transactionRetryStats } from '@lintel/domain';
+import { auditEventsDropped, auditEventsPending, auditWritesFailed, dbConnections, dbTransactionRetries, metricsRegistry } from '@lintel/platform';
 import { TokenProvider } from './token-provider.js';
 import { Public } from './x-auth-token.guard.js';
 
@@ -48,6 +48,9 @@ export class OpsController {
     auditEventsDropped.inc(auditQueueStats.dropped);
     auditWritesFailed.reset();
     auditWritesFailed.inc(auditQueueStats.failedWrites);
+    dbTransactionRetries.reset();
+    dbTransactionRetries.inc({ outcome: 'retried' }, transactionRetryStats.retried);
+    dbTransactionRetries.inc({ outcome: 'exhausted' }, transactionRetryStats.exhausted);
     reply.header('Content-Type', metricsRegistry.contentType);
     return metricsRegistry.metrics();
   }
