@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
-import { createDataSource, isDatabaseUnavailable, isSerializationFailure, retryOnConflict, sessionSetupSql, transactionRetryStats } from '@lintel/domain';
+import { createDataSource, installTransactionRetry, isDatabaseUnavailable, isSerializationFailure, retryOnConflict, sessionSetupSql, transactionRetryStats } from '@lintel/domain';
 import { createMariaDb, type TestDatabase } from '../helpers/databases.js';
 
 /** What mysql2 and TypeORM hand up for a deadlock or a Galera certification conflict. */
 const conflict = () => Object.assign(new Error('Query failed'), { driverError: { code: 'ER_LOCK_DEADLOCK', errno: 1213, sqlState: '40001' } });
-const policy = { attempts: 4, baseDelayMs: 10 };
+const policy = { attempts: 4, baseDelayMs: 10, maxDelayMs: 15 };
 
 describe('the transaction retry policy', () => {
   test('serialization failures are recognised by code, errno or SQLSTATE, wrapped or not', () => {
@@ -33,8 +33,9 @@ describe('the transaction retry policy', () => {
     assert.equal(runs, 3);
     assert.equal(draws.length, 2, 'one random draw per wait');
     assert.equal(transactionRetryStats.retried - before_, 2);
-    // random() = 1 gives the ceilings: 10 ms, then 20 ms.
-    assert.ok(Date.now() - started >= 28, `waited ${Date.now() - started} ms`);
+    // random() = 1 gives the ceilings: 10 ms, then 20 ms capped at 15.
+    const waited = Date.now() - started;
+    assert.ok(waited >= 24 && waited < 200, `waited ${waited} ms`);
   });
 
   test('the number of attempts is bounded and the last conflict is thrown as it came, as a 503', async () => {
@@ -57,6 +58,49 @@ describe('the transaction retry policy', () => {
       throw new Error('bad query');
     }), /bad query/);
     assert.equal(runs, 1);
+  });
+
+  test('installed on a data source: a transaction re-runs its whole callback, a lone statement itself, a statement inside a transaction not at all', async () => {
+    const log: string[] = [];
+    let failNext = 0;
+    const runner = {
+      isTransactionActive: false,
+      async query(sql: string) {
+        log.push(sql);
+        if (failNext > 0) {
+          failNext--;
+          throw conflict();
+        }
+        return [];
+      },
+    };
+    const fake = {
+      driver: { createQueryRunner: () => runner },
+      async transaction(fn: (m: unknown) => Promise<unknown>) {
+        runner.isTransactionActive = true;
+        try {
+          return await fn(runner);
+        } finally {
+          runner.isTransactionActive = false;
+        }
+      },
+    };
+    installTransactionRetry(fake as unknown as DataSource, { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 });
+    const ds = fake as unknown as { driver: { createQueryRunner(): typeof runner }; transaction(fn: (m: typeof runner) => Promise<unknown>): Promise<unknown> };
+
+    failNext = 1;
+    await ds.driver.createQueryRunner().query('INSERT IGNORE lone');
+    assert.deepEqual(log.splice(0), ['INSERT IGNORE lone', 'INSERT IGNORE lone']);
+
+    let runs = 0;
+    await ds.transaction(async (m) => {
+      runs++;
+      await m.query('SELECT');
+      if (runs === 1) failNext = 1;
+      await ds.driver.createQueryRunner().query('UPDATE in transaction');
+    });
+    assert.equal(runs, 2, 'the whole callback ran again');
+    assert.deepEqual(log.splice(0), ['SELECT', 'UPDATE in transaction', 'SELECT', 'UPDATE in transaction'], 'the failed statement was not retried on its own');
   });
 
   test('the session statement adds the READ bit on Galera unless a value is given', () => {
