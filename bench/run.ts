@@ -10,6 +10,7 @@ import { installCleanup, onCleanup, spawnNode } from './lib/processes.js';
 import { resultsTable, targetsTable, warnings } from './lib/report.js';
 import { fromLoad, p99Below, rateAtLeast, runScenario, type Measurement, type Scenario, type Target } from './lib/scenario.js';
 import { cleanEnv, DIST, startBaseline, startLintel, type LintelServer, type Server } from './lib/servers.js';
+import { KEYSTONE_ADMIN_PASSWORD, KEYSTONE_MANAGE, startKeystone } from '../test/helpers/keystone-server.js';
 
 /**
  * `npm run bench`: loopback load benchmarks of Lintel against a bare node:http baseline.
@@ -24,10 +25,12 @@ import { cleanEnv, DIST, startBaseline, startLintel, type LintelServer, type Ser
  *   BENCH_SLICES               slices the validate / ec2tokens / aksks loads are cut into, each after a
  *                              baseline slice of the same length (default 5; 1 = one baseline run, then the load)
  *   LINTEL_BCRYPT_ROUNDS       bcrypt cost of the server and of the raw hash run (default 12, Keystone's)
- *   LINTEL_HASH_THREADS        hash threads (default: unset, the service's own default, cores - 1)
+ *   LINTEL_HASH_THREADS        hash threads (default: unset, the service's own default, one per core)
+ *   BENCH_KEYSTONE_WORKERS     uWSGI workers of the Keystone 22 issuance is compared with (default 2;
+ *                              0 = no Keystone; it runs only where Debian's keystone and uwsgi-core are installed)
  *   BENCH_CPU_PROF=<dir>       write V8 CPU profiles of the Lintel server (main thread + workers) there
  *   BENCH_KEEP=1               keep the temp directory (database, server logs)
- *   BENCH_ONLY=a,b             run only these scenarios (ids: baseline, validate, hash, issue, mixed, ec2tokens, aksks)
+ *   BENCH_ONLY=a,b             run only these scenarios (ids: baseline, validate, hash, issue, keystone, mixed, ec2tokens, aksks)
  */
 
 function envNumber(name: string, fallback: number, min: number): number {
@@ -44,12 +47,13 @@ const validateConnections = envNumber('BENCH_VALIDATE_CONNECTIONS', 16, 1);
 const issueConnections = envNumber('BENCH_ISSUE_CONNECTIONS', 8, 1);
 const baselineConnections = 16;
 const slices = envNumber('BENCH_SLICES', 5, 1);
+const keystoneWorkers = KEYSTONE_MANAGE ? envNumber('BENCH_KEYSTONE_WORKERS', 2, 0) : 0;
 const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 const keep = process.env.BENCH_KEEP === '1';
 const adminPassword = 'bench-admin-password';
 
-// The run is bounded: eight measured loads, three interleaved baselines, four warm-ups, server starts and drains.
-const watchdogMs = (duration * 11 + warmup * 4 + 150) * 1000;
+// The run is bounded: nine measured loads (Keystone's start too), three interleaved baselines, four warm-ups, server starts and drains.
+const watchdogMs = (duration * 12 + warmup * 4 + 150 + (keystoneWorkers ? 120 : 0)) * 1000;
 
 installCleanup(stopAllLoad);
 const workDir = mkdtempSync(join(tmpdir(), 'lintel-bench-'));
@@ -85,9 +89,9 @@ interface Lintel {
   drain(): Promise<void>;
 }
 
-const passwordAuth = (scope?: object) => JSON.stringify({
+const passwordAuth = (scope?: object, password = adminPassword) => JSON.stringify({
   auth: {
-    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword } } },
+    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password } } },
     ...(scope ? { scope } : {}),
   },
 });
@@ -231,6 +235,28 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    id: 'keystone',
+    name: `Keystone 22 password issuance (uWSGI, ${keystoneWorkers} workers), same machine`,
+    async run() {
+      // Debian's Keystone on SQLite, hashing at its default bcrypt cost (12): the rate Lintel's
+      // issuance is held against (docs/performance.md, "Password issuance").
+      const ks = await startKeystone('sqlite', { uwsgiWorkers: keystoneWorkers });
+      try {
+        const body = passwordAuth(undefined, KEYSTONE_ADMIN_PASSWORD);
+        const first = await postTokens(ks.url, body);
+        await first.arrayBuffer();
+        if (first.status !== 201) throw new Error(`Keystone: POST /v3/auth/tokens answered ${first.status}`);
+        const r = await load({
+          url: `${ks.url}/v3/auth/tokens`, connections: issueConnections, duration, method: 'POST',
+          headers: { 'content-type': 'application/json' }, body, timeout: 60,
+        });
+        return [fromLoad('keystone-issue', `keystone POST /v3/auth/tokens (password, ${keystoneWorkers} workers)`, issueConnections, r, 'hash')];
+      } finally {
+        await ks.destroy();
+      }
+    },
+  },
+  {
     id: 'mixed',
     name: 'mixed: validation + issuance together',
     async run(ctx) {
@@ -311,6 +337,7 @@ const targets: Target[] = [
   rateAtLeast('validate', 'validate-baseline', 0.4, 'validation req/s >= 40% of baseline'),
   p99Below('validate', 10, 'validation p99 < 10 ms'),
   rateAtLeast('issue', 'hash', 0.95, 'password issuance >= 95% of raw hash rate'),
+  rateAtLeast('issue', 'keystone-issue', 0.95, "password issuance >= 95% of Keystone 22's"),
   p99Below('mixed-validate', 20, 'mixed: validation p99 < 20 ms'),
   rateAtLeast('ec2tokens', 'ec2tokens-baseline', 0.3, 'ec2tokens req/s >= 30% of baseline'),
   p99Below('ec2tokens', 15, 'ec2tokens p99 < 15 ms'),
@@ -324,12 +351,15 @@ if (unknown.length) {
   console.error(`BENCH_ONLY: unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.id).join(', ')}`);
   process.exit(1);
 }
-const selected = only?.length ? scenarios.filter((s) => only.includes(s.id)) : scenarios;
+const selected = (only?.length ? scenarios.filter((s) => only.includes(s.id)) : scenarios)
+  .filter((s) => s.id !== 'keystone' || keystoneWorkers > 0);
 
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 console.log(`Lintel benchmark: node ${process.version}, ${availableParallelism()} CPU(s) (${cpu}), loopback`);
 console.log(`  ${duration} s per measured load, ${warmup} s warm-up; bcrypt cost ${effective.bcryptRounds}; `
-  + `hash threads ${effective.hashThreads}${lintelEnv.LINTEL_HASH_THREADS ? ' (LINTEL_HASH_THREADS)' : ' (service default: cores - 1)'}`);
+  + `hash threads ${effective.hashThreads}${lintelEnv.LINTEL_HASH_THREADS ? ' (LINTEL_HASH_THREADS)' : ' (service default: one per core)'}, niceness ${effective.hashNice}`);
+console.log(keystoneWorkers ? `  Keystone 22 for comparison: uWSGI, ${keystoneWorkers} workers, SQLite`
+  : '  Keystone comparison off (BENCH_KEYSTONE_WORKERS=0, or Debian\'s keystone is not installed)');
 console.log(`  work dir ${workDir}${keep ? ' (kept)' : ''}\n`);
 
 const results: Measurement[] = [];

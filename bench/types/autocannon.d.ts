@@ -1,6 +1,6 @@
 /**
  * The part of autocannon 9's programmatic API the benchmarks use (the package ships no types and
- * there is no @types/autocannon for v9). See node_modules/autocannon/README.md.
+ * there is no @types/autocannon for v9). See autocannon's own README.
  */
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';

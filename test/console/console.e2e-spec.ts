@@ -17,7 +17,7 @@ declare const document: any, navigator: any;
 
 /** Debian's Chromium (`apt-get install chromium`, done by .ci/run); never a downloaded browser. */
 const CHROMIUM = process.env.LINTEL_TEST_CHROMIUM ?? '/usr/bin/chromium';
-/** Where the run leaves its screenshots for a reviewer (README, "Console"). */
+/** Where the run leaves its screenshots for a reviewer (docs/console.md, "Screenshots"). */
 export const SCREENSHOTS = resolve('test-results/console');
 const PW = 'console-browser-pw-1';
 const LIMIT = 3;

@@ -78,7 +78,32 @@ async function keystonePort(): Promise<number> {
   throw new Error(`no free port in LINTEL_TEST_KEYSTONE_PORTS=${process.env.LINTEL_TEST_KEYSTONE_PORTS}`);
 }
 
-export async function startKeystone(backend: 'sqlite' | 'mariadb', opts: { mysqlRootUrl?: string } = {}): Promise<KeystoneServer> {
+const UWSGI = onPath('uwsgi-core');
+
+export interface KeystoneOptions {
+  /** Where a MariaDB Keystone gets its database (root URL; a fresh database is made). */
+  mysqlRootUrl?: string;
+  /**
+   * Serve with uWSGI and this many worker processes, as deployments do (the benchmark compares
+   * with it: `bench/run.ts`), instead of the package's single-process development server.
+   * Needs Debian's `uwsgi-core` and `uwsgi-plugin-python3`.
+   */
+  uwsgiWorkers?: number;
+}
+
+/** The command line that serves Keystone's public WSGI application on `port`. */
+function serverCommand(port: number, state: string, opts: KeystoneOptions): [string, string[]] {
+  if (!opts.uwsgiWorkers) return [KEYSTONE_WSGI!, ['--host', '127.0.0.1', '--port', String(port)]];
+  if (!UWSGI) throw new Error("uwsgi-core is not installed (apt-get install uwsgi-core uwsgi-plugin-python3)");
+  // One request per connection, as Debian's own unit serves it (--http-socket); workers started
+  // after the fork (--lazy-apps) so each has its own database connections.
+  return [UWSGI, ['--plugin', 'python3', '--http-socket', `127.0.0.1:${port}`, '--add-header', 'Connection: close',
+    '--wsgi-file', KEYSTONE_WSGI!, '--master', '--processes', String(opts.uwsgiWorkers), '--threads', '1',
+    '--lazy-apps', '--die-on-term', '--no-orphans', '--thunder-lock', '--buffer-size', '65535', '--listen', '128',
+    '--disable-logging', '--chdir', state]];
+}
+
+export async function startKeystone(backend: 'sqlite' | 'mariadb', opts: KeystoneOptions = {}): Promise<KeystoneServer> {
   const state = mkdtempSync(join(tmpdir(), 'ksref-import-'));
   const port = await keystonePort();
   const url = `http://127.0.0.1:${port}`;
@@ -192,11 +217,12 @@ export async function startKeystone(backend: 'sqlite' | 'mariadb', opts: { mysql
     await manage('bootstrap', '--bootstrap-password', KEYSTONE_ADMIN_PASSWORD, '--bootstrap-username', 'admin', '--bootstrap-project-name', 'admin',
       '--bootstrap-role-name', 'admin', '--bootstrap-service-name', 'keystone', '--bootstrap-region-id', 'RegionOne',
       '--bootstrap-admin-url', `${url}/v3/`, '--bootstrap-internal-url', `${url}/v3/`, '--bootstrap-public-url', `${url}/v3/`);
-    server = spawn(KEYSTONE_WSGI!, ['--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const [command, args] = serverCommand(port, state, opts);
+    server = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     server.stderr!.on('data', (d) => (serverErr = (serverErr + d).slice(-8000)));
     const until = Date.now() + 90_000;
     for (;;) {
-      if (server.exitCode !== null) throw new Error(`keystone-wsgi-public exited (${server.exitCode}): ${serverErr}`);
+      if (server.exitCode !== null) throw new Error(`${command} exited (${server.exitCode}): ${serverErr}`);
       try {
         if ((await fetch(`${url}/v3`)).ok) break;
       } catch {

@@ -10,6 +10,7 @@ import { createDataSource, CredentialCipher, CredentialEntity, DomainConfigEntit
 import { databaseKinds, type DatabaseKind, type TestDatabase } from '../helpers/databases.js';
 import { call, passwordAuth } from '../helpers/keystone.js';
 import { KEYSTONE_ADMIN_PASSWORD, openstackBatch, skipWithoutKeystone, startKeystone, type KeystoneServer } from '../helpers/keystone-server.js';
+import { runKeystoneclientOAuth1 } from '../helpers/keystoneclient-oauth1.js';
 import { startIdentity, testEnv, type Harness } from '../helpers/lintel.js';
 import { openstackEnv } from '../helpers/openstack.js';
 import { runNode, scripts } from '../helpers/processes.js';
@@ -173,6 +174,8 @@ interface World {
   views: Array<{ args: string[]; keystone: unknown }>;
   ec2: { access: string; secret: string };
   appCredSecret: string;
+  /** An OAuth1 consumer's key and secret, the access token Keystone gave it, and the roles it delegates (names). */
+  oauth: { consumer: { id: string; secret: string }; access_token: { id: string; secret: string }; roles: string[] };
 }
 
 /** Fills Keystone through the openstack CLI and captures what the comparison commands show. */
@@ -286,6 +289,17 @@ async function fillKeystone(ks: KeystoneServer): Promise<World> {
     ['access', 'rule', 'list'],
   ].map((args) => ({ args, keystone: undefined }));
   lap('passwords rehashed in the other formats and checked against Keystone');
+  // An OAuth1 consumer that holds an access token of the admin's on project admin, made by
+  // python-keystoneclient through Keystone's own OS-OAUTH1 flow.
+  const [adminProject] = await ks.sql("SELECT id FROM project WHERE name = 'admin' AND domain_id = 'default'");
+  const [adminRole] = await ks.sql("SELECT id FROM role WHERE name = 'admin' AND domain_id = '<<null>>'");
+  const oauth = await runKeystoneclientOAuth1({
+    auth_url: `${ks.url}/v3`, user: 'admin', password: KEYSTONE_ADMIN_PASSWORD, login_project_id: adminProject!.id, project_id: adminProject!.id, roles: [adminRole!.id],
+  });
+  assert.deepEqual(oauth.token.methods, ['oauth1']);
+  ids.consumer = oauth.consumer.id;
+  views.push({ args: ['consumer', 'list'], keystone: undefined }, { args: ['consumer', 'show', ids.consumer!], keystone: undefined });
+  lap('python-keystoneclient made an OAuth1 consumer and an access token');
   const shown = await openstackBatch(views.map((v) => [...v.args, ...j]), env);
   views.forEach((v, i) => (v.keystone = shown[i]));
   lap(`the openstack CLI showed Keystone's ${views.length} views`);
@@ -293,10 +307,10 @@ async function fillKeystone(ks: KeystoneServer): Promise<World> {
   const rows: Record<string, number> = {};
   for (const table of ['project', 'user', 'password', 'user_option', 'project_option', 'group', 'user_group_membership', 'role', 'implied_role', 'assignment',
     'system_assignment', 'region', 'service', 'endpoint', 'endpoint_group', 'project_endpoint', 'project_endpoint_group', 'policy', 'credential',
-    'trust', 'application_credential', 'access_rule', 'revocation_event', 'project_tag']) {
+    'trust', 'application_credential', 'access_rule', 'revocation_event', 'project_tag', 'consumer', 'access_token']) {
     rows[table] = Number((await ks.sql(`SELECT COUNT(*) AS n FROM ${ks.backend === 'sqlite' ? `"${table}"` : `\`${table}\``}`))[0]!.n);
   }
-  return { ids, rows, views, ec2, appCredSecret: appCred.secret };
+  return { ids, rows, views, ec2, appCredSecret: appCred.secret, oauth: { consumer: oauth.consumer, access_token: oauth.access_token, roles: oauth.token.roles } };
 }
 
 /** Lintel's bootstrap adds its own roles, their implications and the multicloud service: not Keystone's. */
@@ -402,6 +416,8 @@ function describeTarget(kind: DatabaseKind, get: () => { ks: KeystoneServer; wor
       created('trusts', r.trust!);
       created('access rules', r.access_rule!);
       created('application credentials', r.application_credential!);
+      created('OAuth1 consumers', r.consumer!);
+      created('OAuth1 access tokens', r.access_token!);
       const reasons = [...first.tables.values()].flatMap((t) => t.reasons.map((x: any) => `${t.table}: ${x.reason}`));
       assert.ok(reasons.some((x) => x.startsWith('project options: not imported yet')), reasons.join('\n'));
       assert.equal(first.summary.refused, r.project_option!);
@@ -458,6 +474,20 @@ function describeTarget(kind: DatabaseKind, get: () => { ks: KeystoneServer; wor
       });
       assert.equal(both.status, 201, both.text.slice(0, 300));
       assert.deepEqual(both.body.token.methods.sort(), ['password', 'totp']);
+    });
+
+    it('an OAuth1 consumer goes on signing with the access token Keystone gave it', async () => {
+      const { ks, world } = get();
+      const out = await runKeystoneclientOAuth1({ auth_url: `${ks.url}/v3`, consumer: world.oauth.consumer, access_token: world.oauth.access_token });
+      assert.deepEqual(out.token.methods, ['oauth1']);
+      assert.equal(out.project_name, 'admin');
+      // Lintel's bootstrap has admin imply manager as well (withoutLintelBootstrap): the one difference.
+      assert.deepEqual(out.token.roles.filter((r: string) => r !== 'manager'), world.oauth.roles);
+      assert.deepEqual(out.token.oauth, { access_token_id: world.oauth.access_token.id, consumer_id: world.oauth.consumer.id });
+      await assert.rejects(
+        runKeystoneclientOAuth1({ auth_url: `${ks.url}/v3`, consumer: world.oauth.consumer, access_token: { ...world.oauth.access_token, secret: 'not-the-secret' } }),
+        /exit status 1/,
+      );
     });
 
     it('an application credential and a trust made in Keystone still authenticate', async () => {

@@ -6,8 +6,9 @@ import { startIdentity, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 /**
- * The catalog admin API (contract §7.7) driven by the real python-openstackclient: services,
- * endpoints and regions created, listed, shown and deleted, asserting on `-f json` output.
+ * The catalog admin API (docs/keystone.md, "Catalog administration") driven by the real
+ * python-openstackclient: services, endpoints and regions created, listed, shown and deleted,
+ * asserting on `-f json` output.
  */
 
 const skip = skipWithoutOpenstack;

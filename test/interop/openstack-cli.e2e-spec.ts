@@ -6,8 +6,8 @@ import { startIdentity, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 /**
- * The real python-openstackclient (Debian's python3-openstackclient) against Lintel, as in the
- * Keystone transcripts 50 (`token issue -f json`) and 54 (`catalog list -f json`).
+ * The real python-openstackclient (Debian's python3-openstackclient) against Lintel: `token issue
+ * -f json` and `catalog list -f json` answer as they do against Keystone 22.
  */
 
 const skip = skipWithoutOpenstack;

@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const missing = (attribute: string, target: string) =>
   `Expecting to find ${attribute} in ${target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`;
 
-/** Catalog admin (contract §7.7): services, endpoints, regions; their rules, policy and bad input. */
+/** Catalog admin (docs/keystone.md, "Catalog administration"): services, endpoints, regions; their rules, policy and bad input. */
 for (const kind of databaseKinds()) {
   describe(`Keystone catalog admin (${kind.kind})`, () => {
     let db: TestDatabase;
@@ -278,7 +278,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await counts(), start, 'no rejected request wrote anything');
       const unchanged = (await call(base, 'GET', `/v3/endpoints/${ep.id}`, { token: admin })).body.endpoint;
       assert.deepEqual(unchanged, ep);
-      // Trailing slashes are tolerated (contract §0.1).
+      // Trailing slashes are tolerated (docs/keystone.md, "Conventions").
       assert.equal((await call(base, 'GET', '/v3/services/', { token: admin })).status, 200);
     });
 

@@ -1,8 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { TokenService } from '@lintel/auth';
 import { signOAuth1Request, type OAuth1SignInput } from '@lintel/credentials';
@@ -10,9 +6,9 @@ import {
   AssignmentService, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1RequestTokenEntity, ResourceService,
 } from '@lintel/domain';
 import { credentialKeys, rotateCredentialKeys } from '../../apps/manage/src/tasks.js';
-import { onPath, redact, skipUnless } from '../helpers/commands.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
+import { runKeystoneclientOAuth1, skipWithoutKeystoneclient } from '../helpers/keystoneclient-oauth1.js';
 import { ADMIN_PASSWORD, useLintel } from '../helpers/lintel.js';
 import { openstackEnv, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
@@ -23,24 +19,6 @@ import { openstackEnv, openstackText, skipWithoutOpenstack } from '../helpers/op
  * with the statuses and texts Debian's Keystone 22 answers. Negative cases are signed with
  * Lintel's own RFC 5849 signer (libs/credentials, checked against the RFC's examples and oauthlib).
  */
-
-const here = dirname(fileURLToPath(import.meta.url));
-const DRIVER = resolve(here, '../../../test/keystone/oauth1_keystoneclient.py');
-// Debian's own interpreter, where python3-keystoneclient and python3-oauthlib are (a pyenv python3 on PATH lacks them).
-const PYTHON = ['/usr/bin/python3', onPath('python3')].find((p) => p && existsSync(p));
-const HAS_CLIENT = !!PYTHON && spawnSync(PYTHON, ['-c', 'import oauthlib, keystoneclient.v3.contrib.oauth1, keystoneauth1.extras.oauth1'], { stdio: 'ignore' }).status === 0;
-const skipKeystoneclient = skipUnless(HAS_CLIENT ? 'ok' : undefined, 'python3-keystoneclient and python3-oauthlib are not installed');
-
-/** Runs the keystoneclient driver (asynchronously: the Lintel it talks to runs in this process). */
-function runDriver(input: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = execFile(PYTHON!, [DRIVER], { env: openstackEnv(undefined), timeout: 120_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`keystoneclient driver: ${err.killed ? 'killed' : `exit status ${err.code}`}\n${redact(String(stderr)).slice(-3000)}`));
-      else done(String(stdout));
-    });
-    child.stdin!.end(input);
-  });
-}
 
 const PW = 'oauth-persona-password-1';
 const ACCESS_TOKEN_DURATION = 3000;
@@ -200,9 +178,8 @@ for (const kind of databaseKinds()) {
     });
 
     describe('the delegation flow', () => {
-      test('python-keystoneclient and keystoneauth1\'s v3oauth1 plugin drive it end to end', { skip: skipKeystoneclient }, async () => {
-        const input = JSON.stringify({ auth_url: `${base}/v3`, user: 'admin', password: ADMIN_PASSWORD, login_project_id: ctx.h.adminProjectId, project_id: project, roles: [roles.member] });
-        const out = JSON.parse(await runDriver(input));
+      test('python-keystoneclient and keystoneauth1\'s v3oauth1 plugin drive it end to end', { skip: skipWithoutKeystoneclient }, async () => {
+        const out = await runKeystoneclientOAuth1({ auth_url: `${base}/v3`, user: 'admin', password: ADMIN_PASSWORD, login_project_id: ctx.h.adminProjectId, project_id: project, roles: [roles.member] });
         assert.equal(out.consumer.description, 'keystoneclient consumer');
         assert.match(out.verifier, /^[a-zA-Z2-9]{8}$/);
         assert.match(out.request_token.expires, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/);

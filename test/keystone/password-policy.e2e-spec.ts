@@ -4,7 +4,7 @@ import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
 
-/** Keystone's PCI-DSS password options, each failing with the rule it broke (contract §8.1). */
+/** Keystone's PCI-DSS password options, each failing with the rule it broke (docs/keystone.md, "Passwords and lockout"). */
 for (const kind of databaseKinds()) {
   describe(`password policy (${kind.kind})`, () => {
     let db: TestDatabase;
@@ -45,7 +45,7 @@ for (const kind of databaseKinds()) {
       assert.ok(u.password_expires_at, 'the first password is expired from the start');
       const e = keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'kim' }, 'first-pass-1') }), 401);
       assert.equal(e.message, `The password is expired and needs to be changed for user: ${u.id}.`);
-      // The user can get no token, yet changes the password with the expired one (§8.1).
+      // The user can get no token, yet changes the password with the expired one (docs/keystone.md, "Users").
       keystoneError(await call(base, 'POST', `/v3/users/${u.id}/password`, { body: { user: { original_password: 'wrong-pass-9', password: 'second-pass-2' } } }), 401);
       const changed = await call(base, 'POST', `/v3/users/${u.id}/password`, { body: { user: { original_password: 'first-pass-1', password: 'second-pass-2' } } });
       assert.equal(changed.status, 204, changed.text);

@@ -6,7 +6,7 @@ import { redact, skipUnless } from '../helpers/commands.js';
 import { curl, CURL, CURL_MISSING, type CurlResponse } from '../helpers/curl.js';
 
 /**
- * Steps 1 and 2 of SODA's "Access Key, Secret Key" guide (seed 003), run with the real curl
+ * Steps 1 and 2 of SODA's "Access Key, Secret Key" guide (docs/soda.md, "SODA's guide"), run with the real curl
  * exactly as the guide writes them. Only the host, the password and the token are replaced.
  */
 

@@ -15,7 +15,7 @@ import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from
  * tokens (impersonation, roles, use counting under concurrency, what ends them), redelegation,
  * cascades, delegated tokens on the credential APIs, trust-bound EC2 credentials and the
  * access-key APIs acting on a trust's roles only. Expected bodies and texts were read off a
- * real Keystone 22 (keystone-ref) with the same requests.
+ * real Keystone 22 with the same requests.
  */
 
 const PW = 'trust-test-pw-1';

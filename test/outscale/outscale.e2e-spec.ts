@@ -281,7 +281,7 @@ for (const kind of databaseKinds()) {
       assert.equal(r.status, 401);
     });
 
-    test('bad input: the code the spec gives, never a 500, nothing written', async () => {
+    test('bad input: the documented code, never a 500, nothing written', async () => {
       const before_ = await count(users.alice!);
       const a = keys.alice!;
       oscError(await osc('CreateAccessKeyz', {}, a), 400, '0', 'DefaultError');

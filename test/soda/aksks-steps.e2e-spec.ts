@@ -10,7 +10,7 @@ import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
 import { startIdentity, type Harness } from '../helpers/lintel.js';
 
 /**
- * Steps 3 to 6 of SODA's "Access Key, Secret Key" guide (seed 003) with the real curl, as the
+ * Steps 3 to 6 of SODA's "Access Key, Secret Key" guide (docs/soda.md, "SODA's guide") with the real curl, as the
  * guide writes them: only the host, the ids and the token are this server's. Then the same key
  * seen through Keystone's APIs, and gone from all of them once deleted.
  */

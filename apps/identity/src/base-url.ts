@@ -4,7 +4,7 @@ import type { LintelConfig } from '@lintel/config';
 type UrlConfig = Pick<LintelConfig, 'publicUrl' | 'trustForwarded'>;
 
 /**
- * `{BASE}` of the Keystone contract: the configured public URL, else the request's own origin,
+ * `{BASE}` (docs/keystone.md, "Conventions"): the configured public URL, else the request's own origin,
  * plus `/identity` when the caller came in through the devstack path. `X-Forwarded-*` is believed
  * only when configured (behind a proxy that sets it); otherwise a client could choose the host
  * that links and `WWW-Authenticate` name.

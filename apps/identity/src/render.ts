@@ -19,7 +19,7 @@ export function renderDomain(d: DomainView, base: string) {
   };
 }
 
-/** A user (§7.1); `password` is never shown, extras are. */
+/** A user (docs/keystone.md, "Users"); `password` is never shown, extras are. */
 export function renderUser(u: UserEntity, passwordExpiresAt: Date | null, base: string) {
   return {
     ...(u.extra ?? {}),
@@ -63,7 +63,7 @@ export function renderCatalog(entries: CatalogEntry[], projectId: string | undef
   }));
 }
 
-/** The `token` object of §2.4. */
+/** The `token` object (docs/keystone.md, "The token object"). */
 export function renderToken(v: TokenView, catalog: CatalogEntry[] | undefined) {
   const c = v.claims;
   const token: Record<string, unknown> = {
@@ -93,7 +93,7 @@ export function renderToken(v: TokenView, catalog: CatalogEntry[] | undefined) {
     if (catalog) token.catalog = renderCatalog(catalog, v.project?.id, v.trust?.trustor.id ?? v.user.id);
   }
   if (v.appCred) {
-    // docs/keystone-application-credentials.md, "Tokens": Keystone shows `restricted`, and the rules only when there are some.
+    // docs/keystone-application-credentials.md, "Logging in": Keystone shows `restricted`, and the rules only when there are some.
     const a = v.appCred;
     token.application_credential = { id: a.id, name: a.name, restricted: !a.unrestricted, ...(a.accessRules?.length ? { access_rules: a.accessRules } : {}) };
   }

@@ -14,7 +14,7 @@ export function createMulticloudApp(config: LintelConfig, logger: Pino, dataSour
     dialect: 'multicloud',
     feature: MulticloudModule,
     imports: [DomainModule.forRoot({ hasher: PASSWORD_HASHER_PROVIDER, dataSource })],
-    // Alibaba Cloud IMS's RPC endpoint takes form bodies (cloud-key-apis.md C.1); nowhere else does.
+    // Alibaba Cloud IMS's RPC endpoint takes form bodies (docs/alibaba.md, "Requests and answers"); nowhere else does.
     formBodyPaths: [/^\/$/],
   });
 }

@@ -2,11 +2,13 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { PasswordHasher } from '@lintel/domain';
-import type { HashJob } from './hash.worker.js';
+import type { HashJob, HashWorkerData } from './hash.worker.js';
 
 /**
- * bcrypt on a fixed pool of worker threads (`LINTEL_HASH_THREADS`, by default one less than the
- * cores), so password checks never stall the event loop that validates tokens.
+ * bcrypt on a fixed pool of worker threads (`LINTEL_HASH_THREADS`, by default one per core), so
+ * password checks never stall the event loop that validates tokens. The threads run niced
+ * (`LINTEL_HASH_NICE`): a login storm uses every core the event loop leaves idle, and validation
+ * keeps its latency (docs/performance.md, "Password issuance").
  */
 @Injectable()
 export class BcryptPasswordHasher extends PasswordHasher implements OnApplicationShutdown {
@@ -29,6 +31,7 @@ export class BcryptPasswordHasher extends PasswordHasher implements OnApplicatio
       // Strict FIFO: by default piscina re-queues a job it could not hand out at the tail, so under
       // sustained load some logins starve while others cycle (seen in the benchmark).
       stricterFIFO: true,
+      workerData: { nice: this.cfg.password.hashNice } satisfies HashWorkerData,
     });
     return this.poolInstance;
   }

@@ -23,3 +23,22 @@ test('new hashes use the configured cost; garbage hashes never verify', () => {
   assert.equal(run({ op: 'verify', password: 'pw', hash: h }), true);
   assert.equal(run({ op: 'verify', password: 'pw', hash: 'not-a-hash' }), false);
 });
+
+test('the hash threads run niced, the event loop does not', { skip: process.platform !== 'linux' && 'thread priorities are read from /proc (Linux)' }, async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { BcryptPasswordHasher } = await import('./bcrypt-hasher.js');
+  const { loadConfig } = await import('@lintel/config');
+  const cfg = loadConfig({ LINTEL_HASH_THREADS: '2', LINTEL_HASH_NICE: '7' });
+  const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+  const niced = () => readdirSync('/proc/self/task').filter((tid) => niceOf(tid) === 7).length;
+  const before = niced();
+  const hasher = new BcryptPasswordHasher(cfg);
+  try {
+    const hash = await hasher.hash('pw');
+    assert.equal(await hasher.verify('pw', hash), true);
+    assert.equal(niced() - before, 2, 'both hash threads at niceness 7');
+    assert.equal(niceOf(String(process.pid)), 0, 'the main thread keeps its priority');
+  } finally {
+    await hasher.onApplicationShutdown();
+  }
+});

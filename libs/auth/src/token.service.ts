@@ -428,7 +428,8 @@ export class TokenService {
 
   /**
    * Loads the user, the scope and the effective roles. With `strict`, everything must still be
-   * enabled and the user must still hold a role on the scope (Keystone's validation rules, §2.6).
+   * enabled and the user must still hold a role on the scope (Keystone's validation rules,
+   * docs/keystone.md, "Validation and revocation").
    */
   private async derive(claims: TokenClaims, strict: boolean): Promise<Omit<TokenView, 'claims'>> {
     if (claims.trustId) return this.trustScope.derive(claims, strict);

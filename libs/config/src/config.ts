@@ -85,6 +85,8 @@ export interface LintelConfig {
   readonly password: {
     readonly bcryptRounds: number;
     readonly hashThreads: number;
+    /** Scheduling niceness of the hash threads (Linux), so the event loop wins a busy CPU. */
+    readonly hashNice: number;
     /** Keystone's PCI-DSS options (`[security_compliance]`), all off by default. */
     readonly regex: RegExp | undefined;
     readonly regexDescription: string | undefined;
@@ -186,7 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
     requestTimeout: e.LINTEL_REQUEST_TIMEOUT ?? 30,
     password: {
       bcryptRounds: e.LINTEL_BCRYPT_ROUNDS ?? 12,
-      hashThreads: e.LINTEL_HASH_THREADS ?? Math.max(1, availableParallelism() - 1),
+      hashThreads: e.LINTEL_HASH_THREADS ?? availableParallelism(),
+      hashNice: e.LINTEL_HASH_NICE ?? 10,
       regex: e.LINTEL_PASSWORD_REGEX ? new RegExp(e.LINTEL_PASSWORD_REGEX) : undefined,
       regexDescription: e.LINTEL_PASSWORD_REGEX_DESCRIPTION,
       expiresDays: e.LINTEL_PASSWORD_EXPIRES_DAYS,

@@ -25,7 +25,7 @@ export function sha256Hex(s: string | Uint8Array): string {
 
 /**
  * Keystone's id for an `ec2` credential: the hex SHA-256 of the UTF-8 access key. Both
- * `/v3/ec2tokens` and the OS-EC2 routes look credentials up by this id (keystone-v3.md 5.2, 6.3),
+ * `/v3/ec2tokens` and the OS-EC2 routes look credentials up by this id (docs/keystone.md, "OS-EC2", "EC2 tokens"),
  * so it must stay byte-for-byte what Keystone computes.
  */
 export function ec2CredentialId(access: string): string {

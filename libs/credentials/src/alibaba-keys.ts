@@ -8,8 +8,8 @@ function draw(length: number): string {
   return out;
 }
 
-/** An Alibaba AccessKeyId: `LTAI` + 20 crypto-random alphanumerics, 24 characters (cloud-key-apis.md C.3). */
+/** An Alibaba AccessKeyId: `LTAI` + 20 crypto-random alphanumerics, 24 characters (docs/alibaba.md, "Requests and answers"). */
 export const newAlibabaAccessKeyId = (): string => `LTAI${draw(20)}`;
 
-/** An Alibaba AccessKeySecret: 30 crypto-random alphanumerics (C.3). */
+/** An Alibaba AccessKeySecret: 30 crypto-random alphanumerics (docs/alibaba.md, "Requests and answers"). */
 export const newAlibabaAccessKeySecret = (): string => draw(30);

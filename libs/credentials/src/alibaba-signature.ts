@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { SignatureFormatError } from './sigv4.js';
 
 /**
- * Alibaba Cloud's two request signatures (cloud-key-apis.md C.2): the classic RPC signature
+ * Alibaba Cloud's two request signatures (docs/alibaba.md, "Authentication"): the classic RPC signature
  * (V1, HMAC-SHA1, what `@alicloud/pop-core` and the aliyun CLI send) and ACS3-HMAC-SHA256 (V3,
  * the default of `@alicloud/openapi-client` / `@alicloud/ims20190815`). node:crypto only.
  */
@@ -80,7 +80,7 @@ export interface Acs3Request {
   payloadHash: string;
 }
 
-/** `METHOD\npath\ncanonical query\ncanonical headers\nsigned headers\npayload hash` (C.2). */
+/** `METHOD\npath\ncanonical query\ncanonical headers\nsigned headers\npayload hash` (docs/alibaba.md, "Authentication"). */
 export function acs3CanonicalRequest(r: Acs3Request, signedHeaders: string[]): string {
   const query = Object.keys(r.query)
     .sort()

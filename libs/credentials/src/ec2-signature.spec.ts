@@ -118,7 +118,7 @@ for (const [name, c] of suiteVectors) {
   });
 }
 
-test('contract 6.4: for POST the canonical query is empty, so query parameters are not signed (suite post-vanilla-query is not accepted)', () => {
+test('SigV4 (docs/keystone.md, "Signatures"): for POST the canonical query is empty, so query parameters are not signed (suite post-vanilla-query is not accepted)', () => {
   const postVanilla = suiteBody('POST', '/', { Param1: 'value1' }, 'host;x-amz-date', '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b');
   assert.equal(verifyEc2Signature(AWS_EXAMPLE_SECRET, postVanilla), true);
   const postVanillaQuery = suiteBody('POST', '/', { Param1: 'value1' }, 'host;x-amz-date', '28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11');

@@ -17,7 +17,7 @@ import {
 import { parseIso8601 } from './request-time.js';
 
 /**
- * The `credentials` object of `POST /v3/ec2tokens` (keystone-v3.md 6.2): what an EC2-API
+ * The `credentials` object of `POST /v3/ec2tokens` (docs/keystone.md, "EC2 tokens"): what an EC2-API
  * service saw of a signed request, relayed for Keystone to check.
  */
 export interface Ec2Credentials {
@@ -37,7 +37,7 @@ export interface Ec2Credentials {
 
 /**
  * The signatures a request described by `c` must carry to be genuine, following keystoneclient's
- * `Ec2Signer` (keystone-v3.md 6.4): SignatureVersion 0, 1 or 2 from `params`, otherwise SigV4
+ * `Ec2Signer` (docs/keystone.md, "Signatures"): SignatureVersion 0, 1 or 2 from `params`, otherwise SigV4
  * when the Authorization header or `X-Amz-Algorithm` says so. A second candidate is returned when
  * the host has a `:port`, computed without it, because some clients sign the bare host name
  * (Keystone retries the same way).
@@ -61,7 +61,7 @@ function candidates(secret: string, c: Ec2Credentials): Array<() => string> {
       return signaturesV2(secret, c, params);
   }
   if (isSigV4(c, params)) return signaturesV4(secret, c, params, header(c.headers, 'authorization'));
-  // Upstream crashes with a 500 here; the contract makes it a 401 (keystone-v3.md 9).
+  // Upstream crashes with a 500 here; Lintel answers 401 (docs/keystone.md, "Where Lintel differs from Keystone").
   throw new SignatureFormatError(
     params.SignatureVersion === undefined ? 'no signature version' : `unknown signature version ${String(params.SignatureVersion)}`,
   );
@@ -86,7 +86,7 @@ export function verifyEc2Signature(secret: string, c: Ec2Credentials): boolean {
 
 /**
  * The request time the signature covers, for the freshness check against replay (CVE-2020-12692,
- * keystone-v3.md 6.3 step 6; docs/security.md, "M1"): for SignatureVersion 0, 1 and 2,
+ * docs/keystone.md, "Signatures"; docs/security.md, "M1"): for SignatureVersion 0, 1 and 2,
  * `params.Timestamp` (part of what they sign); for SigV4, the date its string to sign was built
  * with (the `X-Amz-Date` header, else the parameter: the one {@link verifyEc2Signature} uses).
  * Nothing else: a `Timestamp` parameter next to a SigV4 POST is not signed and says nothing
@@ -175,7 +175,7 @@ function signaturesV2(secret: string, c: Ec2Credentials, params: Record<string, 
 }
 
 /**
- * SigV4 per keystone-v3.md 6.4. Credential and SignedHeaders come from the Authorization header
+ * SigV4 (docs/keystone.md, "Signatures"). Credential and SignedHeaders come from the Authorization header
  * when it is a SigV4 one, else from the presigned-URL parameters.
  */
 function signaturesV4(secret: string, c: Ec2Credentials, params: Record<string, string>, authorization: string | undefined): Array<() => string> {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from './sigv4.js';
 
 /**
- * Edgio (Limelight) Origin Storage request signatures (cloud-key-apis.md A.6): the
+ * Edgio (Limelight) Origin Storage request signatures (docs/edgio.md, "Signed requests"): the
  * `X-Agile-Signature` header is `<path>?<sorted terms>&signature=<base64 HMAC-SHA256>`, where the
  * terms are `access_key`, `expiry` (unix seconds) and one `name=value` per `X-Agile-*` header
  * (prefix removed, name lower-cased), and the HMAC (keyed with the secret key) covers everything

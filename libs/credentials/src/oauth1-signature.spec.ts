@@ -32,7 +32,7 @@ test('RFC 5849 §1.2: the photos example signs to the RFC\'s signature', () => {
 });
 
 test('a header made by oauthlib (the library keystoneclient signs with) verifies', () => {
-  // oauthlib 3.2.2, Client(...).sign() of the §1.2 request with oauth_version="1.0" added.
+  // oauthlib 3.2.2, Client(...).sign() of the RFC 5849 §1.2 request with oauth_version="1.0" added.
   const header = 'OAuth realm="Photos", oauth_nonce="chapoH", oauth_timestamp="137131202", oauth_version="1.0", oauth_signature_method="HMAC-SHA1", '
     + 'oauth_consumer_key="dpf43f3p2l4k3l03", oauth_token="nnch734d00sl2jdk", oauth_signature="1IAE9RzK%2BDqSqVTdQ%2F0zWANXVzs%3D"';
   const params = parseOAuthHeader(header)!;

@@ -4,7 +4,7 @@ import { constantTimeEqual } from './sigv4.js';
 /**
  * OAuth 1.0a request signatures (RFC 5849), as Keystone's OS-OAUTH1 extension checks them
  * (docs/keystone-oauth1.md, "Signatures"): the OAuth parameters travel in the `Authorization:
- * OAuth ...` header, the signature is an HMAC over the signature base string of §3.4.1 keyed with
+ * OAuth ...` header, the signature is an HMAC over the signature base string of RFC 5849 §3.4.1 keyed with
  * the consumer secret and the token secret.
  */
 
@@ -31,7 +31,7 @@ function percentDecode(s: string): string | undefined {
 }
 
 /**
- * The parameters of an `Authorization: OAuth ...` header (§3.5.1), values decoded, in order;
+ * The parameters of an `Authorization: OAuth ...` header (RFC 5849 §3.5.1), values decoded, in order;
  * `realm` included. Undefined when the header is not of the OAuth scheme or is malformed.
  */
 export function parseOAuthHeader(header: string | undefined): Array<[string, string]> | undefined {
@@ -57,7 +57,7 @@ export function parseOAuthHeader(header: string | undefined): Array<[string, str
   return out;
 }
 
-/** The query parameters of a URL, form-decoded (§3.4.1.3.1), in order. */
+/** The query parameters of a URL, form-decoded (RFC 5849 §3.4.1.3.1), in order. */
 export function queryParameters(url: string): Array<[string, string]> {
   const q = url.indexOf('?');
   if (q < 0) return [];
@@ -65,7 +65,7 @@ export function queryParameters(url: string): Array<[string, string]> {
 }
 
 /**
- * §3.4.1.2: scheme and host in lower case, the default port left out, the path as sent (`/` when
+ * RFC 5849 §3.4.1.2: scheme and host in lower case, the default port left out, the path as sent (`/` when
  * empty), no query or fragment.
  */
 export function baseStringUri(url: string): string {
@@ -73,7 +73,7 @@ export function baseStringUri(url: string): string {
   return `${u.protocol}//${u.host}${u.pathname || '/'}`;
 }
 
-/** §3.4.1.3.2: every name and value encoded, sorted by name then value, `name=value` joined with `&`. */
+/** RFC 5849 §3.4.1.3.2: every name and value encoded, sorted by name then value, `name=value` joined with `&`. */
 export function normalizeParameters(params: ReadonlyArray<readonly [string, string]>): string {
   return params
     .filter(([k]) => k !== 'oauth_signature' && k !== 'realm')
@@ -84,7 +84,7 @@ export function normalizeParameters(params: ReadonlyArray<readonly [string, stri
 }
 
 /**
- * §3.4.1: `METHOD&encoded base string URI&encoded normalized parameters`. `params` are the
+ * RFC 5849 §3.4.1: `METHOD&encoded base string URI&encoded normalized parameters`. `params` are the
  * request's protocol parameters (the header's, `realm` and `oauth_signature` are dropped here);
  * the URL's query parameters are added from `url`.
  */
@@ -93,7 +93,7 @@ export function signatureBaseString(method: string, url: string, params: Readonl
   return `${oauthEncode(method.toUpperCase())}&${oauthEncode(baseStringUri(url))}&${oauthEncode(normalizeParameters(all))}`;
 }
 
-/** §3.4.2: base64 HMAC of the base string keyed with `encode(consumer secret)&encode(token secret)`. */
+/** RFC 5849 §3.4.2: base64 HMAC of the base string keyed with `encode(consumer secret)&encode(token secret)`. */
 export function oauthSignature(method: OAuth1SignatureMethod, baseString: string, consumerSecret: string, tokenSecret = ''): string {
   const key = `${oauthEncode(consumerSecret)}&${oauthEncode(tokenSecret)}`;
   return createHmac(DIGESTS[method], key).update(baseString, 'utf8').digest('base64');

@@ -3,7 +3,7 @@ import { sha256Hex } from './access-keys.js';
 import { parseIso8601 } from './request-time.js';
 
 /**
- * Outscale's request signatures (cloud-key-apis.md B.2): AWS SigV4's maths under two names.
+ * Outscale's request signatures (docs/outscale.md, "Authentication"): AWS SigV4's maths under two names.
  * `OSC4-HMAC-SHA256` (osc-cli, osc-sdk-python) signs `X-Osc-Date` with the key chain
  * `"OSC4" + SK → date → region → service → "osc4_request"`; `AWS4-HMAC-SHA256` (osc-sdk-js via
  * aws4fetch) is plain SigV4 with `X-Amz-Date` and `aws4_request`. The service is `api`.

@@ -10,8 +10,8 @@ function draw(alphabet: string, length: number): string {
   return out;
 }
 
-/** Crypto-random lower-case hex, e.g. Edgio's access and secret keys (cloud-key-apis.md A.5). */
+/** Crypto-random lower-case hex, e.g. Edgio's access and secret keys (docs/edgio.md, "Methods"). */
 export const randomLowerHex = (length: number): string => draw(LOWER_HEX, length);
 
-/** Crypto-random `[0-9A-Z]`, e.g. Outscale's AccessKeyId and SecretKey (cloud-key-apis.md B.3). */
+/** Crypto-random `[0-9A-Z]`, e.g. Outscale's AccessKeyId and SecretKey (docs/outscale.md, "Requests and answers"). */
 export const randomUpperAlphanumeric = (length: number): string => draw(UPPER_ALNUM, length);

@@ -1,5 +1,5 @@
 // Parsers for the timestamps signed requests carry, for the replay (freshness) checks of
-// keystone-v3.md 6.3 step 6. Both return undefined rather than guessing: a timestamp that is
+// docs/keystone.md, "Signatures". Both return undefined rather than guessing: a timestamp that is
 // present but unreadable must fail closed in the caller.
 
 /**

@@ -2,11 +2,11 @@ import { createHmac } from 'node:crypto';
 import { parseHttpDate, parseIso8601, type SignedTime } from './request-time.js';
 import { SIGV4_ALGORITHM, SignatureFormatError, constantTimeEqual, signatureV4, type CredentialScope } from './sigv4.js';
 
-/** Services Keystone accepts in the scope of an S3 SigV4 string to sign (keystone-v3.md 6.4). */
+/** Services Keystone accepts in the scope of an S3 SigV4 string to sign (docs/keystone.md, "Signatures"). */
 export const S3_V4_SERVICES: readonly string[] = ['s3', 'iam', 'sts'];
 
 /**
- * Checks the signature of a `POST /v3/s3tokens` request (keystone-v3.md 6.4). `token` is the
+ * Checks the signature of a `POST /v3/s3tokens` request (docs/keystone.md, "Signatures"). `token` is the
  * URL-safe base64 of the exact AWS string to sign (swift's s3token middleware sends it; the
  * standard alphabet is accepted too, as Python's `urlsafe_b64decode` does).
  *

@@ -10,7 +10,7 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /**
  * The signing fields of a request are absent or malformed (unknown signature version, no
  * X-Amz-Date, a Credential that is not `AK/yyyymmdd/region/service/aws4_request`, ...), as opposed
- * to present but wrong. Callers answer both with the same generic 401 (keystone-v3.md 6.3, 6.4);
+ * to present but wrong. Callers answer both with the same generic 401 (docs/keystone.md, "EC2 tokens");
  * the distinction only serves logs and tests.
  */
 export class SignatureFormatError extends Error {
@@ -43,7 +43,7 @@ const SHA256_BLOCK = 64;
  * `H((K ^ opad) || H((K ^ ipad) || data))` over one-shot `crypto.hash` calls. `createHmac` gives
  * every call an OpenSSL context whose release falls to the garbage collector; under load on the
  * signature-checking routes those releases made young-generation collections ten times longer,
- * costing more than the hashing. The spec checks it against `createHmac`.
+ * costing more than the hashing. sigv4.spec.ts checks it against `createHmac`.
  */
 export function hmacSha256(key: string | Uint8Array, data: string | Uint8Array): Buffer {
   return hash('sha256', new PreparedHmacKey(key).outerBlock(data), 'buffer');

@@ -58,7 +58,7 @@ interface Series {
 
 /**
  * A Prometheus histogram registered on a prom-client Registry, exposed exactly as prom-client's
- * own Histogram (same bucket, sum and count lines; the spec compares the two), whose children
+ * own Histogram (same bucket, sum and count lines; fast-metrics.spec.ts compares the two), whose children
  * observe with a bucket search and three additions.
  */
 export class FastHistogram {

@@ -43,7 +43,7 @@ function parseJson(text: string, done: (err: Error | null, body?: unknown) => vo
 
 /**
  * Builds one Lintel HTTP app: config + core + dialect on the shared Fastify adapter, with the
- * content-type rule of the Keystone contract (a body without Content-Type is read as JSON; a
+ * content-type rule of Keystone (docs/keystone.md, "Conventions": a body without Content-Type is read as JSON; a
  * body with another type is a 400, raised by the dialect's filter).
  */
 export async function createLintelApp(o: AppOptions): Promise<NestFastifyApplication> {

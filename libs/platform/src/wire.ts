@@ -18,7 +18,7 @@ export function queryText(q: unknown, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** A boolean query filter: undefined when absent, else Keystone's truthiness (§0.5). */
+/** A boolean query filter: undefined when absent, else Keystone's truthiness (docs/keystone.md, "Conventions"). */
 export function queryBool(q: unknown, name: string): boolean | undefined {
   return (q as Record<string, unknown> | undefined)?.[name] === undefined ? undefined : queryFlag(q, name);
 }

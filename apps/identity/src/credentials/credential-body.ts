@@ -33,7 +33,7 @@ function extras(o: Obj): Record<string, unknown> {
   return boundedExtra(Object.fromEntries(Object.entries(o).filter(([k]) => !KNOWN.has(k))));
 }
 
-/** A `POST /v3/credentials` body (§4.2), schema-checked with Keystone's messages. */
+/** A `POST /v3/credentials` body (docs/keystone.md, "Credentials"), schema-checked with Keystone's messages. */
 export function parseCreateCredential(body: unknown): Omit<NewCredential, 'issuer'> {
   const c = member(body);
   for (const key of ['blob', 'type', 'user_id']) {
@@ -53,7 +53,7 @@ export function parseCreateCredential(body: unknown): Omit<NewCredential, 'issue
   };
 }
 
-/** A `PATCH /v3/credentials/{id}` body (§4.5): at least one property; `id`, if given, unchanged. */
+/** A `PATCH /v3/credentials/{id}` body (docs/keystone.md, "Credentials"): at least one property; `id`, if given, unchanged. */
 export function parsePatchCredential(body: unknown, id: string): CredentialPatch {
   const c = member(body);
   if (!Object.keys(c).length) throw InvalidInputError.field('credential', '{} does not have enough properties');

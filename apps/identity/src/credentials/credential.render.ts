@@ -1,6 +1,6 @@
 import type { Credential } from '@lintel/domain';
 
-/** `{"credential": ...}` member of §4.1: blob as JSON text, extras echoed, links. */
+/** The `{"credential": ...}` member (docs/keystone.md, "Credentials"): blob as JSON text, extras echoed, links. */
 export function renderCredential(c: Credential, base: string) {
   return {
     ...c.extra,
@@ -13,7 +13,7 @@ export function renderCredential(c: Credential, base: string) {
   };
 }
 
-/** The OS-EC2 view of an ec2 credential (§5.1); the path uses the owner and the access key. */
+/** The OS-EC2 view of an ec2 credential (docs/keystone.md, "OS-EC2"); the path uses the owner and the access key. */
 export function renderEc2(c: Credential, base: string) {
   const blob = JSON.parse(c.blob) as { access: string; secret?: string; trust_id?: string | null };
   return {

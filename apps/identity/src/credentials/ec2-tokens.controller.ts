@@ -10,7 +10,7 @@ import { renderToken } from '../render.js';
 type Obj = JsonObject;
 const isObj = isJsonObject;
 
-/** The signed-request body: `credentials`, else `credential`, else `ec2Credentials` (§6.2). */
+/** The signed-request body: `credentials`, else `credential`, else `ec2Credentials` (docs/keystone.md, "EC2 tokens"). */
 function signedRequestBody(body: unknown): Obj {
   const root = isObj(body) ? body : {};
   for (const key of ['credentials', 'credential', 'ec2Credentials']) {

@@ -35,8 +35,9 @@ export class OsEc2Controller {
     const project = typeof tenant === 'string' ? await this.resources.getProject(tenant) : null;
     if (!project) throw new NotFoundError('project', typeof tenant === 'string' ? tenant : 'None');
     requirePrimaryAuth(caller, this.cfg, { type: 'ec2', projectId: project.id }, 'EC2 credential');
-    // Hardening allowed by the contract (§9): a key for a project its owner has no role on is
-    // refused; a key made under a trust acts with the trust's roles there (docs/keystone-trusts.md).
+    // A hardening of Keystone (docs/keystone.md, "Where Lintel differs from Keystone"): a key for
+    // a project its owner has no role on is refused; a key made under a trust acts with the
+    // trust's roles there (docs/keystone-trusts.md).
     const underTrust = !!caller.claims.trustId && scopedProject(caller) === project.id;
     if (!underTrust && !(await this.assignments.effectiveRoles(userId, { project: project.id })).length) {
       throw new ForbiddenError('identity:ec2_create_credential');

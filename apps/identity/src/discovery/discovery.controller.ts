@@ -14,7 +14,7 @@ function version(base: string) {
   };
 }
 
-/** Version discovery (§1): `/` answers 300 with the one version, `/v3` describes it. */
+/** Version discovery (docs/keystone.md, "Discovery"): `/` answers 300 with the one version, `/v3` describes it. */
 @Public()
 @Controller()
 export class DiscoveryController {

@@ -66,7 +66,7 @@ export class TrustsController {
   }
 
   /**
-   * Keystone's rules for who may list (docs/keystone-trusts.md, "Listing"): `?trustor_user_id`
+   * Keystone's rules for who may list (docs/keystone-trusts.md, "Routes"): `?trustor_user_id`
    * under `identity:list_trusts_for_trustor`, else `?trustee_user_id` under
    * `identity:list_trusts_for_trustee`, else `identity:list_trusts` (admins and system readers).
    */
@@ -92,7 +92,7 @@ export class TrustsController {
     return { trust: renderTrust(trust, await this.trusts.existingRoles(trust.roleIds), baseUrl(req, this.cfg)) };
   }
 
-  /** Deletes the trust and those redelegated from it; their tokens stop working at once (docs/keystone-trusts.md, "Deleting"). */
+  /** Deletes the trust and those redelegated from it; their tokens stop working at once (docs/keystone-trusts.md, "Trust-scoped tokens"). */
   @Delete(':id')
   @HttpCode(204)
   async deleteTrust(@Param('id') id: string, @Req() req: Req_): Promise<void> {

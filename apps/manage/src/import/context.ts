@@ -72,6 +72,7 @@ export interface Accepted {
   endpoints: Set<string>;
   endpointGroups: Set<string>;
   trusts: Set<string>;
+  consumers: Set<string>;
 }
 
 const BATCH = 200;
@@ -80,7 +81,7 @@ const BATCH = 200;
 export class ImportContext {
   readonly accepted: Accepted = {
     domains: new Set(), projects: new Set(), users: new Set(), groups: new Set(), roles: new Set(), regions: new Set(),
-    services: new Set(), endpoints: new Set(), endpointGroups: new Set(), trusts: new Set(),
+    services: new Set(), endpoints: new Set(), endpointGroups: new Set(), trusts: new Set(), consumers: new Set(),
   };
   /** Keystone's internal access rule ids -> the ids clients see, for the application credentials that use them. */
   readonly accessRules = new Map<string, string>();

@@ -39,7 +39,7 @@ interface Presented {
 }
 
 /**
- * Who is calling (cloud-key-apis.md C.2): a V1 (HMAC-SHA1 parameters) or V3 (ACS3-HMAC-SHA256
+ * Who is calling (docs/alibaba.md, "Authentication"): a V1 (HMAC-SHA1 parameters) or V3 (ACS3-HMAC-SHA256
  * header) signature, checked against the stored secret of the key, then the key's authority
  * (KeyAuthorityService: active, unexpired, owner and project enabled, a role held there now),
  * which is all the caller may act with; the timestamp within LINTEL_CREDENTIAL_AUTH_TTL (15 minutes) of now;
@@ -91,7 +91,7 @@ export class AlibabaAuthService {
     return { user: authority.view.user, caller: this.callers.key(authority, { address: req.ip, requestId: String(req.id) }) };
   }
 
-  /** V1: the common parameters of the RPC style (C.2). */
+  /** V1: the common parameters of the RPC style (docs/alibaba.md, "Authentication"). */
   private v1(req: FastifyRequest, call: AlibabaCall): Presented {
     const p = call.params;
     const missing = ['AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureNonce', 'Timestamp'].filter((k) => !p[k]);
@@ -104,7 +104,7 @@ export class AlibabaAuthService {
     };
   }
 
-  /** V3: ACS3-HMAC-SHA256 over method, path, query, the x-acs-* / host / content-type headers and the body hash (C.2). */
+  /** V3: ACS3-HMAC-SHA256 over method, path, query, the x-acs-* / host / content-type headers and the body hash (docs/alibaba.md, "Authentication"). */
   private v3(req: FastifyRequest, call: AlibabaCall): Presented {
     let auth: Acs3Authorization;
     try {

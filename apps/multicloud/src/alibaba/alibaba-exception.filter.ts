@@ -5,7 +5,7 @@ import {
 } from '@lintel/domain';
 import { renderXml } from './alibaba-xml.js';
 
-/** An Alibaba error (cloud-key-apis.md C.4): HTTP status, `Code`, `Message`; `reason` is for the log only. */
+/** An Alibaba error (docs/alibaba.md, "Errors"): HTTP status, `Code`, `Message`; `reason` is for the log only. */
 export class AlibabaError extends Error {
   constructor(
     readonly status: number,

@@ -2,10 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import { AlibabaError, invalidParameter, missingParameter, type AlibabaFormat } from './alibaba-exception.filter.js';
 import { rawBodyOf } from './alibaba-raw-body.js';
 
-/** The API version this endpoint speaks (cloud-key-apis.md C.1). */
+/** The API version this endpoint speaks (docs/alibaba.md, "Requests and answers"). */
 export const IMS_VERSION = '2019-08-15';
 
-/** The IMS AccessKey operations (C.3). */
+/** The IMS AccessKey operations (docs/alibaba.md, "Requests and answers"). */
 export const ACTIONS = ['CreateAccessKey', 'ListAccessKeys', 'UpdateAccessKey', 'DeleteAccessKey', 'GetAccessKeyLastUsed'] as const;
 export type AlibabaAction = (typeof ACTIONS)[number];
 
@@ -13,7 +13,7 @@ const MAX_PARAMS = 64;
 const MAX_KEY = 128;
 const MAX_VALUE = 2048;
 
-/** A request at `/` with query and form body merged (C.1), before authentication. */
+/** A request at `/` with query and form body merged (docs/alibaba.md, "Requests and answers"), before authentication. */
 export interface AlibabaCall {
   /** V1 (RPC HMAC-SHA1 parameters) or V3 (ACS3-HMAC-SHA256 Authorization header). */
   scheme: 'v1' | 'v3';

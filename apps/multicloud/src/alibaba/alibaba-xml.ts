@@ -1,5 +1,5 @@
 /**
- * Alibaba's XML answers (cloud-key-apis.md C.3, seed 002): root `<{Action}Response>` (or
+ * Alibaba's XML answers (docs/alibaba.md, "Requests and answers"): root `<{Action}Response>` (or
  * `<Error>`), members as elements in order, a list repeats its item element inside its wrapper
  * (`{"AccessKeys":{"AccessKey":[a,b]}}` → `<AccessKeys><AccessKey>a</AccessKey><AccessKey>b</AccessKey></AccessKeys>`).
  */

@@ -20,7 +20,7 @@ function listed(c: Credential): Record<string, unknown> {
 
 /**
  * Alibaba Cloud IMS 2019-08-15's AccessKey operations, RPC style at `/` (GET or POST, query and
- * form body merged; cloud-key-apis.md C). Keys are ec2 credentials of the shared store (issuer
+ * form body merged; docs/alibaba.md). Keys are ec2 credentials of the shared store (issuer
  * `alibaba`), so Keystone, SODA, Edgio and Outscale see the same ones, and the other actions see
  * every ec2 key of the user, whichever API issued it. The access-key core decides and writes
  * (docs/access-keys.md); its errors become Alibaba's in AlibabaExceptionFilter.
@@ -86,7 +86,7 @@ export class AlibabaController {
   }
 
   /**
-   * `UserPrincipalName` → a Lintel user (README "Alibaba Cloud IMS"): `name@domain` is user `name`
+   * `UserPrincipalName` → a Lintel user (docs/alibaba.md, "Who is who"): `name@domain` is user `name`
    * of the domain called `domain` (Alibaba's `.onaliyun.com` suffix tolerated); a bare `name`
    * is a user of the caller's domain; absent, the caller. An unknown user is refused as one the
    * caller may not manage (no enumeration).

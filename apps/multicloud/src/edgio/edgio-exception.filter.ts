@@ -4,7 +4,7 @@ import { DomainError, isDatabaseUnavailable, MalformedBodyError } from '@lintel/
 import { JsonNestingError } from '@lintel/platform';
 import { errorEnvelope, INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR } from './json-rpc.js';
 
-/** The paths Edgio's JSON-RPC interface answers on (A.1: the docs use one, the Python samples the other). */
+/** The paths Edgio's JSON-RPC interface answers on (Edgio's documentation names one, its Python samples the other: docs/edgio.md, "Envelope"). */
 export const EDGIO_PATHS = ['/jsonrpc', '/jsonrpc2'];
 
 /**

@@ -9,7 +9,7 @@ import {
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
 
-/** Method-level results of Edgio (A.3-A.5): failures are results, not JSON-RPC errors. */
+/** Method-level results of Edgio (docs/edgio.md, "Methods"): failures are results, not JSON-RPC errors. */
 const LOGIN_EMPTY_USERNAME = -40;
 const LOGIN_EMPTY_PASSWORD = -41;
 const LOGOUT_INVALID_TOKEN = -1;
@@ -17,14 +17,14 @@ const INVALID_TOKEN = -10001;
 const KEY_GENERATION_FAILED = -10004;
 const BAD_EXPIRY = -34;
 const BAD_SUBDIR = -47;
-/** Longest session `authenticate` and `/account/login` may ask for (A.3). */
+/** Longest session `authenticate` and `/account/login` may ask for (docs/edgio.md, "Methods"). */
 const MAX_EXPIRY = 86_400;
 
 /** A stable non-negative 28-bit number for an id: Edgio's uid / gid are integers. */
 const numericId = (id: string) => parseInt(createHash('sha256').update(id).digest('hex').slice(0, 7), 16);
 
 /**
- * Edgio (Limelight) Origin Storage's JSON-RPC interface (cloud-key-apis.md A): `login`,
+ * Edgio (Limelight) Origin Storage's JSON-RPC interface (docs/edgio.md): `login`,
  * `logout` and `initKeyPair`, over `POST /jsonrpc2` (and `/jsonrpc`), JSON-RPC 1.0 or 2.0,
  * named or positional parameters, batches. Keys are ec2 credentials of the shared store.
  */
@@ -96,9 +96,10 @@ export class EdgioController {
   }
 
   /**
-   * Edgio's HTTP login (A.3): `X-Agile-Username` / `X-Agile-Password` (optional `X-Agile-Expiry`,
-   * `X-Agile-Subdir`) → 200 with `X-Agile-Status: 0`, `X-Agile-Token`, `-Uid`, `-Gid`, `-Path`; a
-   * failure is a 400 whose `X-Agile-Status` says why. The token works with the JSON-RPC methods.
+   * Edgio's HTTP login (docs/edgio.md, "HTTP login"): `X-Agile-Username` / `X-Agile-Password`
+   * (optional `X-Agile-Expiry`, `X-Agile-Subdir`) → 200 with `X-Agile-Status: 0`, `X-Agile-Token`,
+   * `-Uid`, `-Gid`, `-Path`; a failure is a 400 whose `X-Agile-Status` says why. The token works
+   * with the JSON-RPC methods.
    */
   @Post('account/login')
   async httpLogin(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

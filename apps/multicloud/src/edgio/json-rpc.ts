@@ -1,7 +1,7 @@
 import { isJsonObject } from '@lintel/platform';
 
 /**
- * JSON-RPC 1.0 / 2.0 over HTTP as Edgio's storage API speaks it (cloud-key-apis.md A.1, A.2):
+ * JSON-RPC 1.0 / 2.0 over HTTP as Edgio's storage API speaks it (docs/edgio.md, "Envelope", "Errors"):
  * protocol failures are JSON-RPC errors; method-level failures are ordinary results.
  */
 
@@ -9,7 +9,7 @@ export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
 export const METHOD_NOT_FOUND = -32601;
 export const INVALID_PARAMS = -32602;
-/** Edgio also answers omitted required parameters with this one (A.3). */
+/** Edgio also answers omitted required parameters with this one (docs/edgio.md, "Methods"). */
 export const INTERNAL_ERROR = -32603;
 export const SERVER_ERROR = -32000;
 export const BATCH_ERROR = -32099;
@@ -98,7 +98,7 @@ export async function dispatchOne(
   const reply = (outcome: { result: unknown } | { error: { code: number; message: string } }) => (notification ? undefined : envelope(v2, id, outcome));
   if (typeof req.method !== 'string' || !req.method) return envelope(v2, id, { error: { code: INVALID_REQUEST, message: 'Invalid Request: method must be a non-empty string' } });
   const name = req.method;
-  // Names beginning with `_` are never callable (A.2).
+  // Names beginning with `_` are never callable (docs/edgio.md, "Methods").
   const method = name.startsWith('_') ? undefined : methods.get(name);
   if (!method) return reply({ error: { code: METHOD_NOT_FOUND, message: `Method not found: ${name.slice(0, 64)}` } });
   try {

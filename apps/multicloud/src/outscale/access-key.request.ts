@@ -3,7 +3,7 @@ import { isJsonObject, type JsonObject } from '@lintel/platform';
 import { invalidParameter, invalidType, invalidValue, missingParameter } from './outscale-exception.filter.js';
 
 /**
- * Wire requests of the AccessKey actions (cloud-key-apis.md B.4-B.8), checked as the OAPI schema
+ * Wire requests of the AccessKey actions (docs/outscale.md, "Requests and answers"), checked as the OAPI schema
  * does (`additionalProperties: false`): unknown member → 4045, wrong JSON type → 4108, bad value
  * → 4047, missing required member → 7000.
  */
@@ -85,8 +85,9 @@ export function parseRequest(action: string, body: unknown): AccessKeyRequest {
 }
 
 /**
- * `ExpirationDate` (B.3): the access-key core's one parser (an ISO 8601 date, midnight UTC, or
- * date-time, UTC unless an offset is given), which must lie in the future; 4047 otherwise.
+ * `ExpirationDate` (docs/outscale.md, "Requests and answers"): the access-key core's one parser
+ * (an ISO 8601 date, midnight UTC, or date-time, UTC unless an offset is given), which must lie in
+ * the future; 4047 otherwise.
  */
 export function parseExpiration(v: string, now = Date.now()): Date {
   try {

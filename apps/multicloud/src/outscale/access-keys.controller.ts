@@ -6,10 +6,10 @@ import { OutscaleAuthService, type OutscaleCaller } from './outscale-auth.servic
 import { notAllowed, OutscaleError, OutscaleExceptionFilter, requestIdOf } from './outscale-exception.filter.js';
 import { OutscaleSettings } from './outscale-settings.js';
 
-/** Outscale's dates: UTC, milliseconds, offset written `+0000` (B.3). */
+/** Outscale's dates: UTC, milliseconds, offset written `+0000` (docs/outscale.md, "Requests and answers"). */
 const oscDate = (d: Date) => `${d.toISOString().slice(0, 23)}+0000`;
 
-/** An access key as Outscale shows it; the secret only where the contract returns it. */
+/** An access key as Outscale shows it; the secret only in CreateAccessKey's answer (docs/outscale.md, "Requests and answers"). */
 function renderKey(c: Credential, secret?: string): Record<string, unknown> {
   const blob = JSON.parse(c.blob) as { access: string };
   const out: Record<string, unknown> = {
@@ -28,7 +28,7 @@ function renderKey(c: Credential, secret?: string): Record<string, unknown> {
 const CHANGES = new Set(['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey']);
 
 /**
- * Outscale OAPI's AccessKey family at `POST /api/v1/{Action}` (cloud-key-apis.md B): keys are
+ * Outscale OAPI's AccessKey family at `POST /api/v1/{Action}` (docs/outscale.md): keys are
  * ec2 credentials of the shared store, so Keystone, SODA and the other dialects see the same ones.
  * The access-key core decides and writes (docs/access-keys.md); the core's errors become
  * Outscale's in OutscaleExceptionFilter.
@@ -89,7 +89,7 @@ export class AccessKeysController {
   }
 
   /**
-   * `UserName` names a user of the caller's domain, or `name@domain` (README "Outscale"); absent,
+   * `UserName` names a user of the caller's domain, or `name@domain` (docs/outscale.md, "Who owns what"); absent,
    * the caller. An unknown user is refused as one the caller may not manage (no enumeration).
    */
   private async owner(who: OutscaleCaller, userName: string | undefined): Promise<UserEntity> {
@@ -110,9 +110,9 @@ export class AccessKeysController {
   }
 
   /**
-   * UpdateAccessKey (B.6): `State` when given; `ExpirationDate` sets the expiry, `ClearExpirationDate`
-   * removes it, neither leaves it as it is (lifting an expiry is `lintel:extend_key_expiry`'s);
-   * `Tag` replaces, `ClearTag` removes.
+   * UpdateAccessKey (docs/outscale.md, "Requests and answers"): `State` when given;
+   * `ExpirationDate` sets the expiry, `ClearExpirationDate` removes it, neither leaves it as it is
+   * (lifting an expiry is `lintel:extend_key_expiry`'s); `Tag` replaces, `ClearTag` removes.
    */
   private patchOf(r: AccessKeyRequest, expiresAt: Date | null | undefined): KeyPatch {
     return {

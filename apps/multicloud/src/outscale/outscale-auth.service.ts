@@ -16,11 +16,11 @@ export interface OutscaleCaller {
 
 const origin = (req: FastifyRequest) => ({ address: req.ip, requestId: String(req.id) });
 
-/** Services a signature's scope may name: `api` as the SDKs sign, `oapi` accepted defensively (B.2). */
+/** Services a signature's scope may name: `api` as the SDKs sign, `oapi` accepted defensively (docs/outscale.md, "Authentication"). */
 const SERVICES = new Set(['api', 'oapi']);
 
 /**
- * Who is calling (cloud-key-apis.md B.2): an access-key signature (OSC4 or AWS4 family) checked
+ * Who is calling (docs/outscale.md, "Authentication"): an access-key signature (OSC4 or AWS4 family) checked
  * against the key's secret in the shared store, request within LINTEL_CREDENTIAL_AUTH_TTL of now,
  * then the key's authority (KeyAuthorityService: active, unexpired, owner and project enabled, a
  * role held there now), which is all such a caller may act with; or Basic login/password on the

@@ -4,7 +4,7 @@ import {
   CredentialLimitError, DomainError, ForbiddenError, isDatabaseUnavailable, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError, TooManyRequestsError,
 } from '@lintel/domain';
 
-/** Outscale's error body entry (cloud-key-apis.md B.10): `Code` is a string. */
+/** Outscale's error body entry (docs/outscale.md, "Errors"): `Code` is a string. */
 export class OutscaleError extends Error {
   constructor(
     readonly status: number,

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { keepRawBody } from '@lintel/platform';
 import { OUTSCALE_PREFIX } from './outscale-exception.filter.js';
 
-/** The body bytes exactly as received, which an Outscale signature covers (B.2). */
+/** The body bytes exactly as received, which an Outscale signature covers (docs/outscale.md, "Authentication"). */
 export { rawBodyOf } from '@lintel/platform';
 
 /** Keeps the raw body of Outscale requests for signature checks. */

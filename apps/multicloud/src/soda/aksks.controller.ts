@@ -14,7 +14,7 @@ const json = (reply: FastifyReply, status: number, body: unknown) =>
   reply.status(status).header('Content-Type', 'application/json').send(JSON.stringify(body, null, 1));
 
 /**
- * SODA multicloud's `/v1/{tenantId}/aksks` (multicloud-aksks.md): AK/SK pairs for a user of a
+ * SODA multicloud's `/v1/{tenantId}/aksks` (docs/soda.md): AK/SK pairs for a user of a
  * project, stored as ec2 credentials in the shared store, so Keystone's credential, OS-EC2 and
  * ec2tokens APIs see the same keys. The access-key core decides and writes (docs/access-keys.md;
  * `lintel:soda:*` rules on the path's project and the keys' owner, who must hold a role there:

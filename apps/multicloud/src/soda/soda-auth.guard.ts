@@ -5,7 +5,7 @@ import { DomainError } from '@lintel/domain';
 import { SodaError } from './soda-exception.filter.js';
 
 /**
- * SODA's Keystone auth filter (multicloud-aksks.md §2.1), done locally with the shared token
+ * SODA's Keystone auth filter (docs/soda.md, "Authentication"), done locally with the shared token
  * service (signature and revocation, no call to the identity app), with SODA's own 401 texts;
  * application credential access rules are enforced as keystonemiddleware does.
  */

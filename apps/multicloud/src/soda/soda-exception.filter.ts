@@ -2,7 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, isDatabaseUnavailable, KeyOwnerNotFoundError, MalformedBodyError, type ErrorCode } from '@lintel/domain';
 
-/** Errors SODA's gateway words itself (multicloud-aksks.md §2.1, §6): the message is the body. */
+/** Errors SODA's gateway words itself (docs/soda.md, "Errors"): the message is the body. */
 export class SodaError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);

@@ -2,7 +2,7 @@ import { Entity, Index, PrimaryColumn } from 'typeorm';
 import { InstantColumn } from './columns.js';
 
 /**
- * A SignatureNonce an Alibaba-signed request has used (cloud-key-apis.md C.2). The primary key,
+ * A SignatureNonce an Alibaba-signed request has used (docs/alibaba.md, "Authentication"). The primary key,
  * sha256 of the access key id and the nonce, makes a replay fail on insert in every replica; a row
  * is worthless once its request's timestamp has left the freshness window (`expiresAt`).
  */

@@ -2,7 +2,7 @@ import { Entity, Index, PrimaryColumn } from 'typeorm';
 import { IdColumn, InstantColumn } from './columns.js';
 
 /**
- * A login session of the Edgio JSON-RPC dialect (cloud-key-apis.md A.3): the opaque token the
+ * A login session of the Edgio JSON-RPC dialect (docs/edgio.md, "Sessions"): the opaque token the
  * client holds is never stored, only its sha256 (`id`), so a database dump cannot be replayed.
  */
 @Entity('edgio_sessions')

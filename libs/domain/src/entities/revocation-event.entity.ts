@@ -3,7 +3,7 @@ import { IdColumn, InstantColumn } from './columns.js';
 
 /**
  * A Keystone revocation event: a token is revoked when it was issued at or before `issuedBefore`
- * and every non-null field matches it (§8.2 of the Keystone contract).
+ * and every non-null field matches it (docs/keystone.md, "Validation and revocation").
  */
 @Entity('revocation_events')
 @Index('ix_revocation_events_revoked_at', ['revokedAt'])

@@ -60,7 +60,7 @@ export class CredentialLimitError extends DomainError {
 /** Access keys the issue calls "ec2": Keystone compares the type case-insensitively. */
 export const isEc2 = (type: string): boolean => type.toLowerCase() === 'ec2';
 
-/** The `access` of an ec2 blob, checked as Keystone checks it (§4.2). */
+/** The `access` of an ec2 blob, checked as Keystone checks it (docs/keystone.md, "Credentials"). */
 export function ec2Access(blob: string): string {
   let parsed: unknown;
   try {
@@ -195,7 +195,7 @@ export class CredentialService implements OnApplicationShutdown {
   /**
    * Applies a patch in one transaction, on the locked row. `authorize` sees the stored and the
    * merged credential before anything is written (Keystone checks both, CVE-2020-12691). An ec2
-   * blob keeps its delegation keys (§4.5) but may change its access key: the id stays, and
+   * blob keeps its delegation keys (docs/keystone.md, "Credentials") but may change its access key: the id stays, and
    * another credential's access key is a 409. Moving a credential to another user counts
    * against that user's limit.
    */
@@ -367,7 +367,7 @@ export class CredentialService implements OnApplicationShutdown {
 /** Tables whose `encrypted_secret` is sealed with the credential key ring, keyed by `id` (OS-OAUTH1). */
 const SEALED_SECRETS = [OAuth1ConsumerEntity, OAuth1RequestTokenEntity, OAuth1AccessTokenEntity] as const;
 
-/** Blob keys of an ec2 credential that tie it to a delegation and may never change (§4.5). */
+/** Blob keys of an ec2 credential that tie it to a delegation and may never change (docs/keystone.md, "Credentials"). */
 const DELEGATION_KEYS = ['trust_id', 'app_cred_id', 'access_token_id', 'access_id'];
 
 function keepDelegationKeys(before: string, after: string): void {

@@ -16,7 +16,7 @@ export interface EdgioSession {
 }
 
 /**
- * Edgio JSON-RPC sessions (cloud-key-apis.md A.3-A.4; the key pairs are the access-key core's).
+ * Edgio JSON-RPC sessions (docs/edgio.md, "Sessions"; the key pairs are the access-key core's).
  * A session token is a UUID v4 handed to the client once; only its sha256 is stored. A session dies at its expiry, at logout,
  * and whenever Keystone would kill the user's tokens (user or domain disabled, password changed).
  */

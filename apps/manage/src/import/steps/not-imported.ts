@@ -3,8 +3,7 @@ import type { Outcome, Step } from '../context.js';
 /**
  * Keystone tables whose rows the import does not take (docs/migrating-from-keystone.md, "What is
  * not imported"). Each becomes a line of the summary when the source has rows in it, so nothing
- * is left behind silently. OAuth1 is served by Lintel but not imported yet: its entries give way
- * to a step of their own in steps/index.ts when it is.
+ * is left behind silently.
  */
 interface Left {
   name: string;
@@ -14,8 +13,6 @@ interface Left {
 }
 
 const LEFT: Left[] = [
-  { name: 'OAuth1 consumers', tables: ['consumer'], outcome: 'refused', reason: 'not imported yet: the import does not take OAuth1 consumers yet' },
-  { name: 'OAuth1 access tokens', tables: ['access_token'], outcome: 'refused', reason: 'not imported yet: the import does not take OAuth1 access tokens yet' },
   { name: 'OAuth1 request tokens', tables: ['request_token'], outcome: 'skipped', reason: 'short-lived: a consumer asks for a new one' },
   { name: 'identity providers', tables: ['identity_provider', 'idp_remote_ids', 'federation_protocol', 'mapping'], outcome: 'refused', reason: 'not supported: Lintel has no federation' },
   { name: 'service providers', tables: ['service_provider'], outcome: 'refused', reason: 'not supported: Lintel has no federation' },
