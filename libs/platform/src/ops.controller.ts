@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { auditQueueStats } from '@lintel/domain';
-import { auditEventsDropped, auditEventsPending, auditWritesFailed, dbConnections, metricsRegistry } from './metrics.js';
+import { auditQueueStats, transactionRetryStats } from '@lintel/domain';
+import { auditEventsDropped, auditEventsPending, auditWritesFailed, dbConnections, dbTransactionRetries, metricsRegistry } from './metrics.js';
 import { Public } from './public-route.js';
 
 const READY_TIMEOUT_MS = 2000;
@@ -52,6 +52,9 @@ export class OpsController {
     auditEventsDropped.inc(auditQueueStats.dropped);
     auditWritesFailed.reset();
     auditWritesFailed.inc(auditQueueStats.failedWrites);
+    dbTransactionRetries.reset();
+    dbTransactionRetries.inc({ outcome: 'retried' }, transactionRetryStats.retried);
+    dbTransactionRetries.inc({ outcome: 'exhausted' }, transactionRetryStats.exhausted);
     reply.header('Content-Type', metricsRegistry.contentType);
     return metricsRegistry.metrics();
   }
