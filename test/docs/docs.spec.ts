@@ -56,12 +56,6 @@ function links(page: string): string[] {
   return [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z][a-z0-9+.-]*:/i.test(l));
 }
 
-/**
- * Files another branch adds that pages here already link to: tolerated while missing, checked
- * like any other once they exist. docs/galera.md comes with the Galera work.
- */
-const EXPECTED_ELSEWHERE = new Set(['docs/galera.md']);
-
 describe('documentation', () => {
   test('README.md is a front page: at most 10 KiB, with the two-command quick start', () => {
     const size = statSync(join(ROOT, 'README.md')).size;
@@ -80,7 +74,7 @@ describe('documentation', () => {
         const [path, anchor] = link.split('#') as [string, string | undefined];
         const target = path ? relative(ROOT, resolve(ROOT, dirname(page), decodeURI(path))) : page;
         if (!existsSync(join(ROOT, target))) {
-          if (!EXPECTED_ELSEWHERE.has(target)) broken.push(`${page}: ${link} (no ${target})`);
+          broken.push(`${page}: ${link} (no ${target})`);
           continue;
         }
         if (anchor && target.endsWith('.md') && !anchors(target).has(anchor)) broken.push(`${page}: ${link} (no heading #${anchor} in ${target})`);

@@ -6,7 +6,7 @@ import { ApplicationCredentialsController } from './resources/application-creden
 import { AuditHook } from './audit.hook.js';
 import { TokensController } from './auth/tokens.controller.js';
 import { CatalogAdminModule } from './catalog/catalog-admin.module.js';
-import { AccessKeysController } from './console/access-keys.controller.js';
+import { ConsoleAccessKeysController } from './console/access-keys.controller.js';
 import { CredentialsController } from './credentials/credentials.controller.js';
 import { Ec2TokensController } from './credentials/ec2-tokens.controller.js';
 import { OsEc2Controller } from './credentials/os-ec2.controller.js';
@@ -29,7 +29,7 @@ import { OAuth1Module } from './oauth1/oauth1.module.js';
 @Module({
   imports: [AuthModule, CatalogAdminModule, TrustsModule, OAuth1Module],
   controllers: [DiscoveryController, TokensController, CredentialsController, OsEc2Controller, Ec2TokensController, UsersController, ProjectsController, DomainsController,
-    RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, AccessKeysController,
+    RolesController, GroupsController, GrantsController, OsInheritController, RoleAssignmentsController, AuditController, ConsoleAccessKeysController,
     DomainConfigController, ApplicationCredentialsController],
   providers: [
     { provide: APP_GUARD, useClass: XAuthTokenGuard },

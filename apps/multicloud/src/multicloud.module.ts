@@ -9,7 +9,7 @@ import { EdgioContentTypes } from './edgio/edgio-content-types.js';
 import { EdgioExceptionFilter } from './edgio/edgio-exception.filter.js';
 import { EdgioController } from './edgio/edgio.controller.js';
 import { MulticloudFallbackFilter } from './multicloud-fallback.filter.js';
-import { AccessKeysController } from './outscale/access-keys.controller.js';
+import { OutscaleAccessKeysController } from './outscale/access-keys.controller.js';
 import { OutscaleAuthService } from './outscale/outscale-auth.service.js';
 import { OutscaleExceptionFilter } from './outscale/outscale-exception.filter.js';
 import { OutscaleRawBody } from './outscale/outscale-raw-body.js';
@@ -21,7 +21,7 @@ import { SodaExceptionFilter } from './soda/soda-exception.filter.js';
 /** SODA aksks, Edgio JSON-RPC, Outscale OAPI and Alibaba Cloud IMS, one folder each. */
 @Module({
   imports: [AuthModule],
-  controllers: [AksksController, EdgioController, AccessKeysController, AlibabaController],
+  controllers: [AksksController, EdgioController, OutscaleAccessKeysController, AlibabaController],
   providers: [
     SodaAuthGuard, SodaExceptionFilter, EdgioExceptionFilter, EdgioContentTypes,
     OutscaleSettings, OutscaleAuthService, OutscaleExceptionFilter, OutscaleRawBody,

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { ForbiddenError } from '@lintel/domain';
 import type { Principal } from './principal.js';
 import type { TokenService } from './token.service.js';
@@ -34,7 +35,9 @@ export function refuseOutsideDelegation(principal: Principal, projectId: string 
 }
 
 const TOKEN = /(\{[^}]*\})|(\*(?=$|[^*]))|(\*\*)|([^{}*])/g;
-const compiled = new Map<string, RegExp>();
+/** Access-rule path patterns compiled; beyond it the least recently used goes. */
+const MAX_COMPILED_PATTERNS = 10_000;
+const compiled = new LRUCache<string, RegExp>({ max: MAX_COMPILED_PATTERNS });
 
 /**
  * keystonemiddleware's path matching of an access rule: `*` and `{name}` stand for one path
@@ -52,7 +55,6 @@ export function accessRulePathMatches(requestPath: string, pattern: string): boo
       else source += m[4]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     }
     re = new RegExp(`^${source}$`, 's');
-    if (compiled.size > 10_000) compiled.clear();
     compiled.set(pattern, re);
   }
   return re.test(requestPath);

@@ -13,7 +13,6 @@ export * from './key-callers.js';
 export * from './delegation.js';
 export * from './oauth1/oauth1-auth.method.js';
 export * from './oauth1/oauth1-request.js';
-export * from './ops.controller.js';
 export * from './password-login.js';
 export * from './policy-facts.js';
 export * from './policy.service.js';

@@ -93,3 +93,25 @@ test('a stale copy fails closed', async () => {
   (cache as unknown as { freshAt: number }).freshAt = Date.now() - 60_000;
   assert.throws(() => cache.isRevoked(subject()), (e: unknown) => e instanceof UnavailableError && /stale/.test(e.reason ?? ''));
 });
+
+test('a refresh held up for longer than the interval is followed at once by another', async () => {
+  let calls = 0;
+  let hold: Promise<void> | undefined;
+  const store = {
+    eventsSince: async () => {
+      calls++;
+      await hold;
+      return [];
+    },
+    prune: async () => 0,
+  } as unknown as RevocationService;
+  const cache = new RevocationCache(loadConfig({ LINTEL_REVOCATION_REFRESH_MS: '100' }), store);
+  await cache.refresh();
+  assert.equal(calls, 1, 'a quick refresh is not repeated');
+  hold = new Promise((r) => setTimeout(r, 150));
+  await cache.refresh();
+  hold = undefined;
+  // No interval timer runs here (onModuleInit was not called): only the follow-up can call again.
+  await new Promise((r) => setImmediate(r));
+  assert.equal(calls, 3, 'the slow refresh was followed by another, started at once');
+});

@@ -86,6 +86,10 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
       }
       if (added) this.version++;
       this.freshAt = started;
+      // A refresh that was held up (a Galera cluster pausing while it drops a dead node, see
+      // docs/galera.md, "Losing a node") counts as fresh only from its start, which may already be
+      // near the bound: the next one starts at once rather than at the next tick.
+      if (Date.now() - started > this.cfg.revocationRefreshMs) setImmediate(() => void this.refresh().catch(() => undefined));
       if (started - this.lastPrune > PRUNE_EVERY_MS) await this.prune(started);
     } catch (e) {
       if (this.fresh) this.logger.warn(`revocation refresh failed: ${(e as Error).message}`);

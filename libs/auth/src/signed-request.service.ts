@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
   ec2SignedTime, s3TokenTime, SignatureFormatError, verifyEc2Signature, verifyS3Token, withinWindow, type Ec2Credentials, type SignedTime,
@@ -18,6 +19,8 @@ export interface S3Credentials {
 }
 
 const REUSE_MS = 1000;
+/** Keys whose last token is kept for reuse; beyond it the least recently used goes. */
+const MAX_REUSED = 10_000;
 
 /** The `/metrics` series of each dialect's outcomes, looked up once rather than hashed per check. */
 const outcomes = (dialect: string) => ({ accepted: signatureChecks.labels({ dialect, outcome: 'accepted' }), refused: signatureChecks.labels({ dialect, outcome: 'refused' }) });
@@ -57,7 +60,7 @@ function ec2Key(cred: Credential | null): Credential {
 @Injectable()
 export class SignedRequestService {
   private readonly secrets = new WeakMap<Credential, { blob: string; secret: string }>();
-  private readonly recent = new Map<string, { at: number; version: string; value: Promise<{ id: string; view: TokenView }> }>();
+  private readonly recent = new LRUCache<string, { version: string; value: Promise<{ id: string; view: TokenView }> }>({ max: MAX_REUSED, ttl: REUSE_MS });
 
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
@@ -167,18 +170,16 @@ export class SignedRequestService {
    * still checked on every request.
    */
   private tokenFor(cred: Credential): Promise<{ id: string; view: TokenView }> {
-    const now = Date.now();
     const version = this.tokens.validityVersion();
     const hit = this.recent.get(cred.id);
-    if (hit && now - hit.at < REUSE_MS && hit.version === version) return hit.value;
-    if (this.recent.size >= 10_000) this.recent.clear();
+    if (hit && hit.version === version) return hit.value;
     // issueFor checks that user, project and domains are enabled and that the owner holds a role now.
     const trustId = this.blobOf(cred).trustId;
     const value = trustId ? this.trustToken(cred, trustId) : this.issue(cred);
-    const entry = { at: now, version, value };
+    const entry = { version, value };
     this.recent.set(cred.id, entry);
     value.catch(() => {
-      if (this.recent.get(cred.id) === entry) this.recent.delete(cred.id);
+      if (this.recent.peek(cred.id) === entry) this.recent.delete(cred.id);
     });
     return value;
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { isAdminProjectName, LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import {
   AssignmentService, CatalogService, DomainError, EndpointFilterService, ForbiddenError, IdentityService, newAuditId, ResourceService, RevocationService,
@@ -66,7 +67,7 @@ export interface TokenView {
 }
 
 interface Derived {
-  at: number;
+  /** The revocation list's version when loaded. */
   version: number;
   value: Promise<Omit<TokenView, 'claims'>>;
 }
@@ -77,6 +78,7 @@ const UNRECOGNIZED = 'Could not recognize Fernet token';
 
 const DERIVED_TTL_MS = 1000;
 const CATALOG_TTL_MS = 2000;
+/** Entries of each per-token and per-scope cache; beyond it the least recently used goes. */
 const MAX_CACHED = 20_000;
 
 /**
@@ -87,9 +89,10 @@ const MAX_CACHED = 20_000;
 @Injectable()
 export class TokenService {
   private readonly logger = new Logger(TokenService.name);
-  private readonly verified = new TokenMap<TokenClaims>();
-  private readonly derived = new Map<string, Derived>();
-  private readonly principals = new TokenMap<{ at: number; version: string; principal: Principal }>();
+  /** Claims of tokens whose signature checked out, until the signing keys change (expiry is checked on every use). */
+  private readonly verified = new TokenMap<TokenClaims>({ max: MAX_CACHED });
+  private readonly derived = new LRUCache<string, Derived>({ max: MAX_CACHED, ttl: DERIVED_TTL_MS });
+  private readonly principals = new TokenMap<{ version: string; principal: Principal }>({ max: MAX_CACHED, ttl: DERIVED_TTL_MS });
   private readonly methods = new Map<string, AuthMethod>();
   private readonly delegations: TokenDelegation[] = [];
   private catalogCache: { at: number; entries: Promise<CatalogEntry[]> } | undefined;
@@ -327,9 +330,8 @@ export class TokenService {
    * Synchronous, so the guard spends no promise on the common case.
    */
   cachedPrincipal(token: string): Principal | undefined {
-    const now = Date.now();
     const hit = this.principals.get(token);
-    if (hit && now - hit.at < DERIVED_TTL_MS && hit.version === this.validityVersion() && hit.principal.claims.expiresAt > now && this.revocations.fresh) {
+    if (hit && hit.version === this.validityVersion() && hit.principal.claims.expiresAt > Date.now() && this.revocations.fresh) {
       return hit.principal;
     }
     return undefined;
@@ -339,15 +341,15 @@ export class TokenService {
   async authenticate(token: string): Promise<Principal> {
     const cached = this.cachedPrincipal(token);
     if (cached) return cached;
-    const now = Date.now();
+    // Fresh for a second from when the validation began, and only while nothing changed meanwhile.
+    const start = this.principals.now();
     const version = this.validityVersion();
     const principal = await this.authenticateUncached(token).catch((e) => {
       tokenEvents.inc({ event: 'rejected' });
       throw e;
     });
     tokenEvents.inc({ event: 'validated' });
-    if (this.principals.size >= MAX_CACHED) this.principals.clear();
-    this.principals.set(token, { at: now, version, principal });
+    this.principals.set(token, { version, principal }, start);
     return principal;
   }
 
@@ -392,7 +394,6 @@ export class TokenService {
         }
         throw e;
       }
-      if (this.verified.size >= MAX_CACHED) this.verified.clear();
       this.verified.set(token, claims);
     }
     const now = Date.now();
@@ -415,13 +416,12 @@ export class TokenService {
     const key = `${claims.userId}|${scopeKey(claims.scope)}|${delegationKey(claims)}`;
     const hit = this.derived.get(key);
     // A revocation event (a role removed, a user or project disabled) invalidates it at once.
-    if (hit && Date.now() - hit.at < DERIVED_TTL_MS && hit.version === this.revocations.version) return hit.value;
-    if (this.derived.size >= MAX_CACHED) this.derived.clear();
+    if (hit && hit.version === this.revocations.version) return hit.value;
     const value = this.derive(claims, true);
-    const entry = { at: Date.now(), version: this.revocations.version, value };
+    const entry = { version: this.revocations.version, value };
     this.derived.set(key, entry);
     value.catch(() => {
-      if (this.derived.get(key) === entry) this.derived.delete(key);
+      if (this.derived.peek(key) === entry) this.derived.delete(key);
     });
     return value;
   }

@@ -1,12 +1,12 @@
-import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { UnauthenticatedError } from '@lintel/domain';
+import { PUBLIC_ROUTE } from '@lintel/platform';
 import type { Principal } from './principal.js';
 import { TokenService } from './token.service.js';
 
-const PUBLIC_KEY = 'lintel:public';
-/** Marks a route (or controller) that needs no X-Auth-Token. */
-export const Public = () => SetMetadata(PUBLIC_KEY, true);
+/** Routes marked so need no X-Auth-Token (libs/platform). */
+export { Public } from '@lintel/platform';
 
 /** What the guard leaves on the request. */
 export interface AuthenticatedRequest {
@@ -34,7 +34,7 @@ export class XAuthTokenGuard implements CanActivate {
     let route = this.publicRoutes.get(handler);
     // A handler inherited by two controllers is looked up for each (the class can be @Public).
     if (route?.cls !== cls) {
-      route = { cls, isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [handler, cls]) === true };
+      route = { cls, isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, cls]) === true };
       this.publicRoutes.set(handler, route);
     }
     if (route.isPublic) return true;

@@ -29,6 +29,13 @@ test('mysql and mariadb URLs select the MySQL driver', () => {
   assert.equal(loadConfig({ LINTEL_DATABASE_URL: 'mariadb://u:p@db/lintel' }).database.url, 'mysql://u:p@db/lintel');
 });
 
+test('LINTEL_DB_WSREP_SYNC_WAIT: unset leaves the Galera default to the driver, 0-15 is taken as given', () => {
+  assert.equal(loadConfig({ LINTEL_DATABASE_URL: 'mysql://u:p@db/lintel' }).database.wsrepSyncWait, undefined);
+  assert.equal(loadConfig({ LINTEL_DATABASE_URL: 'mysql://u:p@db/lintel', LINTEL_DB_WSREP_SYNC_WAIT: '0' }).database.wsrepSyncWait, 0);
+  assert.equal(loadConfig({ LINTEL_DATABASE_URL: 'mysql://u:p@db/lintel', LINTEL_DB_WSREP_SYNC_WAIT: '3' }).database.wsrepSyncWait, 3);
+  assert.throws(() => loadConfig({ LINTEL_DB_WSREP_SYNC_WAIT: '16' }), /LINTEL_DB_WSREP_SYNC_WAIT/);
+});
+
 test('every bad variable is named in one error', () => {
   assert.throws(
     () => loadConfig({ LINTEL_IDENTITY_PORT: 'abc', LINTEL_DATABASE_URL: 'postgres://x', LINTEL_LOG_LEVEL: 'loud', LINTEL_TOKEN_EXPIRATION: '5' }),

@@ -22,6 +22,11 @@ export interface DatabaseConfig {
   /** File path for SQLite, connection URL for MySQL/MariaDB. */
   readonly url: string;
   readonly poolSize: number;
+  /**
+   * `wsrep_sync_wait` for every MySQL session on a MariaDB Galera node (docs/galera.md, "Reads see
+   * acknowledged writes"); undefined: the server's value with the READ bit added.
+   */
+  readonly wsrepSyncWait?: number;
 }
 
 /** Typed configuration; built only by `loadConfig` (or by tests directly). */
@@ -121,12 +126,12 @@ function describe(errors: ValidationError[]): string[] {
 }
 
 /** Parses `LINTEL_DATABASE_URL`; a relative SQLite path is taken from the working directory. */
-export function parseDatabaseUrl(url: string, poolSize = 10): DatabaseConfig {
+export function parseDatabaseUrl(url: string, poolSize = 10, wsrepSyncWait?: number): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     return { kind: 'sqlite', url: path === ':memory:' ? path : resolve(path), poolSize: 1 };
   }
-  return { kind: 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), poolSize };
+  return { kind: 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), poolSize, ...(wsrepSyncWait === undefined ? {} : { wsrepSyncWait }) };
 }
 
 /**
@@ -149,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LintelConfig {
   if (problems.length) throw new ConfigError(problems);
   const dataDir = resolve(e.LINTEL_DATA_DIR ?? './data');
   return {
-    database: parseDatabaseUrl(e.LINTEL_DATABASE_URL ?? 'sqlite:./data/lintel.sqlite', e.LINTEL_DB_POOL_SIZE ?? 10),
+    database: parseDatabaseUrl(e.LINTEL_DATABASE_URL ?? 'sqlite:./data/lintel.sqlite', e.LINTEL_DB_POOL_SIZE ?? 10, e.LINTEL_DB_WSREP_SYNC_WAIT),
     identityPort: e.LINTEL_IDENTITY_PORT ?? 5000,
     multicloudPort: e.LINTEL_MULTICLOUD_PORT ?? 8089,
     bind: e.LINTEL_BIND ?? '127.0.0.1',

@@ -62,6 +62,8 @@ export class EnvSchema {
   @IsOptional() @int() @IsInt() @Min(1) @Max(64) LINTEL_HASH_THREADS?: number;
   @IsOptional() @int() @IsInt() @Min(0) @Max(19) LINTEL_HASH_NICE?: number;
   @IsOptional() @int() @IsInt() @Min(1) @Max(200) LINTEL_DB_POOL_SIZE?: number;
+  /** MariaDB Galera's `wsrep_sync_wait` for Lintel's sessions (a bit mask, 0-15); unset: the READ bit added on Galera nodes (docs/galera.md). */
+  @IsOptional() @int() @IsInt() @Min(0) @Max(15) LINTEL_DB_WSREP_SYNC_WAIT?: number;
 
   @IsOptional() @IsString() @MinLength(1) LINTEL_POLICY_FILE?: string;
   @IsOptional() @IsIn(['true', 'false', '1', '0']) LINTEL_POLICY_ENFORCE_SCOPE?: string;

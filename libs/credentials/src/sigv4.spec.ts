@@ -3,6 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { sha256Hex } from './access-keys.js';
 import {
+  MAX_DERIVED_KEYS,
   SignatureFormatError,
   amzDate,
   canonicalQueryString,
@@ -129,6 +130,26 @@ test('hmacSha256(Hex) equals createHmac for keys shorter than, equal to and long
 test('signingKey: AWS IAM documentation example (20120215/us-east-1/iam)', () => {
   const key = signingKey('wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', { date: '20120215', region: 'us-east-1', service: 'iam' });
   assert.equal(key.toString('hex'), 'f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d');
+});
+
+test('signingKey: derived keys are kept for the most recently used secrets, the least recently used going first', () => {
+  const scope = { date: '20260101', region: 'r', service: 's' };
+  const secret = (n: number) => `bounds-test-secret-${n}`;
+  const first = signingKey(secret(0), scope);
+  assert.equal(signingKey(secret(0), scope), first, 'cached: the same key object');
+  const other = signingKey(secret(0), { ...scope, date: '20260102' });
+  assert.notEqual(other, first, 'another scope of the same secret: its own key');
+  assert.equal(signingKey(secret(0), scope), first, 'both scopes kept');
+  const keys = new Map<number, Buffer>();
+  for (let n = 1; n < MAX_DERIVED_KEYS; n++) keys.set(n, signingKey(secret(n), scope));
+  // Full now: secret 0 and the others (keys of earlier tests, older, went first).
+  assert.equal(signingKey(secret(1), scope), keys.get(1), 'secret 1 read: recently used again');
+  assert.equal(signingKey(secret(0), scope), first, 'secret 0 kept at the bound, and read');
+  signingKey(secret(MAX_DERIVED_KEYS), scope);
+  assert.equal(signingKey(secret(0), scope), first, 'one more secret: secret 0 stays');
+  assert.equal(signingKey(secret(1), scope), keys.get(1));
+  assert.equal(signingKey(secret(3), scope), keys.get(3), 'the others stay: nothing was emptied');
+  assert.notEqual(signingKey(secret(2), scope), keys.get(2), 'secret 2, the least recently used, went');
 });
 
 test('signV4: S3 docs "GET Object" example (Range header, x-amz-content-sha256 of the empty body)', () => {

@@ -1,4 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { sha256Hex } from './access-keys.js';
 
 /** The algorithm name of AWS Signature Version 4, the only one AWS and Keystone accept. */
@@ -120,7 +121,6 @@ function derivedKey(secret: string, scope: CredentialScope): DerivedKey {
   const kRegion = hmacSha256(kDate, scope.region);
   const kService = hmacSha256(kRegion, scope.service);
   const key = hmacSha256(kService, 'aws4_request');
-  if (derivedKeys.size >= MAX_DERIVED_KEYS) derivedKeys.clear();
   const entry: DerivedKey = { date: scope.date, region: scope.region, service: scope.service, key, hmac: new PreparedHmacKey(key) };
   // A few scopes per secret (yesterday's and today's date, a region or two); beyond that the oldest goes.
   if (!known) derivedKeys.set(secret, [entry]);
@@ -128,8 +128,9 @@ function derivedKey(secret: string, scope: CredentialScope): DerivedKey {
   return entry;
 }
 
-const derivedKeys = new Map<string, DerivedKey[]>();
-const MAX_DERIVED_KEYS = 4096;
+/** Secrets whose derived keys are kept; beyond it the least recently used secret goes. */
+export const MAX_DERIVED_KEYS = 4096;
+const derivedKeys = new LRUCache<string, DerivedKey[]>({ max: MAX_DERIVED_KEYS });
 const SCOPES_PER_SECRET = 4;
 
 /** A date in SigV4's basic ISO 8601 form, `yyyymmddThhmmssZ` (what X-Amz-Date carries). */

@@ -4,7 +4,9 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '@lintel/config';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { sessionAwareMysql } from './galera-session.js';
 import { installSqliteGate } from './sqlite-gate.js';
+import { installTransactionRetry } from './transaction-retry.js';
 import { SQLITE_LOWER, sqliteLower } from './services/text-match.js';
 
 interface SqliteConnection {
@@ -43,12 +45,16 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     timezone: 'Z',
     poolSize: db.poolSize,
     connectTimeout: 5000,
+    driver: sessionAwareMysql(db),
     extra: { enableKeepAlive: true, maxIdle: db.poolSize, idleTimeout: 60000 },
   } as DataSourceOptions;
 }
 
 export function createDataSource(db: DatabaseConfig): DataSource {
   const ds = new DataSource(dataSourceOptions(db));
+  // SQLite runs one transaction at a time (the gate); MySQL/MariaDB run them side by side, and
+  // one may lose a conflict (a deadlock, or a Galera certification failure at COMMIT): re-run it.
   if (db.kind === 'sqlite') installSqliteGate(ds);
+  else installTransactionRetry(ds);
   return ds;
 }

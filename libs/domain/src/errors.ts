@@ -103,9 +103,17 @@ const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST',
   'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'SQLITE_BUSY', 'SQLITE_CANTOPEN',
   'SQLITE_IOERR', 'POOL_CLOSED', 'ER_LOCK_WAIT_TIMEOUT',
+  // A conflict that outlasted the transaction retries (transaction-retry.ts), or a statement's own.
+  'ER_LOCK_DEADLOCK',
+  // 1047, "WSREP has not yet prepared node for application use": a Galera node that is joining,
+  // or cut off from the cluster's majority (docs/galera.md).
+  'ER_UNKNOWN_COM_ERROR',
 ]);
 
-/** True when `err` says the database could not be reached (as opposed to a bad query). */
+/**
+ * True when `err` says the database could not be reached or cannot serve the request right now
+ * (as opposed to a bad query): the dialects answer 503, the client may try again.
+ */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: any = err, depth = 0; e && depth < 4; e = e.driverError ?? e.cause, depth++) {
     if (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return true;

@@ -6,3 +6,5 @@ export * from './wire.js';
 export * from './metrics.js';
 export * from './raw-body.js';
 export * from './json-body.js';
+export * from './ops.controller.js';
+export * from './public-route.js';

@@ -90,3 +90,11 @@ export const auditWritesFailed = new Counter({
   help: 'Failed batch writes of audit events (retried, or dropped once they keep failing).',
   registers: [metricsRegistry],
 });
+
+// Set from the transaction layer's counters when scraped (libs/domain, transaction-retry.ts).
+export const dbTransactionRetries = new Counter({
+  name: 'lintel_db_transaction_retries_total',
+  help: 'MySQL/MariaDB transactions that lost a conflict (deadlock, Galera certification): run again (retried) or given up on (exhausted, answered 503).',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { AUTH_RECEIPT_HEADER, AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type AuthRequest, type Principal } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
@@ -12,7 +13,6 @@ import { parseAuthRequest } from './auth-request.parser.js';
 type Req_ = FastifyRequest & { principal: Principal };
 
 interface RenderedValidation {
-  at: number;
   /** Revocation list version and token-service epoch when rendered. */
   version: string;
   userId: string;
@@ -24,8 +24,8 @@ interface RenderedValidation {
 }
 
 const RENDERED_TTL_MS = 1000;
+/** Rendered validations kept; beyond it the least recently used goes. */
 const MAX_RENDERED = 10_000;
-
 
 /**
  * The account an attempt counts against (`LINTEL_AUTH_RATE_LIMIT_PER_USER`): the user a password
@@ -58,7 +58,7 @@ function subjectHeader(req: FastifyRequest): string | undefined {
 /** `/v3/auth/*`: issue, validate, check and revoke tokens; scope discovery (docs/keystone.md, "Tokens", "Scope discovery"). */
 @Controller('v3/auth')
 export class TokensController {
-  private readonly rendered = new Map<string, RenderedValidation>();
+  private readonly rendered = new LRUCache<string, RenderedValidation>({ max: MAX_RENDERED, ttl: RENDERED_TTL_MS });
 
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
@@ -121,19 +121,18 @@ export class TokensController {
     const nocatalog = queryFlag(req.query, 'nocatalog');
     const base = baseUrl(req, this.cfg);
     const key = `${subject}|${allowExpired ? 1 : 0}${nocatalog ? 1 : 0}|${base}`;
-    const now = Date.now();
     const hit = this.rendered.get(key);
     const version = this.tokens.validityVersion();
-    if (hit && now - hit.at < RENDERED_TTL_MS && hit.version === version && this.revocationCache.fresh
-      && (allowExpired || hit.expiresAt > now)) {
+    if (hit && hit.version === version && this.revocationCache.fresh && (allowExpired || hit.expiresAt > Date.now())) {
       return hit;
     }
+    // Fresh for a second from when the validation began.
+    const start = this.rendered.perf.now();
     const view = await this.tokens.validate(subject, allowExpired);
     const catalog = view.claims.scope && !nocatalog ? await this.tokens.catalogEntries(view.project?.id) : undefined;
-    const entry = { at: now, version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt,
+    const entry = { version, userId: view.claims.userId, userDomainId: view.user.domainId, expiresAt: view.claims.expiresAt,
       accessRules: !!view.appCred?.accessRules?.length, body: JSON.stringify(renderToken(view, catalog)) };
-    if (this.rendered.size >= MAX_RENDERED) this.rendered.clear();
-    this.rendered.set(key, entry);
+    this.rendered.set(key, entry, { start });
     return entry;
   }
 

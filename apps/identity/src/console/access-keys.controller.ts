@@ -29,7 +29,7 @@ const STATES = ['active', 'inactive'];
  */
 @Controller('v3/OS-LINTEL/projects/:projectId')
 @UseGuards(ConsoleAccessRulesGuard)
-export class AccessKeysController {
+export class ConsoleAccessKeysController {
   constructor(
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly keys: AccessKeyService,

@@ -35,7 +35,7 @@ const CHANGES = new Set(['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'
  */
 @Controller('api/v1')
 @UseFilters(OutscaleExceptionFilter)
-export class AccessKeysController {
+export class OutscaleAccessKeysController {
   constructor(
     private readonly auth: OutscaleAuthService,
     private readonly settings: OutscaleSettings,

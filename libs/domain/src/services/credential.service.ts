@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { ec2CredentialId } from '@lintel/credentials';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
@@ -79,6 +80,8 @@ export function ec2Access(blob: string): string {
 
 const USE_FLUSH_MS = 1000;
 const ACCESS_CACHE_MS = 1000;
+/** Access keys cached; beyond it the least recently used goes. */
+const MAX_ACCESS_CACHED = 10_000;
 
 /**
  * The one credential store (Keystone's credential manager): every dialect's keys are rows here,
@@ -89,7 +92,7 @@ const ACCESS_CACHE_MS = 1000;
 export class CredentialService implements OnApplicationShutdown {
   private readonly logger = new Logger(CredentialService.name);
   private readonly pendingUse = new Map<string, { at: Date; service: string }>();
-  private readonly byAccess = new Map<string, { at: number; value: Promise<Credential | null> }>();
+  private readonly byAccess = new LRUCache<string, Promise<Credential | null>>({ max: MAX_ACCESS_CACHED, ttl: ACCESS_CACHE_MS });
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -159,15 +162,12 @@ export class CredentialService implements OnApplicationShutdown {
    * seen within the second.
    */
   findByAccessKeyCached(access: string): Promise<Credential | null> {
-    const now = Date.now();
     const hit = this.byAccess.get(access);
-    if (hit && now - hit.at < ACCESS_CACHE_MS) return hit.value;
-    if (this.byAccess.size >= 10_000) this.byAccess.clear();
+    if (hit) return hit;
     const value = this.findByAccessKey(access);
-    const entry = { at: now, value };
-    this.byAccess.set(access, entry);
+    this.byAccess.set(access, value);
     value.catch(() => {
-      if (this.byAccess.get(access) === entry) this.byAccess.delete(access);
+      if (this.byAccess.peek(access) === value) this.byAccess.delete(access);
     });
     return value;
   }

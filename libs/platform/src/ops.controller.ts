@@ -1,12 +1,20 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { auditQueueStats, CredentialCipher } from '@lintel/domain';
-import { auditEventsDropped, auditEventsPending, auditWritesFailed, dbConnections, metricsRegistry } from '@lintel/platform';
-import { TokenProvider } from './token-provider.js';
-import { Public } from './x-auth-token.guard.js';
+import { auditQueueStats, transactionRetryStats } from '@lintel/domain';
+import { auditEventsDropped, auditEventsPending, auditWritesFailed, dbConnections, dbTransactionRetries, metricsRegistry } from './metrics.js';
+import { Public } from './public-route.js';
 
 const READY_TIMEOUT_MS = 2000;
+
+/** A condition `/readyz` waits for besides the database, shown under its name in `checks`. */
+export interface ReadinessCheck {
+  readonly name: string;
+  ready(): boolean;
+}
+
+/** The provider of the app's {@link ReadinessCheck} list (libs/auth: token and credential keys loaded). */
+export const READINESS_CHECKS = 'lintel:readiness-checks';
 
 /**
  * Operations endpoints every Lintel app serves, unauthenticated (keep them off the public
@@ -18,8 +26,7 @@ const READY_TIMEOUT_MS = 2000;
 export class OpsController {
   constructor(
     private readonly ds: DataSource,
-    private readonly tokens: TokenProvider,
-    private readonly cipher: CredentialCipher,
+    @Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[],
   ) {}
 
   @Get('healthz')
@@ -29,11 +36,8 @@ export class OpsController {
 
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
-    const checks = {
-      database: await this.databaseAnswers(),
-      token_keys: this.tokens.loaded,
-      credential_keys: this.cipher.isLoaded,
-    };
+    const checks: Record<string, boolean> = { database: await this.databaseAnswers() };
+    for (const c of this.checks) checks[c.name] = c.ready();
     const ready = Object.values(checks).every(Boolean);
     reply.status(ready ? 200 : 503);
     return { status: ready ? 'ready' : 'not ready', checks };
@@ -48,6 +52,9 @@ export class OpsController {
     auditEventsDropped.inc(auditQueueStats.dropped);
     auditWritesFailed.reset();
     auditWritesFailed.inc(auditQueueStats.failedWrites);
+    dbTransactionRetries.reset();
+    dbTransactionRetries.inc({ outcome: 'retried' }, transactionRetryStats.retried);
+    dbTransactionRetries.inc({ outcome: 'exhausted' }, transactionRetryStats.exhausted);
     reply.header('Content-Type', metricsRegistry.contentType);
     return metricsRegistry.metrics();
   }
