@@ -72,10 +72,11 @@ export async function openDatabase(db: TestDatabase, overrides: Record<string, s
 
 /**
  * Registers before/after hooks that give the enclosing suite a fresh, migrated database of
- * `kind` with a connection to it (no app), and tear both down.
+ * `kind` with a connection to it (no app), and tear both down; `migrated: false` leaves it
+ * empty, `env` adds to the test configuration.
  */
-export function useDatabase(kind: DatabaseKind): { db: TestDatabase; ds: DataSource; config: LintelConfig } {
-  return useOnFreshDatabase(kind, (db) => openDatabase(db), ({ ds }) => ds.destroy());
+export function useDatabase(kind: DatabaseKind, o: { migrated?: boolean; env?: Record<string, string> } = {}): { db: TestDatabase; ds: DataSource; config: LintelConfig } {
+  return useOnFreshDatabase(kind, (db) => (o.migrated === false ? connectDatabase : openDatabase)(db, o.env), ({ ds }) => ds.destroy());
 }
 
 /**
