@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import RPCClient from '@alicloud/pop-core';
 import $Ims from '@alicloud/ims20190815';
 import $OpenApi from '@alicloud/openapi-client';
 import $Util from '@alicloud/tea-util';
 import { acs3Signature, alibabaDate, alibabaRpcSignature, signOsc4 } from '@lintel/credentials';
 import { AlibabaKeyService, AssignmentService, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
-import { createLogger } from '@lintel/platform';
-import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'alibaba-password-1';
 const VERSION = '2019-08-15';
@@ -26,15 +25,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 type Key = { ak: string; sk: string };
 
 /** Polls `probe` until it returns `want` or 2 s pass; returns the last value. */
-async function eventually<T>(probe: () => Promise<T>, want: T): Promise<T> {
-  const until = Date.now() + 2000;
-  let v = await probe();
-  while (v !== want && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await probe();
-  }
-  return v;
-}
+const becomes = <T>(probe: () => Promise<T>, want: T): Promise<T> => eventually(probe, (v) => v === want, { timeoutMs: 2000, intervalMs: 100 });
 
 /** The error a genuine client throws, reduced to what the tests compare. */
 async function clientError(p: Promise<unknown>): Promise<{ code: string; status?: number; data: any }> {
@@ -54,7 +45,7 @@ async function clientError(p: Promise<unknown>): Promise<{ code: string; status?
  */
 for (const kind of databaseKinds()) {
   describe(`Alibaba IMS / (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let host: string;
     let admin: string;
@@ -108,8 +99,7 @@ for (const kind of databaseKinds()) {
     const count = async (userId: string) => (await h.multicloud.get(CredentialService).list({ userId })).length;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       host = new URL(h.multicloudUrl).host;
       admin = (await issue(h.url, adminProjectAuth())).id;
       const identity = h.get(IdentityService);
@@ -138,11 +128,6 @@ for (const kind of databaseKinds()) {
       // dadmin holds no project role, so OS-EC2 cannot serve it: a credential straight in the store
       keys.dadmin = { ak: 'DADMINKEY0000000000000001', sk: 'dadmin-secret-0000000000000001' };
       await h.get(CredentialService).create({ userId: users.dadmin, projectId: p, type: 'ec2', issuer: 'keystone', blob: JSON.stringify({ access: keys.dadmin.ak, secret: keys.dadmin.sk }) });
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('ims20190815 (ACS3-HMAC-SHA256): CreateAccessKey for oneself, the secret once; the key is a Keystone ec2 credential', async () => {
@@ -196,10 +181,10 @@ for (const kind of databaseKinds()) {
       const e3 = await clientError(ims(keys.alice2!).listAccessKeys(new $Ims.ListAccessKeysRequest({})));
       assert.equal(e3.code, 'InvalidAccessKeyId.Inactive');
       assert.equal(e3.status, 400);
-      assert.equal(await eventually(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 401), 401);
+      assert.equal(await becomes(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 401), 401);
       await pop(keys.alice!).request('UpdateAccessKey', { UserAccessKeyId: keys.alice2!.ak, Status: 'Active' });
       assert.equal((await ims(keys.alice2!).listAccessKeys(new $Ims.ListAccessKeysRequest({}))).statusCode, 200);
-      assert.equal(await eventually(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 200), 200);
+      assert.equal(await becomes(async () => (await ec2tokens(h.url, admin, keys.alice2!.ak, keys.alice2!.sk)).status, 200), 200);
     });
 
     test('GetAccessKeyLastUsed: never used omits LastUsedDate; a check through any dialect shows (ims20190815)', async () => {
@@ -350,18 +335,18 @@ for (const kind of databaseKinds()) {
       assert.equal((await v1(keys.bob!, { Action: 'ListAccessKeys', SignatureNonce: nonce })).status, 200);
       // V3: replayed, body changed, wrong secret, stale date
       const v3 = async (o: { nonce?: string; date?: Date; body?: string; sent?: string; secret?: string; drop?: string } = {}) => {
-        const body = o.body ?? '';
-        const headers: Record<string, string> = {
-          host, 'x-acs-action': 'ListAccessKeys', 'x-acs-version': VERSION, 'x-acs-date': alibabaDate(o.date ?? new Date()),
-          'x-acs-signature-nonce': o.nonce ?? randomUUID(), 'x-acs-content-sha256': sha256(body),
-          ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        };
-        const signed = Object.keys(headers).filter((n) => n !== o.drop).sort();
-        const sig = acs3Signature({ method: 'POST', path: '/', query: {}, headers, payloadHash: headers['x-acs-content-sha256']! }, signed, o.secret ?? a.sk);
-        const { host: _h, ...send } = headers;
-        const r = await fetch(`${h.multicloudUrl}/`, { method: 'POST', headers: { ...send, Authorization: `ACS3-HMAC-SHA256 Credential=${a.ak},SignedHeaders=${signed.join(';')},Signature=${sig}` }, body: o.sent ?? (body || undefined) });
-        const text = await r.text();
-        return { status: r.status, headers: r.headers, body: JSON.parse(text), text } as Res;
+      const body = o.body ?? '';
+      const headers: Record<string, string> = {
+        host, 'x-acs-action': 'ListAccessKeys', 'x-acs-version': VERSION, 'x-acs-date': alibabaDate(o.date ?? new Date()),
+        'x-acs-signature-nonce': o.nonce ?? randomUUID(), 'x-acs-content-sha256': sha256(body),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      };
+      const signed = Object.keys(headers).filter((n) => n !== o.drop).sort();
+      const sig = acs3Signature({ method: 'POST', path: '/', query: {}, headers, payloadHash: headers['x-acs-content-sha256']! }, signed, o.secret ?? a.sk);
+      const { host: _h, ...send } = headers;
+      const r = await fetch(`${h.multicloudUrl}/`, { method: 'POST', headers: { ...send, Authorization: `ACS3-HMAC-SHA256 Credential=${a.ak},SignedHeaders=${signed.join(';')},Signature=${sig}` }, body: o.sent ?? (body || undefined) });
+      const text = await r.text();
+      return { status: r.status, headers: r.headers, body: JSON.parse(text), text } as Res;
       };
       const n3 = randomUUID();
       assert.equal((await v3({ nonce: n3, body: 'Format=JSON' })).status, 200);
@@ -376,26 +361,21 @@ for (const kind of databaseKinds()) {
     });
 
     test('replicas: one signed request sent to two multicloud apps on one database at once passes exactly once', async () => {
-      const other = await createMulticloudApp(h.config, createLogger('silent'), h.ds);
-      await other.listen(0, '127.0.0.1');
-      try {
-        const a = keys.alice!;
-        for (let round = 0; round < 5; round++) {
-          const params: Record<string, string> = {
-            Action: 'ListAccessKeys', Format: 'JSON', Version: VERSION, AccessKeyId: a.ak, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0',
-            SignatureNonce: randomUUID(), Timestamp: alibabaDate(new Date()),
-          };
-          params.Signature = alibabaRpcSignature('GET', params, a.sk);
-          const qs = new URLSearchParams(params).toString();
-          const rs = await Promise.all([h.multicloudUrl, await other.getUrl()].map(async (base) => {
-            const r = await fetch(`${base}/?${qs}`);
-            return { status: r.status, body: (await r.json()) as any };
-          }));
-          assert.deepEqual(rs.map((r) => r.status).sort(), [200, 400], JSON.stringify(rs));
-          assert.equal(rs.find((r) => r.status === 400)!.body.Code, 'SignatureNonceUsed');
-        }
-      } finally {
-        await other.close();
+      const other = await h.replica();
+      const a = keys.alice!;
+      for (let round = 0; round < 5; round++) {
+        const params: Record<string, string> = {
+          Action: 'ListAccessKeys', Format: 'JSON', Version: VERSION, AccessKeyId: a.ak, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0',
+          SignatureNonce: randomUUID(), Timestamp: alibabaDate(new Date()),
+        };
+        params.Signature = alibabaRpcSignature('GET', params, a.sk);
+        const qs = new URLSearchParams(params).toString();
+        const rs = await Promise.all([h.multicloudUrl, other.multicloudUrl].map(async (base) => {
+          const r = await fetch(`${base}/?${qs}`);
+          return { status: r.status, body: (await r.json()) as any };
+        }));
+        assert.deepEqual(rs.map((r) => r.status).sort(), [200, 400], JSON.stringify(rs));
+        assert.equal(rs.find((r) => r.status === 400)!.body.Code, 'SignatureNonceUsed');
       }
     });
 
@@ -455,9 +435,9 @@ for (const kind of databaseKinds()) {
       // validation cache) sees the owner disabled within the revocation refresh.
       const code = async () => (await pop(bk).request('ListAccessKeys', {}).then(() => 'ok', (e: any) => String(e.code ?? e.data?.Code)));
       await h.get(IdentityService).updateUser(users.bob!, { enabled: false });
-      assert.equal(await eventually(code, 'InvalidAccessKeyId.Inactive'), 'InvalidAccessKeyId.Inactive');
+      assert.equal(await becomes(code, 'InvalidAccessKeyId.Inactive'), 'InvalidAccessKeyId.Inactive');
       await h.get(IdentityService).updateUser(users.bob!, { enabled: true });
-      assert.equal(await eventually(code, 'ok'), 'ok');
+      assert.equal(await becomes(code, 'ok'), 'ok');
       await pop(bk).request('DeleteAccessKey', { UserAccessKeyId: bk.ak });
       // nonces outlive their window by nothing: a forced prune drops rows whose expiry has passed
       const svc = h.multicloud.get(AlibabaKeyService);

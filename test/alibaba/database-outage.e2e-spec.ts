@@ -1,38 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import RPCClient from '@alicloud/pop-core';
 import { CredentialService } from '@lintel/domain';
-import { createMariaDb, type TestDatabase } from '../helpers/databases.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
-import { freePort } from '../helpers/processes.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
-
-const mysqlUrl = process.env.LINTEL_TEST_MYSQL_URL;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { mariadbBehindProxy, skipWithoutMariaDb } from '../helpers/databases.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
+import { eventually } from '../helpers/wait.js';
 
 /**
  * Alibaba's endpoint while MariaDB is away (a TCP proxy the test cuts): answers stay Alibaba
  * errors (503 ServiceUnavailable), never a 500, and service resumes once the database returns.
  */
-describe('Alibaba during a database outage (MariaDB behind a TCP proxy)', { skip: mysqlUrl ? false : 'LINTEL_TEST_MYSQL_URL not set' }, () => {
-  let db: TestDatabase;
+describe('Alibaba during a database outage (MariaDB behind a TCP proxy)', { skip: skipWithoutMariaDb }, () => {
+  const ctx = useLintel(mariadbBehindProxy());
   let h: Harness;
   let proxy: TcpProxy;
-
-  before(async () => {
-    db = await createMariaDb(mysqlUrl!);
-    const target = new URL(db.url);
-    proxy = new TcpProxy(await freePort(), target.hostname, Number(target.port || 3306));
-    await proxy.start();
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    h = await startIdentity({ ...db, url: viaProxy.toString() });
-  });
-
-  after(async () => {
-    await proxy?.cut();
-    await h?.close().catch(() => undefined);
-    await db?.drop();
+  before(() => {
+    ({ h, db: { proxy } } = ctx);
   });
 
   test('503 ServiceUnavailable in Alibaba\'s shape while the database is down; recovery after', async () => {
@@ -49,30 +33,16 @@ describe('Alibaba during a database outage (MariaDB behind a TCP proxy)', { skip
     };
     assert.deepEqual(await attempt(), { ok: true });
     await proxy.cut();
-    let saw503 = false;
-    const until = Date.now() + 3000;
-    while (Date.now() < until) {
+    const probe = async () => {
       const r = await attempt();
-      assert.notEqual(r.status, 500, `a 500 during the outage: ${r.code}`);
-      if (!r.ok) {
-        assert.ok(r.code, 'an Alibaba error body');
-        if (r.status === 503) {
-          assert.equal(r.code, 'ServiceUnavailable');
-          saw503 = true;
-        }
-      }
-      await sleep(100);
-    }
-    assert.ok(saw503, 'no 503 seen');
+      assert.notEqual(r.status, 500, `a 500: ${r.code}`);
+      if (!r.ok) assert.ok(r.code, 'an Alibaba error body');
+      return r;
+    };
+    const down = await eventually(probe, (r) => r.status === 503, { timeoutMs: 5000, intervalMs: 100 });
+    assert.deepEqual(down, { ok: false, code: 'ServiceUnavailable', status: 503 });
     await proxy.start();
-    const back = Date.now();
-    let ok = false;
-    while (!ok && Date.now() - back < 5000) {
-      const r = await attempt();
-      assert.notEqual(r.status, 500);
-      ok = r.ok;
-      if (!ok) await sleep(100);
-    }
-    assert.ok(ok, 'service did not resume within 5 s of the database returning');
+    const up = await eventually(probe, (r) => r.ok, { timeoutMs: 5000, intervalMs: 100 });
+    assert.deepEqual(up, { ok: true }, 'service did not resume within 5 s of the database returning');
   });
 });

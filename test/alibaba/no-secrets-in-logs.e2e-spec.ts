@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import RPCClient from '@alicloud/pop-core';
 import $Ims from '@alicloud/ims20190815';
 import $OpenApi from '@alicloud/openapi-client';
 import { amzDate } from '@lintel/credentials';
 import { call } from '../helpers/keystone.js';
-import { freePort, scripts, startNode, waitForHttp, type Proc } from '../helpers/processes.js';
+import { logCaughtUp, useLintelProcess } from '../helpers/lintel.js';
 
 const ADMIN_PW = 'alibaba-logs-admin-password-1';
 const Ims = $Ims.default;
@@ -19,26 +16,10 @@ const Ims = $Ims.default;
  * reaches the log.
  */
 describe('Alibaba never logs secrets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lintel-alibaba-logs-'));
-  let proc: Proc;
-  let mc: string;
-
-  before(async () => {
-    const env = {
-      LINTEL_DATA_DIR: dir, LINTEL_DATABASE_URL: `sqlite:${join(dir, 'lintel.sqlite')}`, LINTEL_ADMIN_PASSWORD: ADMIN_PW,
-      LINTEL_IDENTITY_PORT: String(await freePort()), LINTEL_MULTICLOUD_PORT: String(await freePort()), LINTEL_BCRYPT_ROUNDS: '4', LINTEL_LOG_LEVEL: 'debug',
-    };
-    proc = startNode(scripts.lintel, [], env);
-    mc = `http://127.0.0.1:${env.LINTEL_MULTICLOUD_PORT}`;
-    await waitForHttp(`${mc}/healthz`);
-  });
-
-  after(async () => {
-    await proc?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const lintel = useLintelProcess({ LINTEL_ADMIN_PASSWORD: ADMIN_PW, LINTEL_LOG_LEVEL: 'debug' });
 
   test('secrets stay out of the log', async () => {
+    const mc = lintel.multicloudUrl;
     // the first key through Outscale's Basic login (Alibaba has no password sign-in)
     const headers = { 'Content-Type': 'application/json', 'X-Osc-Date': amzDate(new Date()), Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PW}`).toString('base64')}` };
     const first = await call(mc, 'POST', '/api/v1/CreateAccessKey', { raw: '{}', headers });
@@ -53,9 +34,8 @@ describe('Alibaba never logs secrets', () => {
     assert.equal(listed.statusCode, 200);
     const bad = new RPCClient({ accessKeyId: ali.ak, accessKeySecret: 'wrong-secret-0000000000000000', endpoint: mc, apiVersion: '2019-08-15' });
     await assert.rejects(bad.request('ListAccessKeys', {}), (e: any) => e.code === 'SignatureDoesNotMatch');
-    await new Promise((r) => setTimeout(r, 300));
 
-    const out = proc.output();
+    const out = await logCaughtUp(lintel, mc);
     assert.match(out, /"dialect":"alibaba".*authentication failed|authentication failed.*"dialect":"alibaba"/);
     for (const [what, secret] of [['admin password', ADMIN_PW], ['Outscale secret', osc.sk], ['Alibaba secret', ali.sk]] as const) {
       assert.ok(!out.includes(secret), `the ${what} reached the log`);

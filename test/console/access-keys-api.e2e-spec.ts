@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { CredentialEntity, IdentityService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { addPersonas, addProjects } from '../helpers/personas.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'console-password-1';
 const LIMIT = 4;
@@ -14,7 +15,7 @@ const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOS
 /** The console's API, `/v3/OS-LINTEL/projects/{id}/access_keys` and `/users`: personas, password confirmation, bad input, lifecycle. */
 for (const kind of databaseKinds()) {
   describe(`console access-key API (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_CREDENTIAL_USER_LIMIT: String(LIMIT), LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '5' });
     let h: Harness;
     let p: string;
     let q: string;
@@ -27,18 +28,12 @@ for (const kind of databaseKinds()) {
     const rows = async () => h.ds.getRepository(CredentialEntity).count();
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_CREDENTIAL_USER_LIMIT: String(LIMIT), LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '5' });
+      h = ctx.h;
       [p, q] = await addProjects(h, 'console-p', 'console-q');
       const made = await addPersonas(h, [['padmin', 'admin', p], ['alice', 'member', p], ['bob', 'member', p], ['rita', 'reader', p], ['olga', 'member', q]], PW, { tokens: true });
       Object.assign(users, made.users);
       Object.assign(tokens, made.tokens);
       admin = (await issue(h.url, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('a member creates a key after confirming the password; the secret is in that answer only, and signs ec2tokens requests', async () => {
@@ -67,11 +62,7 @@ for (const kind of databaseKinds()) {
       assert.equal(ok.body.token.user.id, users.alice);
       assert.equal(ok.body.token.project.id, p);
       // last use is recorded (batched, within about a second).
-      let last: string | null = null;
-      for (let i = 0; i < 40 && !last; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        last = (await keys('alice', 'GET', `access_keys/${k.access}`)).body.access_key.last_used_at;
-      }
+      const last = await eventually(async () => (await keys('alice', 'GET', `access_keys/${k.access}`)).body.access_key.last_used_at as string | null, Boolean, { timeoutMs: 4000, intervalMs: 100 });
       assert.ok(last, 'last_used_at set after a signature check');
 
       assert.equal((await keys('alice', 'PATCH', `access_keys/${k.access}`, { access_key: { state: 'inactive' } })).body.access_key.state, 'inactive');

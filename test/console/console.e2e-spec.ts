@@ -6,10 +6,10 @@ import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CredentialEntity } from '@lintel/domain';
-import { sqliteKind, type TestDatabase } from '../helpers/databases.js';
+import { sqliteKind } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { addPersonas, addProjects } from '../helpers/personas.js';
 
 // page.evaluate callbacks run in the browser; this Node build has no DOM types.
@@ -26,7 +26,7 @@ if (missing && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missin
 
 /** The end-to-end console story in real headless Chromium, driven by playwright-core. */
 describe('browser console (Chromium)', { skip: missing ? `${CHROMIUM} not installed (apt-get install chromium)` : false }, () => {
-  let db: TestDatabase;
+  const ctx = useLintel(sqliteKind(), { LINTEL_CREDENTIAL_USER_LIMIT: String(LIMIT) });
   let h: Harness;
   let browser: Browser;
   let admin: string;
@@ -37,8 +37,7 @@ describe('browser console (Chromium)', { skip: missing ? `${CHROMIUM} not instal
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    db = await sqliteKind().create();
-    h = await startIdentity(db, { LINTEL_CREDENTIAL_USER_LIMIT: String(LIMIT) });
+    h = ctx.h;
     let q: string;
     [p, q] = await addProjects(h, 'analytics', 'billing');
     Object.assign(users, (await addPersonas(h, [['alice', 'member', [p, q]], ['bob', 'member', p], ['carol', 'admin', p]], PW)).users);
@@ -51,8 +50,6 @@ describe('browser console (Chromium)', { skip: missing ? `${CHROMIUM} not instal
 
   after(async () => {
     await browser?.close();
-    await h?.close();
-    await db?.drop();
   });
 
   async function open(o: { width?: number; locale?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { loadConfig } from '@lintel/config';
-import { AuditEventEntity, auditQueueStats, AuditService, AuditWriterThread, createDataSource, type AuditRecord } from '@lintel/domain';
-import { databaseKinds, sqliteKind, type TestDatabase } from '../helpers/databases.js';
+import { AuditEventEntity, auditQueueStats, AuditService, AuditWriterThread, type AuditRecord } from '@lintel/domain';
+import { databaseKinds, sqliteKind } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
-import { startIdentity, testEnv } from '../helpers/lintel.js';
+import { openDatabase, startIdentity, useDatabase } from '../helpers/lintel.js';
+import { eventually } from '../helpers/wait.js';
 
 const event = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
   action: 'created.user', outcome: 'success', targetType: 'user', targetId: `target-${n}`,
@@ -26,24 +26,12 @@ Logger.overrideLogger(false);
 /** The audit write-behind queue (AuditService) on a real migrated database. */
 for (const kind of databaseKinds()) {
   describe(`audit queue (${kind.kind})`, () => {
-    let db: TestDatabase;
-    let ds: DataSource;
-    const stored = async () => (await ds.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } })).map((r) => r.targetId);
-
-    before(async () => {
-      db = await kind.create();
-      ds = await createDataSource(loadConfig(testEnv(db)).database).initialize();
-      await ds.runMigrations({ transaction: 'each' });
-    });
-
-    after(async () => {
-      await ds?.destroy();
-      await db?.drop();
-    });
+    const ctx = useDatabase(kind);
+    const stored = async () => (await ctx.ds.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } })).map((r) => r.targetId);
 
     test('a reader right after a write sees it: list() writes what is queued first', async () => {
-      const audit = new AuditService(ds);
-      await ds.getRepository(AuditEventEntity).clear();
+      const audit = new AuditService(ctx.ds);
+      await ctx.ds.getRepository(AuditEventEntity).clear();
       audit.record(event(1));
       audit.record(event(2, { outcome: 'failure', reason: '401' }));
       const events = await audit.list({ limit: 10 }) as Array<{ target: { id: string }; outcome: string; reason?: object }>;
@@ -53,11 +41,11 @@ for (const kind of databaseKinds()) {
     });
 
     test('events go in batches, in the order recorded; over-long column values are cut, the payload keeps them', async () => {
-      const audit = new AuditService(ds);
-      await ds.getRepository(AuditEventEntity).clear();
+      const audit = new AuditService(ctx.ds);
+      await ctx.ds.getRepository(AuditEventEntity).clear();
       const pending = auditQueueStats.pending;
       const inserts: number[] = [];
-      const restore = failQueries(ds, (sql, params) => {
+      const restore = failQueries(ctx.ds, (sql, params) => {
         if (sql.startsWith('INSERT')) inserts.push(params!.length);
         return false;
       });
@@ -80,10 +68,10 @@ for (const kind of databaseKinds()) {
     });
 
     test('a database that does not answer is retried: nothing lost once it answers again', async () => {
-      const audit = new AuditService(ds);
-      await ds.getRepository(AuditEventEntity).clear();
+      const audit = new AuditService(ctx.ds);
+      await ctx.ds.getRepository(AuditEventEntity).clear();
       const { dropped, failedWrites } = auditQueueStats;
-      const restore = failQueries(ds, () => true);
+      const restore = failQueries(ctx.ds, () => true);
       try {
         for (let i = 0; i < 3; i++) audit.record(event(i));
         await audit.flush();
@@ -99,10 +87,10 @@ for (const kind of databaseKinds()) {
     });
 
     test('a row the database refuses (while it answers) is dropped alone, counted; a database that keeps failing drops the batch in the end', async () => {
-      const audit = new AuditService(ds);
-      await ds.getRepository(AuditEventEntity).clear();
+      const audit = new AuditService(ctx.ds);
+      await ctx.ds.getRepository(AuditEventEntity).clear();
       const { dropped } = auditQueueStats;
-      let restore = failQueries(ds, (sql, params) => sql.startsWith('INSERT') && (params ?? []).includes('poison'));
+      let restore = failQueries(ctx.ds, (sql, params) => sql.startsWith('INSERT') && (params ?? []).includes('poison'));
       try {
         audit.record(event(0));
         audit.record(event(1, { targetId: 'poison' }));
@@ -113,7 +101,7 @@ for (const kind of databaseKinds()) {
       } finally {
         restore();
       }
-      restore = failQueries(ds, () => true);
+      restore = failQueries(ctx.ds, () => true);
       try {
         audit.record(event(3));
         for (let i = 0; i < 8; i++) await audit.flush();
@@ -133,7 +121,7 @@ for (const kind of databaseKinds()) {
         const made = await call(h.url, 'POST', '/v3/users', { token: admin, body: { user: { name: 'last-words' } } });
         assert.equal(made.status, 201);
         await h.close();
-        const check = await createDataSource(loadConfig(testEnv(fresh)).database).initialize();
+        const { ds: check } = await openDatabase(fresh);
         try {
           const rows = await check.getRepository(AuditEventEntity).findBy({ action: 'created.user' });
           assert.deepEqual(rows.map((r) => r.targetId), [made.body.user.id]);
@@ -152,34 +140,20 @@ for (const kind of databaseKinds()) {
  * thread with a connection of its own, beside the main connection.
  */
 describe('audit writer thread (sqlite)', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-  let cfg: ReturnType<typeof loadConfig>;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  before(async () => {
-    db = await sqliteKind().create();
-    cfg = loadConfig(testEnv(db));
-    ds = await createDataSource(cfg.database).initialize();
-    await ds.runMigrations({ transaction: 'each' });
-  });
-
-  after(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  const ctx = useDatabase(sqliteKind());
+  const yieldFor = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   test('stores events in order, with the same columns and payload as the connection would', async () => {
-    await ds.getRepository(AuditEventEntity).clear();
-    const viaThread = new AuditService(ds, cfg);
-    const viaConnection = new AuditService(ds);
+    await ctx.ds.getRepository(AuditEventEntity).clear();
+    const viaThread = new AuditService(ctx.ds, ctx.config);
+    const viaConnection = new AuditService(ctx.ds);
     try {
       for (let i = 0; i < 600; i++) viaThread.record(event(i));
       viaThread.record(event(600, { targetId: 'x'.repeat(400), outcome: 'failure', reason: '401' }));
       await viaThread.flush();
       viaConnection.record(event(601));
       await viaConnection.flush();
-      const rows = await ds.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } });
+      const rows = await ctx.ds.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } });
       assert.deepEqual(rows.slice(0, 600).map((r) => r.targetId), Array.from({ length: 600 }, (_, i) => `target-${i}`));
       assert.equal(rows[600]!.targetId, 'x'.repeat(255), 'column cut to its length');
       const cadf = JSON.parse(rows[600]!.payload) as { target: { id: string }; reason: object; eventTime: string };
@@ -187,7 +161,7 @@ describe('audit writer thread (sqlite)', () => {
       assert.deepEqual(cadf.reason, { reasonType: 'lintel', reasonCode: '401' });
       // The time column as TypeORM reads it back is the event's time, in either path.
       assert.equal(rows[600]!.eventTime.toISOString(), cadf.eventTime.replace('+0000', 'Z'));
-      const raw = await ds.query('SELECT event_time FROM audit_events WHERE target_id IN (?, ?) ORDER BY id', ['target-599', 'target-601']) as Array<{ event_time: string }>;
+      const raw = await ctx.ds.query('SELECT event_time FROM audit_events WHERE target_id IN (?, ?) ORDER BY id', ['target-599', 'target-601']) as Array<{ event_time: string }>;
       assert.match(raw[0]!.event_time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
       assert.equal(raw[0]!.event_time.length, raw[1]!.event_time.length, 'same stored format as the connection writes');
       const [latest] = await viaThread.list({ limit: 1 }) as Array<{ target: { id: string } }>;
@@ -199,8 +173,8 @@ describe('audit writer thread (sqlite)', () => {
   });
 
   test('transactions of the main connection that read, then write, never fail while the thread writes', async () => {
-    await ds.getRepository(AuditEventEntity).clear();
-    const audit = new AuditService(ds, cfg);
+    await ctx.ds.getRepository(AuditEventEntity).clear();
+    const audit = new AuditService(ctx.ds, ctx.config);
     try {
       audit.record(event(0));
       await audit.flush();
@@ -208,45 +182,56 @@ describe('audit writer thread (sqlite)', () => {
       const writer = (async () => {
         for (let i = 1; writing && i < 20_000; i++) {
           audit.record(event(i));
-          if (i % 50 === 0) await sleep(0);
+          // Lets the transactions below run between records.
+          if (i % 50 === 0) await yieldFor(0);
         }
       })();
       // Without BEGIN IMMEDIATE these fail with SQLITE_BUSY_SNAPSHOT whenever the thread commits
       // between a transaction's read and its write.
-      const results = await Promise.allSettled(Array.from({ length: 40 }, () => ds.transaction(async (m) => {
+      const results = await Promise.allSettled(Array.from({ length: 40 }, () => ctx.ds.transaction(async (m) => {
         await m.query('SELECT COUNT(*) AS n FROM audit_events');
-        await sleep(2);
+        // Widens the window between the read and the write, where the thread's commits land.
+        await yieldFor(2);
         await m.query('UPDATE audit_events SET outcome = outcome WHERE id = (SELECT MIN(id) FROM audit_events)');
       })));
       writing = false;
       await writer;
       await audit.flush();
       assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
-      assert.ok(await ds.getRepository(AuditEventEntity).count() > 1);
+      assert.ok(await ctx.ds.getRepository(AuditEventEntity).count() > 1);
     } finally {
       await audit.onApplicationShutdown();
     }
   });
 
   test('a database locked past the busy timeout is retried, not dropped', async () => {
-    await ds.getRepository(AuditEventEntity).clear();
+    await ctx.ds.getRepository(AuditEventEntity).clear();
     const busy = AuditWriterThread.busyTimeoutMs;
     AuditWriterThread.busyTimeoutMs = 50;
-    const audit = new AuditService(ds, cfg);
+    const audit = new AuditService(ctx.ds, ctx.config);
     const { dropped, failedWrites } = auditQueueStats;
     try {
-      // The main connection holds the write lock (BEGIN IMMEDIATE) for a while.
-      const locked = ds.transaction(async () => sleep(700));
-      await sleep(20);
+      // The main connection holds the write lock (BEGIN IMMEDIATE) until the write has failed.
+      let held!: () => void;
+      let release!: () => void;
+      const lockHeld = new Promise<void>((r) => (held = r));
+      const released = new Promise<void>((r) => (release = r));
+      const locked = ctx.ds.transaction(async () => {
+        held();
+        await released;
+      });
+      await lockHeld;
       for (let i = 0; i < 3; i++) audit.record(event(i));
       await audit.flush();
       assert.ok(auditQueueStats.failedWrites > failedWrites, 'the write failed while locked');
+      release();
       await locked;
-      for (let i = 0; i < 50 && (await ds.getRepository(AuditEventEntity).count()) < 3; i++) {
-        await sleep(100);
+      const count = await eventually(async () => {
         await audit.flush();
-      }
-      assert.deepEqual(await stored(ds), ['target-0', 'target-1', 'target-2']);
+        return ctx.ds.getRepository(AuditEventEntity).count();
+      }, (n) => n >= 3, { timeoutMs: 5000, intervalMs: 100 });
+      assert.equal(count, 3);
+      assert.deepEqual(await stored(ctx.ds), ['target-0', 'target-1', 'target-2']);
       assert.equal(auditQueueStats.dropped, dropped);
     } finally {
       await audit.onApplicationShutdown();

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
-import { createDataSource, installTransactionRetry, isDatabaseUnavailable, isSerializationFailure, retryOnConflict, sessionSetupSql, transactionRetryStats } from '@lintel/domain';
-import { createMariaDb, type TestDatabase } from '../helpers/databases.js';
+import { installTransactionRetry, isDatabaseUnavailable, isSerializationFailure, retryOnConflict, sessionSetupSql, transactionRetryStats } from '@lintel/domain';
+import { mariadbKind, skipWithoutMariaDb } from '../helpers/databases.js';
+import { useDatabase } from '../helpers/lintel.js';
 
 /** What mysql2 and TypeORM hand up for a deadlock or a Galera certification conflict. */
 const conflict = () => Object.assign(new Error('Query failed'), { driverError: { code: 'ER_LOCK_DEADLOCK', errno: 1213, sqlState: '40001' } });
@@ -109,21 +110,14 @@ describe('the transaction retry policy', () => {
   });
 });
 
-const mysqlUrl = process.env.LINTEL_TEST_MYSQL_URL;
-
-describe('transaction retry on MariaDB', { skip: mysqlUrl ? false : 'LINTEL_TEST_MYSQL_URL not set' }, () => {
-  let db: TestDatabase;
+describe('transaction retry on MariaDB', { skip: skipWithoutMariaDb }, () => {
+  const ctx = useDatabase(mariadbKind(), { migrated: false, env: { LINTEL_DB_POOL_SIZE: '4' } });
   let ds: DataSource;
 
   before(async () => {
-    db = await createMariaDb(mysqlUrl!);
-    ds = await createDataSource({ kind: 'mysql', url: db.url, poolSize: 4 }).initialize();
+    ds = ctx.ds;
     await ds.query('CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL) ENGINE=InnoDB');
     await ds.query('INSERT INTO t VALUES (1, 0), (2, 0)');
-  });
-  after(async () => {
-    await ds?.destroy();
-    await db?.drop();
   });
 
   test('sessions keep wsrep_sync_wait off a cluster (wsrep_on OFF)', async () => {

@@ -34,14 +34,3 @@ export async function alibaba(base: string, key: CloudKey, params: Record<string
   all.Signature = alibabaRpcSignature('GET', all, key.sk);
   return call(base, 'GET', `/?${new URLSearchParams(all).toString()}`);
 }
-
-/** Polls `probe` until `done` holds or `ms` pass; returns the last value. */
-export async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 3000): Promise<T> {
-  const until = Date.now() + ms;
-  let v = await probe();
-  while (!done(v) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await probe();
-  }
-  return v;
-}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before } from 'node:test';
 import { ADMIN_PASSWORD } from './lintel.js';
+import { eventually } from './wait.js';
 
 /** A small Keystone client over fetch, for e2e tests. */
 export interface Res {
@@ -48,8 +49,25 @@ export async function issue(base: string, body: unknown): Promise<{ id: string; 
   return { id: r.headers.get('x-subject-token')!, body: r.body };
 }
 
+/**
+ * Validates `subject` (with `token`) until it no longer validates, and returns that status (200
+ * if it still validates after `timeoutMs`): a revocation reaches every cache within a refresh.
+ */
+export async function statusOnceRevoked(base: string, token: string, subject: string, timeoutMs = 5000): Promise<number> {
+  return eventually(async () => (await call(base, 'GET', '/v3/auth/tokens', { token, subject })).status, (s) => s !== 200, { timeoutMs });
+}
+
 export const adminProjectAuth = () => passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { project: { name: 'admin', domain: { id: 'default' } } });
 export const adminSystemAuth = () => passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { system: { all: true } });
+
+/** The sentence Keystone ends its "Expecting to find ..." 400s with. */
+export const CLIENT_ERROR = 'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+/** Keystone's 400 for something missing: `Expecting to find <what> in <where>. <CLIENT_ERROR>` */
+export const expecting = (what: string, where: string) => `Expecting to find ${what} in ${where}. ${CLIENT_ERROR}`;
+/** Keystone's 400 for a body that does not parse. */
+export const INVALID_JSON = expecting('valid JSON', 'request body');
+/** Keystone's 400 for a body sent with another content type. */
+export const NOT_JSON = expecting('application/json', 'Content-Type header');
 
 /** Asserts Keystone's error envelope and returns the error object. */
 export function keystoneError(r: Res, status: number): { code: number; title: string; message: string } {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { waitUntil } from './wait.js';
 
 /** A free loopback TCP port. */
 export function freePort(): Promise<number> {
@@ -17,6 +19,13 @@ export interface Proc {
   child: ChildProcess;
   /** Everything the process wrote so far (stdout and stderr). */
   output(): string;
+  /**
+   * Resolves with the output once it matches `pattern` (a string: contains it), as it is
+   * written; rejects if the process exits first or `timeoutMs` passes.
+   */
+  waitForOutput(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** Whether the process has exited. */
+  exited(): boolean;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -28,11 +37,43 @@ export function startNode(script: string, args: string[], env: Record<string, st
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
+  const waitForOutput = (pattern: RegExp | string, timeoutMs = 10_000) => new Promise<string>((resolve, reject) => {
+    const matches = () => (typeof pattern === 'string' ? out.includes(pattern) : pattern.test(out));
+    const check = () => {
+      if (!matches()) return;
+      done();
+      resolve(out);
+    };
+    const onExit = () => {
+      check();
+      done();
+      reject(new Error(`the process exited before its output matched ${pattern}: ${out.slice(-2000)}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms: ${out.slice(-2000)}`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
+      child.off('exit', onExit);
+    };
+    // Listeners added after the output collectors above, so `out` already holds each chunk.
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', onExit);
+    if (hasExited()) onExit();
+    else check();
+  });
   return {
     child,
     output: () => out,
+    waitForOutput,
+    exited: hasExited,
     stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (!hasExited()) child.kill(signal);
       return exited;
     },
   };
@@ -47,18 +88,18 @@ export async function runNode(script: string, args: string[], env: Record<string
   return { code, output: p.output() };
 }
 
-/** Polls `url` until it answers (any status) or the time is up. */
-export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      if (Date.now() > until) throw new Error(`${url} did not come up`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+/**
+ * Polls `url` until it answers (any status) or the time is up; with `proc`, fails at once (with
+ * its output) if that process exits instead.
+ */
+export async function waitForHttp(url: string, timeoutMs = 20_000, proc?: Proc): Promise<void> {
+  let gone = false;
+  await waitUntil(`${url} answers`, async () => {
+    if (proc?.exited()) return (gone = true);
+    await (await fetch(url)).arrayBuffer();
+    return true;
+  }, { timeoutMs, intervalMs: 100 });
+  if (gone) throw new Error(`the process serving ${url} exited: ${proc!.output().slice(-2000)}`);
 }
 
 export const DIST = new URL('../../', import.meta.url).pathname;
@@ -67,3 +108,15 @@ export const scripts = {
   identity: `${DIST}apps/identity/src/main.js`,
   manage: `${DIST}apps/manage/src/main.js`,
 };
+
+/**
+ * The established TCP connections to loopback `port` as the kernel lists them (Linux
+ * /proc/net/tcp), each with the bytes received but not yet read by the server. A connection
+ * whose bytes are all read has had its request taken in by the server's HTTP parser.
+ */
+export function connectionsTo(port: number): Array<{ unread: number }> {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[1] === local && f[3] === '01')
+    .map((f) => ({ unread: parseInt(f[4]!.split(':')[1]!, 16) }));
+}

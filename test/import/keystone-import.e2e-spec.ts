@@ -5,15 +5,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { loadConfig } from '@lintel/config';
-import { createDataSource, CredentialCipher, CredentialEntity, DomainConfigEntity, DomainEntity, PasswordEntity, ProjectEntity, RoleAssignmentEntity, UserEntity } from '@lintel/domain';
+import { CredentialCipher, CredentialEntity, DomainConfigEntity, DomainEntity, PasswordEntity, ProjectEntity, RoleAssignmentEntity, UserEntity } from '@lintel/domain';
 import { databaseKinds, type DatabaseKind, type TestDatabase } from '../helpers/databases.js';
 import { call, passwordAuth } from '../helpers/keystone.js';
 import { KEYSTONE_ADMIN_PASSWORD, openstackBatch, skipWithoutKeystone, startKeystone, type KeystoneServer } from '../helpers/keystone-server.js';
 import { runKeystoneclientOAuth1 } from '../helpers/keystoneclient-oauth1.js';
-import { startIdentity, testEnv, type Harness } from '../helpers/lintel.js';
+import { connectDatabase, startIdentity, testEnv, type Harness } from '../helpers/lintel.js';
 import { openstackEnv } from '../helpers/openstack.js';
 import { runNode, scripts } from '../helpers/processes.js';
+import { awayFromTotpStepEdge } from '../helpers/wait.js';
 
 /**
  * `manage import keystone` against databases written by a real Keystone (Debian's keystone 22),
@@ -155,7 +155,7 @@ async function manage(db: TestDatabase, args: string[]): Promise<ImportRun> {
 
 /** Rows in the Lintel database (a fresh connection, as another process would see it). */
 async function lintelCounts(db: TestDatabase): Promise<Record<string, number>> {
-  const ds = await createDataSource(loadConfig(testEnv(db)).database).initialize();
+  const { ds } = await connectDatabase(db);
   try {
     const out: Record<string, number> = {};
     for (const [name, e] of [['domains', DomainEntity], ['projects', ProjectEntity], ['users', UserEntity], ['passwords', PasswordEntity],
@@ -468,7 +468,7 @@ function describeTarget(kind: DatabaseKind, get: () => { ks: KeystoneServer; wor
       assert.equal(half.status, 401);
       assert.ok(half.headers.get('openstack-auth-receipt'), 'a receipt');
       assert.deepEqual(half.body.required_auth_methods, [['password', 'totp']]);
-      if (Date.now() % 30_000 > 26_000) await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 100));
+      await awayFromTotpStepEdge();
       const both = await call(ks.url, 'POST', '/v3/auth/tokens', {
         body: { auth: { identity: { methods: ['password', 'totp'], password: { user: { id: world.ids.henry, password: PW.henry } }, totp: { user: { id: world.ids.henry, passcode: passcode(HENRY_TOTP) } } } } },
       });
@@ -582,8 +582,7 @@ function describeDomainConfigs(get: () => { ks: KeystoneServer }) {
       const r = await manage(db, ['import', 'keystone', '--from', url, '--credential-keys', get().ks.credentialKeys]);
       assert.equal(r.code, 3, r.output.slice(-2000));
       assert.deepEqual([r.tables.get('domain configs').created, r.tables.get('domain configs').refused], [3, 0]);
-      const config = loadConfig(testEnv(db));
-      const ds = await createDataSource(config.database).initialize();
+      const { config, ds } = await connectDatabase(db);
       try {
         const rows = await ds.getRepository(DomainConfigEntity).find({ order: { group: 'ASC', option: 'ASC' } });
         assert.deepEqual(rows.map((x) => [x.group, x.option, x.sensitive]), [['identity', 'driver', false], ['ldap', 'password', true], ['ldap', 'url', false]]);

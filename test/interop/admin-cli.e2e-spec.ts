@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { before, describe, it } from 'node:test';
+import { databaseKinds } from '../helpers/databases.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
 
 /**
@@ -11,19 +11,13 @@ import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from
  */
 for (const kind of databaseKinds()) {
   describe(`openstack CLI administers Lintel (${kind.kind})`, { skip: skipWithoutOpenstack }, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let admin: NodeJS.ProcessEnv;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       admin = openstackEnv(`${h.url}/v3`);
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     it('creates, grants, uses, changes and deletes identities like Keystone', async () => {

@@ -1,9 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
+import { eventually } from '../helpers/wait.js';
 
 /**
  * The catalog admin API (docs/keystone.md, "Catalog administration") driven by the real
@@ -12,27 +13,20 @@ import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from
  */
 
 const skip = skipWithoutOpenstack;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cliEnv = (authUrl: string) => openstackEnv(authUrl);
 const openstack = openstackJson;
 
 for (const kind of databaseKinds()) {
   describe(`openstack CLI: services, endpoints, regions (${kind.kind})`, { skip }, () => {
-    let db: TestDatabase | undefined;
+    const ctx = useLintel(kind);
     let h: Harness;
     let env: NodeJS.ProcessEnv;
     let admin: string;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       env = cliEnv(`${h.url}/v3`);
       admin = (await issue(h.url, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     it('service create / list / show, region create / list, endpoint create / list, the catalog, then delete it all', async () => {
@@ -79,10 +73,9 @@ for (const kind of databaseKinds()) {
       assert.deepEqual((await openstack(['endpoint', 'list', '--service', 'compute', '--interface', 'public'], env)).map((e: any) => e.ID), [pub.id], 'endpoint list --interface');
       assert.deepEqual(await openstack(['endpoint', 'show', pub.id], env), pub, 'endpoint show');
 
-      // Each CLI run authenticates anew, so once the 2 s catalog cache has turned over its token shows the service.
-      await sleep(2100);
-      const entry = await openstack(['catalog', 'show', 'compute'], env);
-      assert.equal(entry.id, svc.id);
+      // Each CLI run authenticates anew, so once the catalog cache (2 s) has turned over its token shows the service.
+      const entry = await eventually(() => openstack(['catalog', 'show', 'compute'], env).catch(() => undefined), (e) => e?.id === svc.id, { timeoutMs: 10_000, intervalMs: 250 });
+      assert.equal(entry?.id, svc.id);
       assert.equal(entry.name, 'x');
       assert.deepEqual(entry.endpoints.find((e: any) => e.id === pub.id), {
         id: pub.id, interface: 'public', region_id: 'RegionOne', url: `http://compute.example:8774/v2.1/${h.adminProjectId}`, region: 'RegionOne',

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { onPath, redact, skipUnless } from '../helpers/commands.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { ADMIN_PASSWORD, useLintel, type Harness } from '../helpers/lintel.js';
 
 /**
  * OpenStack's conformance suite against a fresh Lintel: Tempest's identity API tests (Debian's
@@ -33,17 +33,11 @@ function runTempest(url: string, work: string): Promise<{ status: number; output
 
 for (const kind of databaseKinds()) {
   describe(`Tempest identity suite against Lintel (${kind.kind})`, { skip }, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
+      h = ctx.h;
     });
 
     it(`passes at least ${KEYSTONE_PASSED} tests and fails none`, { timeout: 1_000_000 }, async () => {

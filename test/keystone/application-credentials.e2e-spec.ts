@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationCredentialEntity, AccessRuleEntity, AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
-import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { adminProjectAuth, call, CLIENT_ERROR, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
+import { clockPasses, eventually } from '../helpers/wait.js';
 
 const PW = 'appcred-user-password-1';
 const GENERIC_401 = 'The request you have made requires authentication.';
-const SUFFIX = ' The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+const SUFFIX = ` ${CLIENT_ERROR}`;
 const RULES_HEADER = { 'OpenStack-Identity-Access-Rules': '1' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const names = (roles: Array<{ name: string }>) => roles.map((r) => r.name).sort();
 
 /** `auth.identity.application_credential` as keystoneauth sends it. */
@@ -29,7 +29,7 @@ const appCredAuth = (body: Record<string, unknown>, scope?: unknown) =>
  */
 for (const kind of databaseKinds()) {
   describe(`Application credentials and access rules (${kind.kind})`, { skip: skipWithoutOpenstack }, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let admin: string;
@@ -66,8 +66,7 @@ for (const kind of databaseKinds()) {
     };
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       const resources = h.get(ResourceService);
@@ -86,8 +85,6 @@ for (const kind of databaseKinds()) {
 
     after(async () => {
       rmSync(dir, { recursive: true, force: true });
-      await h?.close();
-      await db?.drop();
     });
 
     test('the openstack CLI creates one with --role, --expiration, --unrestricted and --access-rules; Keystone\'s body; the secret only once', async () => {
@@ -245,8 +242,10 @@ for (const kind of databaseKinds()) {
         'Invalid application credential: Cannot create an application credential with unassigned role');
       assert.equal((await api('DELETE', `${path}/${nested.id}`, u.id)).status, 204);
 
-      await sleep(100);
-      const events = (await api('GET', '/v3/OS-AUDIT/events?limit=100', admin)).body.events as Array<{ action: string; target: { id: string; typeURI: string } }>;
+      type Event = { action: string; target: { id: string; typeURI: string } };
+      const listed = await eventually(() => api('GET', '/v3/OS-AUDIT/events?limit=100', admin),
+        (r) => r.status !== 200 || (r.body.events as Event[]).some((e) => e.action === 'deleted.application_credential' && e.target.id === nested.id));
+      const events = listed.body.events as Event[];
       const created = events.find((e) => e.action === 'created.application_credential' && e.target.id === nested.id);
       assert.equal(created?.target.typeURI, 'data/security/application_credential');
       assert.ok(events.some((e) => e.action === 'deleted.application_credential' && e.target.id === nested.id));
@@ -268,7 +267,8 @@ for (const kind of databaseKinds()) {
       const soon = await create(users.erin!, tok, { name: 'expires-soon', expires_at: new Date(Date.now() + 2500).toISOString() });
       const st = await loginToken(soon.id, soon.secret);
       assert.ok(Date.parse(st.token.expires_at) <= Date.parse(`${soon.expires_at}Z`));
-      await sleep(3000);
+      // Past the credential's expiry (its tokens end with it, to the second below), neither works.
+      await clockPasses(`${soon.expires_at}Z`);
       keystoneError(await validate(st.id), 404);
       assert.equal(keystoneError(await login({ id: soon.id, secret: soon.secret }), 401).message, GENERIC_401);
 

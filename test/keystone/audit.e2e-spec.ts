@@ -4,8 +4,8 @@ import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
 import { ADMIN_PASSWORD, testEnv, useLintel, type Harness } from '../helpers/lintel.js';
 import { runNode, scripts } from '../helpers/processes.js';
+import { eventually } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The CADF audit trail: changes and authentications, success and failure, readable by admins. */
 for (const kind of databaseKinds()) {
@@ -23,8 +23,9 @@ for (const kind of databaseKinds()) {
       const u = (await call(h.url, 'POST', '/v3/users', { token: admin, body: { user: { name: 'audited', password: 'audited-pw-1' } } })).body.user;
       keystoneError(await call(h.url, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'audited' }, 'wrong-secret-pw') }), 401);
       assert.equal((await call(h.url, 'DELETE', `/v3/users/${u.id}`, { token: admin })).status, 204);
-      await sleep(100);
-      const r = await call(h.url, 'GET', '/v3/OS-AUDIT/events?limit=10', { token: admin });
+      // Until the deletion, the last of them, is listed.
+      const r = await eventually(() => call(h.url, 'GET', '/v3/OS-AUDIT/events?limit=10', { token: admin }),
+        (x) => x.status !== 200 || x.body.events.some((e: any) => e.action === 'deleted.user' && e.target.id === u.id));
       assert.equal(r.status, 200);
       const events = r.body.events as any[];
       const find = (action: string, outcome: string) => events.find((e) => e.action === action && e.outcome === outcome);

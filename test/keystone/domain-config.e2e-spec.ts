@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { AssignmentService, CredentialService, DomainConfigEntity, SYSTEM_TARGET_ID } from '@lintel/domain';
 import { credentialKeys, rotateCredentialKeys } from '../../apps/manage/src/tasks.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 /** What Keystone 22 answers to `GET /v3/domains/config/default` with a stock configuration, in its order. */
 const KEYSTONE_DEFAULTS = {
@@ -29,7 +29,7 @@ const INVALID_JSON = 'Expecting to find valid JSON in request body. The server c
 /** Domain-specific configuration (docs/keystone-catalog-extensions.md, "Domain configuration"). */
 for (const kind of databaseKinds()) {
   describe(`Keystone domain configuration (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let admin: string;
@@ -49,8 +49,7 @@ for (const kind of databaseKinds()) {
     const notFound = (domainId: string, what: string) => `Could not find ${what} in domain configuration for domain ${domainId}.`;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       const a = h.get(AssignmentService);
@@ -63,11 +62,6 @@ for (const kind of databaseKinds()) {
       }
       member = (await issue(base, passwordAuth({ name: 'mia' }, 'mia-pw-1', { project: { id: h.adminProjectId } }))).id;
       sysReader = (await issue(base, passwordAuth({ name: 'sam' }, 'sam-pw-1', { system: { all: true } }))).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('defaults: the identity and ldap values Keystone reports, per group and per option', async () => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { PolicyFacts, PolicyService, TokenService } from '@lintel/auth';
 import { AssignmentService, GroupService, IdentityService, ResourceService } from '@lintel/domain';
 import type { PolicyInput } from '@lintel/policy';
 import { domainTarget, groupTarget, projectTarget, roleTarget, userTarget } from '../../apps/identity/src/targets.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, adminSystemAuth, call, issue, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 const PW = 'persona-password-1';
 const STRICT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../deploy/policy/strict.yaml');
@@ -38,7 +38,7 @@ interface Route {
 for (const kind of databaseKinds()) {
   for (const posture of ['default', 'strict'] as const) {
     describe(`RBAC personas, ${posture} posture (${kind.kind})`, () => {
-      let db: TestDatabase;
+      const ctx = useLintel(kind, posture === 'strict' ? { LINTEL_POLICY_FILE: STRICT } : {});
       let h: Harness;
       let base: string;
       const t = {} as Record<Persona, string>;
@@ -48,8 +48,7 @@ for (const kind of databaseKinds()) {
       const groups = () => h.get(GroupService);
 
       before(async () => {
-        db = await kind.create();
-        h = await startIdentity(db, posture === 'strict' ? { LINTEL_POLICY_FILE: STRICT } : {});
+        h = ctx.h;
         base = h.url;
         t.sysadmin = (await issue(base, adminSystemAuth())).id;
         t.cloudadmin = (await issue(base, adminProjectAuth())).id;
@@ -84,11 +83,6 @@ for (const kind of databaseKinds()) {
         // wide1: a d1 user who also holds a role in d2 (not confined to its domain)
         id.wide1 = (await mk('/v3/users', { user: { name: 'wide1', domain_id: id.d1 } })).id;
         assert.equal((await call(base, 'PUT', `/v3/projects/${id.p2}/users/${id.wide1}/roles/${id.role_member}`, { token: t.sysadmin })).status, 204);
-      });
-
-      after(async () => {
-        await h?.close();
-        await db?.drop();
       });
 
       const userT = async (uid: string) => ({ user: userTarget((await identity().getUser(uid))!) });

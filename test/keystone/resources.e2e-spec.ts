@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { AssignmentService, CredentialService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { adminProjectAuth, call, INVALID_JSON, issue, keystoneError, passwordAuth, statusOnceRevoked } from '../helpers/keystone.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Users, projects and domains: Keystone bodies, cascades, token invalidation, bad input. */
 for (const kind of databaseKinds()) {
   describe(`Keystone users, projects, domains (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_REVOCATION_REFRESH_MS: '100' });
     let h: Harness;
     let base: string;
     let admin: string;
@@ -18,18 +17,11 @@ for (const kind of databaseKinds()) {
       const a = h.get(AssignmentService);
       await a.grant({ type: 'UserProject', actorId: userId, targetId: projectId, roleId: (await a.findGlobalRole(role))!.id });
     };
-    const valid = async (t: string) => (await call(base, 'GET', '/v3/auth/tokens', { token: admin, subject: t })).status;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_REVOCATION_REFRESH_MS: '100' });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('create a domain, a project and a child project in it, a user; read them back', async () => {
@@ -69,7 +61,7 @@ for (const kind of databaseKinds()) {
         keystoneError(await call(base, 'POST', '/v3/users', { token: admin, body }), 400);
       }
       keystoneError(await call(base, 'PATCH', `/v3/users/${h.adminUserId}`, { token: admin, body: { user: { id: 'other' } } }), 400);
-      keystoneError(await call(base, 'POST', '/v3/users', { token: admin, raw: '{"user":', headers: { 'Content-Type': 'application/json' } }), 400);
+      assert.equal(keystoneError(await call(base, 'POST', '/v3/users', { token: admin, raw: '{"user":', headers: { 'Content-Type': 'application/json' } }), 400).message, INVALID_JSON);
       keystoneError(await call(base, 'POST', '/v3/users', { token: admin, body: { user: { name: 'big', pad: 'x'.repeat(70 * 1024) } } }), 413);
       const u = (await call(base, 'POST', '/v3/users', { token: admin, body: { user: { name: 'dave', password: 'dave-pw-1' } } })).body.user;
       const dave = (await issue(base, passwordAuth({ name: 'dave' }, 'dave-pw-1'))).id;
@@ -89,8 +81,7 @@ for (const kind of databaseKinds()) {
       const u = (await call(base, 'POST', '/v3/users', { token: admin, body: { user: { name: 'frank', password: 'frank-pw-1' } } })).body.user;
       let t = (await issue(base, passwordAuth({ name: 'frank' }, 'frank-pw-1'))).id;
       assert.equal((await call(base, 'PATCH', `/v3/users/${u.id}`, { token: admin, body: { user: { enabled: false } } })).body.user.enabled, false);
-      await sleep(300);
-      assert.equal(await valid(t), 404);
+      assert.equal(await statusOnceRevoked(base, admin, t), 404);
       keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'frank' }, 'frank-pw-1') }), 401);
       await call(base, 'PATCH', `/v3/users/${u.id}`, { token: admin, body: { user: { enabled: true } } });
       t = (await issue(base, passwordAuth({ name: 'frank' }, 'frank-pw-1'))).id;
@@ -99,8 +90,7 @@ for (const kind of databaseKinds()) {
       keystoneError(await call(base, 'POST', `/v3/users/${h.adminUserId}/password`, { token: t, body: { user: { original_password: 'frank-pw-1', password: 'x' } } }), 401);
       const ok = await call(base, 'POST', `/v3/users/${u.id}/password`, { token: t, body: { user: { original_password: 'frank-pw-1', password: 'frank-pw-2' } } });
       assert.equal(ok.status, 204, ok.text);
-      await sleep(300);
-      assert.equal(await valid(t), 404);
+      assert.equal(await statusOnceRevoked(base, admin, t), 404);
       keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'frank' }, 'frank-pw-1') }), 401);
       assert.equal((await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'frank' }, 'frank-pw-2') })).status, 201);
     });
@@ -116,8 +106,7 @@ for (const kind of databaseKinds()) {
       assert.match(e.message, /is not a leaf in the hierarchy/);
       assert.equal((await call(base, 'DELETE', `/v3/projects/${child.id}`, { token: admin })).status, 204);
       assert.equal((await call(base, 'DELETE', `/v3/projects/${parent.id}`, { token: admin })).status, 204);
-      await sleep(300);
-      assert.equal(await valid(t), 404);
+      assert.equal(await statusOnceRevoked(base, admin, t), 404);
       assert.equal(await h.get(CredentialService).findByAccessKey('gina-ak'), null);
       assert.deepEqual((await call(base, 'GET', `/v3/users/${u.id}/projects`, { token: admin })).body.projects, []);
     });
@@ -127,8 +116,7 @@ for (const kind of databaseKinds()) {
       const t = (await issue(base, passwordAuth({ name: 'hank' }, 'hank-pw-1'))).id;
       await h.get(CredentialService).create({ userId: u.id, projectId: h.adminProjectId, type: 'ec2', issuer: 'test', blob: JSON.stringify({ access: 'hank-ak', secret: 'hank-sk' }) });
       assert.equal((await call(base, 'DELETE', `/v3/users/${u.id}`, { token: admin })).status, 204);
-      await sleep(300);
-      assert.equal(await valid(t), 404);
+      assert.equal(await statusOnceRevoked(base, admin, t), 404);
       assert.equal(await h.get(CredentialService).findByAccessKey('hank-ak'), null);
       keystoneError(await call(base, 'GET', `/v3/users/${u.id}`, { token: admin }), 404);
     });
@@ -142,8 +130,7 @@ for (const kind of databaseKinds()) {
       const e = keystoneError(await call(base, 'DELETE', `/v3/domains/${d.id}`, { token: admin }), 403);
       assert.equal(e.message, 'Cannot delete a domain that is enabled, please disable it first.');
       assert.equal((await call(base, 'PATCH', `/v3/domains/${d.id}`, { token: admin, body: { domain: { enabled: false } } })).status, 200);
-      await sleep(300);
-      assert.equal(await valid(t), 404);
+      assert.equal(await statusOnceRevoked(base, admin, t), 404);
       assert.equal((await call(base, 'DELETE', `/v3/domains/${d.id}`, { token: admin })).status, 204);
       keystoneError(await call(base, 'GET', `/v3/projects/${p.id}`, { token: admin }), 404);
       keystoneError(await call(base, 'GET', `/v3/users/${u.id}`, { token: admin }), 404);

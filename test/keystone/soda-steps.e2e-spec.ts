@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { ADMIN_PASSWORD, useLintel, type Harness } from '../helpers/lintel.js';
 import { redact, skipUnless } from '../helpers/commands.js';
 import { curl, CURL, CURL_MISSING, type CurlResponse } from '../helpers/curl.js';
 
@@ -63,17 +63,11 @@ function describeFailure(r: CurlResponse): string {
 
 for (const kind of databaseKinds()) {
   describe(`SODA AK/SK guide steps 1-2 with curl (${kind.kind})`, { skip }, () => {
-    let db: TestDatabase | undefined;
+    const ctx = useLintel(kind);
     let h: Harness;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
+      h = ctx.h;
     });
 
     for (const path of ['/identity/v3/auth/tokens', '/v3/auth/tokens']) {

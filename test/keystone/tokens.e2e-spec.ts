@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { TokenKeyRepository, TokenProvider, TokenService } from '@lintel/auth';
 import { AssignmentService, IdentityService, ResourceService, DEFAULT_DOMAIN_ID } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
-import { adminProjectAuth, adminSystemAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
+import { databaseKinds } from '../helpers/databases.js';
+import { ADMIN_PASSWORD, useLintel, type Harness } from '../helpers/lintel.js';
+import { adminProjectAuth, adminSystemAuth, call, issue, keystoneError, passwordAuth, statusOnceRevoked } from '../helpers/keystone.js';
+import { clockPasses, eventually } from '../helpers/wait.js';
 
 const GENERIC_401 = 'The request you have made requires authentication.';
 const ALICE_PASSWORD = 'alice-password-1';
 
 for (const kind of databaseKinds()) {
   describe(`Keystone tokens (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let base: string;
     let alice: { id: string };
@@ -19,8 +20,7 @@ for (const kind of databaseKinds()) {
     let adminToken: string;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       base = h.url;
       const resources = h.get(ResourceService);
       const identity = h.get(IdentityService);
@@ -30,11 +30,6 @@ for (const kind of databaseKinds()) {
       const member = (await assignments.findGlobalRole('member'))!;
       await assignments.grant({ type: 'UserProject', actorId: alice.id, targetId: demo.id, roleId: member.id });
       adminToken = (await issue(base, adminProjectAuth())).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     describe('version discovery', () => {
@@ -116,6 +111,7 @@ for (const kind of databaseKinds()) {
         const sys = (await issue(base, adminSystemAuth())).body.token;
         assert.deepEqual(sys.system, { all: true });
         assert.equal(sys.project, undefined);
+        assert.ok(sys.catalog.some((s: { endpoints: unknown[] }) => s.endpoints.length > 0), 'a catalog with endpoints');
         assert.ok(sys.catalog.every((s: { endpoints: { url: string }[] }) => s.endpoints.every((e) => !e.url.includes('$('))));
         // admin has no domain role: domain scope is refused like any other auth failure
         const d = keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: passwordAuth({ name: 'admin' }, ADMIN_PASSWORD, { domain: { id: 'default' } }) }), 401);
@@ -199,7 +195,8 @@ for (const kind of databaseKinds()) {
     describe('token method (rescoping)', () => {
       test('unscoped → project keeps expires_at, chains audit ids, merges methods', async () => {
         const first = await issue(base, passwordAuth({ name: 'admin' }, ADMIN_PASSWORD));
-        await new Promise((r) => setTimeout(r, 1100));
+        // Times in a token count whole seconds: the rescoped one is issued in a later second.
+        await clockPasses(Date.parse(first.body.token.issued_at) + 1000);
         const r = await call(base, 'POST', '/v3/auth/tokens', {
           token: first.id,
           body: { auth: { identity: { methods: ['token'], token: { id: first.id } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } },
@@ -320,33 +317,32 @@ for (const kind of databaseKinds()) {
         const member = (await assignments.findGlobalRole('member'))!;
         await assignments.grant({ type: 'UserProject', actorId: bob.id, targetId: proj.id, roleId: member.id });
         const bobAuth = (pw: string) => passwordAuth({ name: bob.name }, pw, { project: { id: proj.id } });
+        const revoked = (t: string) => {
+          tokens.forget();
+          return statusOnceRevoked(base, adminToken, t);
+        };
         const valid = async (t: string) => (await call(base, 'GET', '/v3/auth/tokens', { token: adminToken, subject: t })).status;
-        const settle = async () => { tokens.forget(); await new Promise((r) => setTimeout(r, 700)); };
 
         let t = (await issue(base, bobAuth('bob-password-1'))).id;
         await identity.setUserEnabled(bob.id, false);
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: bobAuth('bob-password-1') }), 401);
         await identity.setUserEnabled(bob.id, true);
 
         t = (await issue(base, bobAuth('bob-password-1'))).id;
         await identity.setPassword(bob.id, 'bob-password-2');
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: bobAuth('bob-password-1') }), 401);
 
         t = (await issue(base, bobAuth('bob-password-2'))).id;
         assert.equal(await valid(t), 200, 'a token issued after the change is valid');
         await assignments.removeGrant({ type: 'UserProject', actorId: bob.id, targetId: proj.id, roleId: member.id });
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         await assignments.grant({ type: 'UserProject', actorId: bob.id, targetId: proj.id, roleId: member.id });
 
         t = (await issue(base, bobAuth('bob-password-2'))).id;
         await resources.setProjectEnabled(proj.id, false);
-        await settle();
-        assert.equal(await valid(t), 404);
+        assert.equal(await revoked(t), 404);
         keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: bobAuth('bob-password-2') }), 401);
       });
     });
@@ -365,7 +361,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual((await issue(base, auth)).body.token.roles.map((r: { name: string }) => r.name), ['reader']);
       await resources.setDomainEnabled(dom.id, false);
       h.get(TokenService).forget();
-      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(await statusOnceRevoked(base, adminToken, t), 404);
       keystoneError(await call(base, 'GET', '/v3/auth/tokens', { token: adminToken, subject: t }), 404);
       keystoneError(await call(base, 'POST', '/v3/auth/tokens', { body: auth }), 401);
     });
@@ -393,15 +389,10 @@ for (const kind of databaseKinds()) {
   });
 
   describe(`lockout (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '2', LINTEL_LOCKOUT_DURATION: '2' });
     let h: Harness;
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '2', LINTEL_LOCKOUT_DURATION: '2' });
-    });
-    after(async () => {
-      await h?.close();
-      await db?.drop();
+      h = ctx.h;
     });
 
     test('after N failures the right password fails too, with the same 401, until the lock expires', async () => {
@@ -411,8 +402,9 @@ for (const kind of databaseKinds()) {
       keystoneError(await call(h.url, 'POST', '/v3/auth/tokens', { body: wrong }), 401);
       const locked = keystoneError(await call(h.url, 'POST', '/v3/auth/tokens', { body: right }), 401);
       assert.equal(locked.message, GENERIC_401);
-      await new Promise((r) => setTimeout(r, 2100));
-      assert.equal((await call(h.url, 'POST', '/v3/auth/tokens', { body: right })).status, 201);
+      // The lock runs out LINTEL_LOCKOUT_DURATION (2 s) after the last failure.
+      const unlocked = await eventually(async () => (await call(h.url, 'POST', '/v3/auth/tokens', { body: right })).status, (s) => s === 201, { timeoutMs: 6000, intervalMs: 250 });
+      assert.equal(unlocked, 201);
     });
   });
 }

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AssignmentService, CredentialEntity, DEFAULT_DOMAIN_ID, IdentityService, ResourceService, UserEntity } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth, type Res } from '../helpers/keystone.js';
-import { ADMIN_PASSWORD, startIdentity, type Harness } from '../helpers/lintel.js';
+import { ADMIN_PASSWORD, useLintel, type Harness } from '../helpers/lintel.js';
 import { openstackEnv, openstackJson, openstackText, skipWithoutOpenstack } from '../helpers/openstack.js';
+import { awayFromTotpStepEdge, clockPasses } from '../helpers/wait.js';
 
 const GENERIC_401 = 'The request you have made requires authentication.';
 const RECEIPT_404 = 'Could not find auth receipt.';
@@ -47,12 +48,6 @@ function passcode(secret: string, offset = 0): string {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
-/** Waits out the last seconds of a 30-second step, so a passcode computed now is judged in the same step. */
-async function awayFromStepEdge(margin = 4000): Promise<void> {
-  const into = Date.now() % 30_000;
-  if (into > 30_000 - margin) await new Promise((r) => setTimeout(r, 30_000 - into + 200));
-}
-
 // ---------------------------------------------------------------- request bodies
 
 type UserRef = { id: string } | { name: string; domain: { id?: string; name?: string } };
@@ -82,7 +77,7 @@ const sorted = (xs: string[]) => [...xs].sort();
 
 for (const kind of databaseKinds()) {
   describe(`Keystone TOTP and multi-factor rules (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '3', LINTEL_LOCKOUT_DURATION: '3600' });
     let h: Harness;
     let base: string;
     let admin: string;
@@ -121,16 +116,13 @@ for (const kind of databaseKinds()) {
     }
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_LOCKOUT_FAILURE_ATTEMPTS: '3', LINTEL_LOCKOUT_DURATION: '3600' });
+      h = ctx.h;
       base = h.url;
       admin = (await issue(base, adminProjectAuth())).id;
       project = await h.get(ResourceService).createProject({ name: 'mfa-project', domainId: DEFAULT_DOMAIN_ID });
     });
 
     after(async () => {
-      await h?.close();
-      await db?.drop();
       rmSync(tmp, { recursive: true, force: true });
     });
 
@@ -151,7 +143,7 @@ for (const kind of databaseKinds()) {
         const listed = await api('GET', `/v3/credentials?type=totp&user_id=${u.id}`);
         assert.deepEqual(listed.body.credentials.map((c: { id: string }) => c.id), [created.id]);
         // The CLI credential works for a login at once.
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         assert.equal((await login(totpAuth({ id: u.id }, passcode(secret)))).status, 201);
       });
     });
@@ -159,7 +151,7 @@ for (const kind of databaseKinds()) {
     describe('the totp method', () => {
       test('a passcode alone logs in (no rules): by id or by name and domain, scoped or not', async () => {
         const u = await mfaUser('totp-only');
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         const r = await login(totpAuth({ id: u.id }, passcode(u.secret)));
         assert.equal(r.status, 201, r.text);
         assert.deepEqual(r.body.token.methods, ['totp']);
@@ -172,7 +164,7 @@ for (const kind of databaseKinds()) {
 
       test('`OS_AUTH_TYPE=v3totp` with the openstack CLI', { skip: skipWithoutOpenstack }, async () => {
         const u = await mfaUser('cli-totp');
-        await awayFromStepEdge(10_000);
+        await awayFromTotpStepEdge(10_000);
         const env: NodeJS.ProcessEnv = { ...openstackEnv(`${base}/v3`, { user: u.name, project: project.name }), OS_AUTH_TYPE: 'v3totp', OS_PASSCODE: passcode(u.secret) };
         delete env.OS_PASSWORD;
         const t = await cli(() => openstackJson(['token', 'issue'], env), [u.secret]);
@@ -182,7 +174,7 @@ for (const kind of databaseKinds()) {
 
       test('the current and the previous window match; two windows back and the next one do not', async () => {
         const u = await mfaUser('windows');
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         assert.equal((await login(totpAuth({ id: u.id }, passcode(u.secret, -1)))).status, 201);
         for (const offset of [-2, 1]) {
           assert.equal(keystoneError(await login(totpAuth({ id: u.id }, passcode(u.secret, offset))), 401).message, GENERIC_401, `offset ${offset}`);
@@ -199,7 +191,7 @@ for (const kind of databaseKinds()) {
         for (const blob of ['not base32!', 'JBSWY3DPEHPK3PXP', second]) {
           assert.equal((await api('POST', '/v3/credentials', { credential: { type: 'totp', user_id: u.id, blob } })).status, 201);
         }
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         assert.equal((await login(totpAuth({ id: u.id }, passcode(second)))).status, 201);
         assert.equal((await login(totpAuth({ id: u.id }, passcode(u.secret)))).status, 201);
         // An 80-bit key is below Keystone's minimum: never usable.
@@ -233,7 +225,7 @@ for (const kind of databaseKinds()) {
         const inside = await h.get(IdentityService).createUser({ name: 'inside', domainId: d.id, password: PW });
         const secret = newSecret();
         await api('POST', '/v3/credentials', { credential: { type: 'totp', user_id: inside.id, blob: secret } });
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         assert.equal((await login(totpAuth({ id: inside.id }, passcode(secret)))).status, 201);
         await api('PATCH', `/v3/domains/${d.id}`, { domain: { enabled: false } });
         keystoneError(await login(totpAuth({ id: inside.id }, passcode(secret))), 401);
@@ -273,7 +265,7 @@ for (const kind of databaseKinds()) {
         assert.equal(Date.parse(first.body.receipt.expires_at) - issued, 300_000);
         assert.ok(Math.abs(issued - Date.now()) < 5000);
         assert.match(first.body.receipt.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/);
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         const done = await login(totpAuth({ id: u.id }, passcode(u.secret), { project: { id: project.id } }), first.receipt);
         assert.equal(done.status, 201, done.text);
         assert.deepEqual(sorted(done.body.token.methods), ['password', 'totp']);
@@ -296,7 +288,7 @@ for (const kind of databaseKinds()) {
 
       test('both methods in one request need no receipt; so does `openstack` with the v3multifactor plugin', { skip: skipWithoutOpenstack }, async () => {
         const u = await mfaUser('mfa-cli', { rules: [['password', 'totp']] });
-        await awayFromStepEdge(10_000);
+        await awayFromTotpStepEdge(10_000);
         const r = await login(bothAuth(u.id, PW, passcode(u.secret)));
         assert.equal(r.status, 201, r.text);
         assert.deepEqual(sorted(r.body.token.methods), ['password', 'totp']);
@@ -323,7 +315,7 @@ for (const kind of databaseKinds()) {
         const a = await mfaUser('mfa-owner', { rules: [['password', 'totp']] });
         const b = await mfaUser('mfa-other', { rules: [['password', 'totp']] });
         const { receipt } = receiptOf(await login(passwordAuth({ id: a.id }, PW)));
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         // b's passcode with a's receipt: Keystone's ReceiptNotFound (the receipt is bound to a).
         for (const body of [totpAuth({ id: b.id }, passcode(b.secret)), passwordAuth({ id: b.id }, PW), passwordAuth({ name: 'admin' }, ADMIN_PASSWORD)]) {
           const r = await login(body, receipt);
@@ -377,7 +369,7 @@ for (const kind of databaseKinds()) {
         assert.deepEqual(r.body.required_auth_methods, [['password', 'totp']], 'an all-unknown rule is no way around the others (bug 2102096)');
         await set({ multi_factor_auth_rules: [['totp', 'bogus'], ['password', 'totp']] });
         assert.deepEqual(receiptOf(await login(passwordAuth({ id: u.id }, PW))).body.required_auth_methods, [['password', 'totp']]);
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         assert.equal((await login(totpAuth({ id: u.id }, passcode(u.secret)))).status, 201, '["totp", "bogus"] is met by totp alone');
         assert.deepEqual(await set({ multi_factor_auth_rules: null, multi_factor_auth_enabled: null }), {});
         assert.equal(await pwOnly(), 201);
@@ -413,7 +405,7 @@ for (const kind of databaseKinds()) {
     describe('lockout', () => {
       test('wrong passcodes count toward lockout; a locked account is refused for the right passcode and password alike', async () => {
         const u = await mfaUser('lock-totp');
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         const wrong = passcode(u.secret) === '000000' ? '000001' : '000000';
         for (let i = 0; i < 3; i++) keystoneError(await login(totpAuth({ id: u.id }, wrong)), 401);
         keystoneError(await login(totpAuth({ id: u.id }, passcode(u.secret))), 401);
@@ -423,7 +415,7 @@ for (const kind of databaseKinds()) {
 
       test('a right password short of the rules does not reset the count; a complete login does', async () => {
         const u = await mfaUser('lock-mfa', { rules: [['password', 'totp']] });
-        await awayFromStepEdge();
+        await awayFromTotpStepEdge();
         const wrong = passcode(u.secret) === '000000' ? '000001' : '000000';
         const count = async () => (await h.ds.getRepository(UserEntity).findOneByOrFail({ id: u.id })).failedAuthCount;
         for (let i = 0; i < 2; i++) keystoneError(await login(totpAuth({ id: u.id }, wrong)), 401);
@@ -441,17 +433,11 @@ for (const kind of databaseKinds()) {
   });
 
   describe(`auth receipts expire; TOTP attempts are rate limited (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind, { LINTEL_RECEIPT_EXPIRATION: '1', LINTEL_AUTH_RATE_LIMIT_PER_USER: '3' });
     let h: Harness;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db, { LINTEL_RECEIPT_EXPIRATION: '1', LINTEL_AUTH_RATE_LIMIT_PER_USER: '3' });
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
+      h = ctx.h;
     });
 
     test('a receipt past LINTEL_RECEIPT_EXPIRATION is ReceiptNotFound; per-account limits count passcode attempts', async () => {
@@ -461,8 +447,8 @@ for (const kind of databaseKinds()) {
       await call(h.url, 'POST', '/v3/credentials', { token: admin, body: { credential: { type: 'totp', user_id: user.id, blob: secret } } });
       const r = receiptOf(await call(h.url, 'POST', '/v3/auth/tokens', { body: passwordAuth({ id: user.id }, PW) }));
       assert.equal(Date.parse(r.body.receipt.expires_at) - Date.parse(r.body.receipt.issued_at), 1000);
-      await new Promise((res) => setTimeout(res, 2100));
-      await awayFromStepEdge();
+      await clockPasses(r.body.receipt.expires_at);
+      await awayFromTotpStepEdge();
       const late = await call(h.url, 'POST', '/v3/auth/tokens', { body: totpAuth({ id: user.id }, passcode(secret)), headers: { 'Openstack-Auth-Receipt': r.receipt } });
       assert.equal(keystoneError(late, 401).message, RECEIPT_404);
       // Three attempts for the account were made above (password, totp); the fourth is over the limit.

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { request } from 'node:http';
+import { describe, test } from 'node:test';
 import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, keystoneError, passwordAuth } from '../helpers/keystone.js';
-import { useLintel } from '../helpers/lintel.js';
-import { freePort, startNode, scripts, waitForHttp } from '../helpers/processes.js';
+import { ADMIN_PASSWORD, useLintel, useLintelProcess } from '../helpers/lintel.js';
+import { connectionsTo } from '../helpers/processes.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Reads one sample of a Prometheus text exposition (0 when absent). */
 function sample(text: string, name: string, labels: Record<string, string>): number {
@@ -16,6 +15,37 @@ function sample(text: string, name: string, labels: Record<string, string>): num
     if (want.every((w) => line.includes(w))) return Number(line.split(' ').at(-1));
   }
   return 0;
+}
+
+// One line of Prometheus's text exposition format: a sample (name, optional
+// labels with escaped values, a float or NaN/±Inf, an optional timestamp) or a HELP/TYPE comment.
+const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
+const VALUE = '(?:[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?|[+-]?Inf|NaN)';
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{(?:${LABEL}(?:,${LABEL})*,?)?\\})? ${VALUE}(?: -?\\d+)?$`);
+const COMMENT = new RegExp(`^# (?:HELP (${NAME}) .*|TYPE (${NAME}) (counter|gauge|histogram|summary|untyped))$`);
+
+/** Checks every line of an exposition; returns the number of samples. */
+function checkExposition(text: string): number {
+  const types = new Map<string, string>();
+  let samples = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    if (line.startsWith('#')) {
+      const m = COMMENT.exec(line);
+      assert.ok(m, `not a HELP or TYPE line: ${line}`);
+      if (m[2]) types.set(m[2], m[3]!);
+      continue;
+    }
+    const m = SAMPLE.exec(line);
+    assert.ok(m, `not a sample line: ${line}`);
+    const name = m[1]!;
+    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+    assert.ok(types.has(family), `${name}: no TYPE line before its samples`);
+    if (family !== name) assert.match(types.get(family)!, /^(histogram|summary)$/, `${name}: a suffix only histograms and summaries have`);
+    samples++;
+  }
+  return samples;
 }
 
 for (const kind of databaseKinds()) {
@@ -39,14 +69,17 @@ for (const kind of databaseKinds()) {
         assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
         return r.text();
       };
+      // The line checks themselves: they refuse what is not exposition format.
+      for (const good of ['a_b:c 1', 'x{a="b",c="d\\"e\\\\"} -1.5e+3 1700000000000', 'x{le="+Inf"} +Inf', 'x NaN', 'x{} .5', 'x{a="b",} 3']) assert.match(good, SAMPLE);
+      for (const bad of ['garbage NaN garbage', 'x 1 trailing', 'x{a="b"} 1e', '{a="b"} 1', '1x 2', 'x{a=b} 1', 'x{a="b"}1', 'x-Inf', 'x 1\t2', 'x{a="b"c="d"} 1', 'x Infinity']) assert.doesNotMatch(bad, SAMPLE);
+      assert.doesNotMatch('# TYPE x gauges', COMMENT);
       const before_ = await scrape();
-      for (const line of before_.split('\n')) {
-        if (line && !line.startsWith('#')) assert.match(line, /^[a-zA-Z_:][\w:]*(\{[^}]*\})? -?[\d.e+-]+|NaN|[+-]Inf$/, line);
-      }
+      assert.ok(checkExposition(before_) > 20, 'the exposition has samples');
       const admin = (await issue(ctx.h.url, adminProjectAuth())).id;
       await call(ctx.h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: admin });
       await call(ctx.h.url, 'GET', '/v3/auth/tokens', { token: admin, subject: 'garbage' });
       const after_ = await scrape();
+      checkExposition(after_);
       assert.equal(sample(after_, 'lintel_tokens_total', { event: 'issued' }) - sample(before_, 'lintel_tokens_total', { event: 'issued' }), 1);
       assert.ok(sample(after_, 'lintel_tokens_total', { event: 'validated' }) > sample(before_, 'lintel_tokens_total', { event: 'validated' }));
       assert.ok(sample(after_, 'lintel_tokens_total', { event: 'rejected' }) > sample(before_, 'lintel_tokens_total', { event: 'rejected' }));
@@ -69,30 +102,42 @@ for (const kind of databaseKinds()) {
   });
 }
 
-describe('SIGTERM under load', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lintel-sigterm-'));
-  let port: number;
-  let proc: ReturnType<typeof startNode>;
-  before(async () => {
-    port = await freePort();
-    proc = startNode(scripts.lintel, [], {
-      LINTEL_DATA_DIR: dir, LINTEL_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LINTEL_ADMIN_PASSWORD: 'sigterm-admin-pw',
-      LINTEL_IDENTITY_PORT: String(port), LINTEL_MULTICLOUD_PORT: String(await freePort()), LINTEL_BCRYPT_ROUNDS: '11',
-      LINTEL_HASH_THREADS: '1',
+/**
+ * POSTs `body` to `url` over a connection of its own; `written` resolves once the whole request
+ * is handed to the kernel, `status` with the answer's status (or the error's message).
+ */
+function post(url: string, body: unknown): { written: Promise<void>; status: Promise<number | string> } {
+  const text = JSON.stringify(body);
+  let written!: () => void;
+  const req = request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } });
+  const status = new Promise<number | string>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
     });
-    await waitForHttp(`http://127.0.0.1:${port}/v3`);
+    req.on('error', (e) => resolve(`error: ${e.message}`));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const sent = new Promise<void>((r) => (written = r));
+  req.on('finish', () => written());
+  req.end(text);
+  return { written: sent, status };
+}
+
+describe('SIGTERM under load', () => {
+  // bcrypt at cost 11 on one thread: twenty logins take seconds, so most are in flight at SIGTERM.
+  const lintel = useLintelProcess({ LINTEL_BCRYPT_ROUNDS: '11', LINTEL_HASH_THREADS: '1' });
 
   test('requests in flight when SIGTERM arrives all complete; the process then exits 0', async () => {
-    const base = `http://127.0.0.1:${port}`;
-    const body = passwordAuth({ name: 'admin' }, 'sigterm-admin-pw');
-    // bcrypt at cost 11 on one thread: these queue for a few seconds; give them time to arrive.
-    const inFlight = Array.from({ length: 20 }, () => call(base, 'POST', '/v3/auth/tokens', { body }));
-    await new Promise((r) => setTimeout(r, 700));
-    const exited = proc.stop('SIGTERM');
-    const results = await Promise.allSettled(inFlight);
-    const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : `error: ${(r.reason as Error).message}`));
+    const requests = Array.from({ length: 20 }, () => post(`${lintel.url}/v3/auth/tokens`, passwordAuth({ name: 'admin' }, ADMIN_PASSWORD)));
+    await Promise.all(requests.map((r) => r.written));
+    // Every request has reached the server once the kernel holds no unread byte for it.
+    const port = Number(new URL(lintel.url).port);
+    await waitUntil('the server has read the 20 requests', () => {
+      const open = connectionsTo(port);
+      return open.length >= 20 && open.every((c) => c.unread === 0);
+    });
+    const exited = lintel.proc.stop('SIGTERM');
+    const statuses = await Promise.all(requests.map((r) => r.status));
     assert.deepEqual(statuses, Array(20).fill(201));
     assert.equal(await exited, 0);
   });

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import aws4 from 'aws4';
 import { amzDate } from '@lintel/credentials';
 import { call } from '../helpers/keystone.js';
-import { freePort, scripts, startNode, waitForHttp, type Proc } from '../helpers/processes.js';
+import { logCaughtUp, useLintelProcess } from '../helpers/lintel.js';
 
 const ADMIN_PW = 'logs-admin-password-1';
 const WRONG_PW = 'logs-wrong-password-2';
@@ -17,26 +14,10 @@ const WRONG_PW = 'logs-wrong-password-2';
  * or signature ever reaches the log.
  */
 describe('Edgio and Outscale never log secrets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lintel-logs-'));
-  let proc: Proc;
-  let mc: string;
-
-  before(async () => {
-    const env = {
-      LINTEL_DATA_DIR: dir, LINTEL_DATABASE_URL: `sqlite:${join(dir, 'lintel.sqlite')}`, LINTEL_ADMIN_PASSWORD: ADMIN_PW,
-      LINTEL_IDENTITY_PORT: String(await freePort()), LINTEL_MULTICLOUD_PORT: String(await freePort()), LINTEL_BCRYPT_ROUNDS: '4', LINTEL_LOG_LEVEL: 'debug',
-    };
-    proc = startNode(scripts.lintel, [], env);
-    mc = `http://127.0.0.1:${env.LINTEL_MULTICLOUD_PORT}`;
-    await waitForHttp(`${mc}/healthz`);
-  });
-
-  after(async () => {
-    await proc?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const lintel = useLintelProcess({ LINTEL_ADMIN_PASSWORD: ADMIN_PW, LINTEL_LOG_LEVEL: 'debug' });
 
   test('secrets stay out of the log', async () => {
+    const mc = lintel.multicloudUrl;
     const rpc = async (method: string, params: unknown[]) => (await call(mc, 'POST', '/jsonrpc2', { body: { jsonrpc: '2.0', method, params, id: 1 } })).body.result;
     assert.deepEqual(await rpc('login', ['admin', WRONG_PW]), [null, null]);
     const [token] = await rpc('login', ['admin', ADMIN_PW]);
@@ -54,9 +35,8 @@ describe('Edgio and Outscale never log secrets', () => {
     const headers = Object.fromEntries(Object.entries(signed.headers ?? {}).filter(([k]) => !/^(host|content-length)$/i.test(k)).map(([k, v]) => [k, String(v)]));
     assert.equal((await call(mc, 'POST', '/api/v1/ReadAccessKeys', { raw: '{}', headers })).status, 200);
     assert.equal((await call(mc, 'POST', '/api/v1/ReadAccessKeys', { raw: '{"DryRun":true}', headers })).status, 401, 'body changed after signing');
-    await new Promise((r) => setTimeout(r, 300));
 
-    const out = proc.output();
+    const out = await logCaughtUp(lintel, mc);
     assert.match(out, /"dialect":"edgio".*authentication failed|authentication failed.*"dialect":"edgio"/);
     assert.match(out, /"dialect":"outscale".*authentication failed|authentication failed.*"dialect":"outscale"/);
     const signature = String(headers.Authorization).split('Signature=')[1]!;

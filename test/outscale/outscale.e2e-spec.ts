@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import aws4 from 'aws4';
 import { amzDate, signOsc4 } from '@lintel/credentials';
 import { AssignmentService, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
 import { OutscaleSettings } from '../../apps/multicloud/src/outscale/outscale-settings.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'outscale-password-1';
 const REGION = 'eu-west-2';
@@ -17,22 +18,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Polls `probe` until it returns `want` or 2 s pass; returns the last value. */
-async function eventually<T>(probe: () => Promise<T>, want: T): Promise<T> {
-  const until = Date.now() + 2000;
-  let v = await probe();
-  while (v !== want && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await probe();
-  }
-  return v;
-}
+const becomes = <T>(probe: () => Promise<T>, want: T): Promise<T> => eventually(probe, (v) => v === want, { timeoutMs: 2000, intervalMs: 100 });
 
 type Auth = { ak: string; sk: string; osc4?: boolean; at?: Date } | { login: string; password: string; at?: Date } | undefined;
 
 /** Outscale OAPI: osc-sdk-js's AWS4 signing (the aws4 package, service "api"), osc-cli's OSC4 and Basic login. */
 for (const kind of databaseKinds()) {
   describe(`Outscale /api/v1 (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let host: string;
     let admin: string;
@@ -81,8 +74,7 @@ for (const kind of databaseKinds()) {
     const count = async (userId: string) => (await h.multicloud.get(CredentialService).list({ userId })).length;
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       host = new URL(h.multicloudUrl).host;
       admin = (await issue(h.url, adminProjectAuth())).id;
       const identity = h.get(IdentityService);
@@ -96,11 +88,6 @@ for (const kind of databaseKinds()) {
       // an admin of domain Default who holds no role on the project
       users.dadmin = (await identity.createUser({ name: 'dadmin', domainId: DEFAULT_DOMAIN_ID, password: PW })).id;
       await assignments.grant({ type: 'UserDomain', actorId: users.dadmin, targetId: DEFAULT_DOMAIN_ID, roleId: await role('admin') });
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     test('Basic login bootstraps the first key (ExpirationDate as a date); the secret is shown once', async () => {
@@ -149,7 +136,7 @@ for (const kind of databaseKinds()) {
       assert.ok(!('SecretKey' in upd));
       oscError(await osc('ReadAccessKeys', {}, k2), 401, '1', 'AccessDenied');
       // The identity app is another process in production: it sees the change within its 1 s cache.
-      assert.equal(await eventually(async () => (await ec2tokens(h.url, admin, k2.ak, k2.sk)).status, 401), 401);
+      assert.equal(await becomes(async () => (await ec2tokens(h.url, admin, k2.ak, k2.sk)).status, 401), 401);
       assert.deepEqual(ok(await osc('ReadAccessKeys', { Filters: { States: ['INACTIVE'] } }, keys.alice)).AccessKeys.map((x: any) => x.AccessKeyId), [k2.ak]);
       const back = ok(await osc('UpdateAccessKey', { AccessKeyId: k2.ak, State: 'ACTIVE', ExpirationDate: '2064-01-01', Tag: 't' }, keys.alice)).AccessKey;
       assert.equal(back.ExpirationDate, '2064-01-01T00:00:00.000+0000');

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { AssignmentService, DEFAULT_DOMAIN_ID, IdentityService, ResourceService } from '@lintel/domain';
-import { alibaba, eventually, outscale, type CloudKey } from '../helpers/cloud-clients.js';
+import { alibaba, outscale, type CloudKey } from '../helpers/cloud-clients.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 import { adminProjectAuth, call, issue, passwordAuth } from '../helpers/keystone.js';
 import { useLintel } from '../helpers/lintel.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'l1-password-1';
 
@@ -56,22 +57,22 @@ for (const kind of databaseKinds()) {
       const { h } = ctx;
       const off = await call(h.url, 'PATCH', `/v3/projects/${p}`, { token: admin, body: { project: { enabled: false } } });
       assert.equal(off.status, 200, off.text);
-      const v = await eventually(verdicts, refused);
+      const v = await eventually(verdicts, refused, { timeoutMs: 3000 });
       assert.deepEqual(v, [401, 401, 400], 'ec2tokens 401, Outscale 401 (authentication failed), Alibaba 400 (InvalidAccessKeyId.Inactive)');
       assert.deepEqual(await verdicts(), v, 'and it stays refused');
       await call(h.url, 'PATCH', `/v3/projects/${p}`, { token: admin, body: { project: { enabled: true } } });
-      assert.deepEqual(await eventually(verdicts, accepted), [200, 200, 200]);
+      assert.deepEqual(await eventually(verdicts, accepted, { timeoutMs: 3000 }), [200, 200, 200]);
     });
 
     test('the owner\'s role on the key\'s project removed: refused everywhere; granted again: accepted', async () => {
       const { h } = ctx;
       const off = await call(h.url, 'DELETE', `/v3/projects/${p}/users/${userId}/roles/${memberRole}`, { token: admin });
       assert.equal(off.status, 204, off.text);
-      assert.deepEqual(await eventually(verdicts, refused), [401, 401, 400]);
+      assert.deepEqual(await eventually(verdicts, refused, { timeoutMs: 3000 }), [401, 401, 400]);
       const r = await alibaba(h.multicloudUrl, key, { Action: 'ListAccessKeys' });
       assert.equal(r.body.Code, 'InvalidAccessKeyId.Inactive', r.text);
       await call(h.url, 'PUT', `/v3/projects/${p}/users/${userId}/roles/${memberRole}`, { token: admin });
-      assert.deepEqual(await eventually(verdicts, accepted), [200, 200, 200]);
+      assert.deepEqual(await eventually(verdicts, accepted, { timeoutMs: 3000 }), [200, 200, 200]);
     });
 
     test('the project\'s domain disabled: refused everywhere', async () => {
@@ -87,7 +88,7 @@ for (const kind of databaseKinds()) {
         (await alibaba(h.multicloudUrl, qKey, { Action: 'ListAccessKeys' })).status,
       ];
       assert.equal((await call(h.url, 'PATCH', `/v3/domains/${d}`, { token: admin, body: { domain: { enabled: false } } })).status, 200);
-      assert.deepEqual(await eventually(probe, (x) => x[0] === 401 && x[1] === 400), [401, 400]);
+      assert.deepEqual(await eventually(probe, (x) => x[0] === 401 && x[1] === 400, { timeoutMs: 3000 }), [401, 400]);
     });
   });
 }

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, test } from 'node:test';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { before, describe, test } from 'node:test';
 import aws4 from 'aws4';
-import type { DataSource } from 'typeorm';
 import { signOsc4 } from '@lintel/credentials';
-import { createDataSource, CredentialService } from '@lintel/domain';
-import { createLogger } from '@lintel/platform';
-import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
+import { CredentialService } from '@lintel/domain';
 import { databaseKinds } from '../helpers/databases.js';
 import { adminCalls } from '../helpers/keystone.js';
-import { useLintel } from '../helpers/lintel.js';
+import { useLintel, type Replica } from '../helpers/lintel.js';
 import { keyOwner, type KeyOwner } from './fixtures.js';
 
 const REGION = 'eu-west-2';
@@ -49,21 +45,13 @@ for (const kind of databaseKinds()) {
     const { adminToken } = adminCalls(ctx);
     let key: KeyOwner;
     let host: string;
-    let replica: { app: NestFastifyApplication; ds: DataSource; url: string };
+    let replica: Replica;
 
     before(async () => {
       key = await keyOwner(ctx.h, adminToken(), 'l2-owner');
       host = new URL(ctx.h.multicloudUrl).host;
-      // A second replica of the multicloud app: its own process state and connection pool, the same database.
-      const ds = await createDataSource(ctx.h.config.database).initialize();
-      const app = await createMulticloudApp(ctx.h.config, createLogger('silent'), ds);
-      await app.listen(0, '127.0.0.1');
-      replica = { app, ds, url: await app.getUrl() };
-    });
-
-    after(async () => {
-      await replica?.app.close();
-      await replica?.ds.destroy();
+      // A second replica: its own process state and connection pool, the same database.
+      replica = await ctx.h.replica();
     });
 
     /**
@@ -98,7 +86,7 @@ for (const kind of databaseKinds()) {
       const before = await keyCount();
       const r = signed('CreateAccessKey', { Tag: 'l2-other-replica' });
       assert.equal((await send(ctx.h.multicloudUrl, r.path, r.headers, r.text)).status, 200);
-      const again = await send(replica.url, r.path, r.headers, r.text);
+      const again = await send(replica.multicloudUrl, r.path, r.headers, r.text);
       assert.equal(again.status, 401, JSON.stringify(again.body));
       assert.equal(await keyCount(), before + 1);
     });
@@ -106,7 +94,7 @@ for (const kind of databaseKinds()) {
     test('concurrent copies of one signed request: exactly one runs', async () => {
       const before = await keyCount();
       const r = signed('CreateAccessKey', { Tag: 'l2-concurrent' });
-      const answers = await Promise.all([ctx.h.multicloudUrl, replica.url, ctx.h.multicloudUrl, replica.url].map((b) => send(b, r.path, r.headers, r.text)));
+      const answers = await Promise.all([ctx.h.multicloudUrl, replica.multicloudUrl, ctx.h.multicloudUrl, replica.multicloudUrl].map((b) => send(b, r.path, r.headers, r.text)));
       assert.deepEqual(answers.map((a) => a.status).sort(), [200, 401, 401, 401]);
       assert.equal(await keyCount(), before + 1);
     });
@@ -121,7 +109,7 @@ for (const kind of databaseKinds()) {
       };
       const update = osc4('UpdateAccessKey', { AccessKeyId: id, State: 'INACTIVE' });
       assert.equal((await send(ctx.h.multicloudUrl, update.path, update.headers, update.text)).status, 200);
-      assert.equal((await send(replica.url, update.path, update.headers, update.text)).status, 401);
+      assert.equal((await send(replica.multicloudUrl, update.path, update.headers, update.text)).status, 401);
       const del = osc4('DeleteAccessKey', { AccessKeyId: id });
       assert.equal((await send(ctx.h.multicloudUrl, del.path, del.headers, del.text)).status, 200);
       assert.equal((await send(ctx.h.multicloudUrl, del.path, del.headers, del.text)).status, 401);
@@ -130,7 +118,7 @@ for (const kind of databaseKinds()) {
     test('a read (ReadAccessKeys) may be sent again: it changes nothing', async () => {
       const r = signed('ReadAccessKeys', {});
       assert.equal((await send(ctx.h.multicloudUrl, r.path, r.headers, r.text)).status, 200);
-      assert.equal((await send(replica.url, r.path, r.headers, r.text)).status, 200);
+      assert.equal((await send(replica.multicloudUrl, r.path, r.headers, r.text)).status, 200);
     });
   });
 }

@@ -38,6 +38,7 @@ for (const kind of databaseKinds()) {
       assert.equal(r.status, 200, r.text);
       const checked = r.body.filter((x: any) => Array.isArray(x.result));
       assert.equal(checked.length, 5, r.text);
+      assert.equal(r.body.length, 20, 'an answer per call');
       assert.ok(r.body.slice(5).every(limited.rpc), r.text);
       const right = await edgioRpc(ctx.h, rpcCall('login', { username: 'm4-batch', password: PW }));
       assert.ok(limited.rpc(right.body), right.text);
@@ -92,6 +93,7 @@ for (const kind of databaseKinds()) {
       assert.equal(r.status, 200, r.text);
       const checked = r.body.filter((x: any) => Array.isArray(x.result));
       assert.equal(checked.length, 11, r.text);
+      assert.equal(r.body.length, 20, 'an answer per call');
       assert.ok(r.body.slice(11).every(limited.rpc), r.text);
       assert.ok(limited.agile(await edgioHttpLogin(ctx.h, 'm4-someone', WRONG)));
       assert.ok(limited.outscale(await outscaleBasic(ctx.h, 'ReadAccessKeys', 'm4-someone', WRONG)));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { IdentityService } from '@lintel/domain';
 import { databaseKinds } from '../helpers/databases.js';
 import { adminCalls, call, type Res } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
+import { eventually } from '../helpers/wait.js';
 import { edgioHttpLogin, edgioRpc, keyOwner, keystoneLogin, outscaleBasic, rpcCall } from './fixtures.js';
 
 const LIMIT = 5;
@@ -88,9 +88,7 @@ for (const kind of databaseKinds()) {
         const wrong = Array.from({ length: WRONG }, (_, n) => attempt(`wrong-password-${n}`));
         // The right password goes once the lockout's worth of failures shows in the database,
         // while most of the burst is still queued for bcrypt.
-        for (const until = Date.now() + 10_000; Date.now() < until; await sleep(5)) {
-          if ((await identity.getUser(userId))!.failedAuthCount >= LIMIT) break;
-        }
+        await eventually(async () => (await identity.getUser(userId))!.failedAuthCount, (n) => n >= LIMIT, { timeoutMs: 10_000, intervalMs: 5 });
         const right = await attempt(PW);
         const answers = await Promise.all(wrong);
         assert.ok(answers.every((r) => !path.accepted(r)));

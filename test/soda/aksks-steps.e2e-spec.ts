@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { skipUnless } from '../helpers/commands.js';
 import { curl, CURL, CURL_MISSING } from '../helpers/curl.js';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 
 /**
  * Steps 3 to 6 of SODA's "Access Key, Secret Key" guide (docs/soda.md, "SODA's guide") with the real curl, as the
@@ -16,7 +16,7 @@ import { startIdentity, type Harness } from '../helpers/lintel.js';
  */
 for (const kind of databaseKinds()) {
   describe(`SODA AK/SK guide steps 3-6 with curl (${kind.kind})`, { skip: skipUnless(CURL, CURL_MISSING) }, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let token: string;
     let userId: string;
@@ -25,8 +25,7 @@ for (const kind of databaseKinds()) {
     let created: { access_key: string; secret_key: string };
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       const scoped = await issue(h.url, adminProjectAuth());
       token = scoped.id;
       userId = scoped.body.token.user.id;
@@ -35,8 +34,6 @@ for (const kind of databaseKinds()) {
 
     after(async () => {
       rmSync(dir, { recursive: true, force: true });
-      await h?.close();
-      await db?.drop();
     });
 
     test('step 3: POST /v1/<project_id>/aksks creates an AK/SK', async () => {

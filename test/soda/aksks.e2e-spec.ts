@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { DEFAULT_DOMAIN_ID, IdentityService } from '@lintel/domain';
-import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { databaseKinds } from '../helpers/databases.js';
 import { adminSystemAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
-import { startIdentity, type Harness } from '../helpers/lintel.js';
+import { useLintel, type Harness } from '../helpers/lintel.js';
 import { addPersonas, addProjects } from '../helpers/personas.js';
+import { eventually } from '../helpers/wait.js';
 
 const PW = 'persona-password-1';
 
 /** SODA's aksks API: the authorization matrix, bad input and error bodies (plain text). */
 for (const kind of databaseKinds()) {
   describe(`SODA /v1/{project}/aksks (${kind.kind})`, () => {
-    let db: TestDatabase;
+    const ctx = useLintel(kind);
     let h: Harness;
     let mc: string;
     let p: string;
@@ -29,8 +30,7 @@ for (const kind of databaseKinds()) {
     };
 
     before(async () => {
-      db = await kind.create();
-      h = await startIdentity(db);
+      h = ctx.h;
       mc = h.multicloudUrl;
       [p, q] = await addProjects(h, 'soda-p', 'soda-q');
       const made = await addPersonas(h, [['padmin', 'admin', p], ['member', 'member', p], ['member2', 'member', p], ['reader', 'reader', p], ['outsider', 'member', q]], PW, { tokens: true });
@@ -39,11 +39,6 @@ for (const kind of databaseKinds()) {
       users.lonely = (await h.get(IdentityService).createUser({ name: 'lonely', domainId: DEFAULT_DOMAIN_ID, password: PW })).id;
       tokens.sysadmin = (await issue(h.url, adminSystemAuth())).id;
       tokens.unscoped = (await issue(h.url, passwordAuth({ name: 'member' }, PW, 'unscoped'))).id;
-    });
-
-    after(async () => {
-      await h?.close();
-      await db?.drop();
     });
 
     const body = (userId?: string, projectId?: string) => ({ credential: { ...(projectId ? { project_id: projectId } : {}), ...(userId ? { user_id: userId } : {}) } });
@@ -87,12 +82,7 @@ for (const kind of databaseKinds()) {
       const revoked = (await issue(h.url, passwordAuth({ name: 'member' }, PW, { project: { id: p } }))).id;
       assert.equal((await call(h.url, 'DELETE', '/v3/auth/tokens', { token: revoked, subject: revoked })).status, 204);
       // The multicloud app learns of revocations through the database, within the 2 s bound.
-      const until = Date.now() + 2000;
-      let r = await call(mc, 'GET', `/v1/${p}/aksks/${users.member}`, { token: revoked });
-      while (r.status === 200 && Date.now() < until) {
-        await new Promise((res) => setTimeout(res, 50));
-        r = await call(mc, 'GET', `/v1/${p}/aksks/${users.member}`, { token: revoked });
-      }
+      const r = await eventually(() => call(mc, 'GET', `/v1/${p}/aksks/${users.member}`, { token: revoked }), (x) => x.status !== 200, { timeoutMs: 2000 });
       text(r, 401, /^get token failed,/);
     });
 
