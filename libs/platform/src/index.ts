@@ -6,3 +6,4 @@ export * from './wire.js';
 export * from './metrics.js';
 export * from './raw-body.js';
 export * from './json-body.js';
+export * from './errors.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AlibabaError, invalidParameter, missingParameter, type AlibabaFormat } from './alibaba-exception.filter.js';
+import { AlibabaError, FORM_ONLY, invalidParameter, missingParameter, type AlibabaFormat } from './alibaba-exception.filter.js';
 import { rawBodyOf } from './alibaba-raw-body.js';
 
 /** The API version this endpoint speaks (docs/alibaba.md, "Requests and answers"). */
@@ -58,7 +58,7 @@ export function readParams(req: FastifyRequest): { params: Record<string, string
   const raw = rawBodyOf(req);
   if (raw.length && raw.toString('utf8').trim()) {
     const type = header(req, 'content-type');
-    if (!type || !/^application\/x-www-form-urlencoded\b/i.test(type)) throw invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
+    if (!type || !/^application\/x-www-form-urlencoded\b/i.test(type)) throw invalidParameter(FORM_ONLY);
     collect(raw.toString('utf8'), body, 'body');
   }
   const params: Record<string, string> = { ...query };

@@ -3,9 +3,9 @@ import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestj
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { failureReason, KeyCallers, PasswordLogin } from '@lintel/auth';
 import {
-  AccessKeyService, CloudAccountService, DomainError, EdgioSessionService, ForbiddenError, isDatabaseUnavailable, KEY_DIALECTS, NoHomeProjectError,
-  TooManyRequestsError,
+  AccessKeyService, CloudAccountService, EdgioSessionService, ForbiddenError, KEY_DIALECTS, NoHomeProjectError, TooManyRequestsError,
 } from '@lintel/domain';
+import { classifyError, logFailure } from '@lintel/platform';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
 
@@ -159,26 +159,24 @@ export class EdgioController {
         return KEY_GENERATION_FAILED;
       }
       // A database that cannot be reached is the server's problem, reported as such (below).
-      if (isDatabaseUnavailable(e) || (e instanceof DomainError && e.code === 'Unavailable')) throw e;
+      if (classifyError(e).kind === 'unavailable') throw e;
       this.logger.error({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', stack: (e as Error).stack }, 'key generation failed');
       return KEY_GENERATION_FAILED;
     }
   }
 
   /**
-   * Any other failure inside a call: a generic JSON-RPC error; the detail goes to the log only. A
-   * login over the authentication rate limits is a server error of its own (-32000), per call.
+   * Any other failure inside a call: a generic JSON-RPC error; the detail goes to the log only
+   * (docs/errors.md). A login over the authentication rate limits is a server error of its own
+   * (-32000), per call.
    */
   private unexpected(e: unknown, method: string, req: FastifyRequest): JsonRpcError {
     if (e instanceof TooManyRequestsError) {
       this.logger.warn({ request_id: req.id, dialect: 'edgio', action: method, reason: e.reason, remote: req.ip }, 'authentication rate limited');
       return new JsonRpcError(SERVER_ERROR, `Server error: too many authentication attempts, try again in ${e.retryAfter} s`);
     }
-    if (isDatabaseUnavailable(e) || (e instanceof DomainError && e.code === 'Unavailable')) {
-      this.logger.error({ request_id: req.id, dialect: 'edgio', action: method, reason: (e as Error).message }, 'database unavailable');
-      return new JsonRpcError(SERVER_ERROR, 'Server error: service temporarily unavailable');
-    }
-    this.logger.error({ request_id: req.id, dialect: 'edgio', action: method, stack: (e as Error)?.stack }, 'unexpected error');
-    return new JsonRpcError(INTERNAL_ERROR, 'Internal error');
+    const c = classifyError(e);
+    logFailure(this.logger, c.kind === 'unavailable' ? c : { kind: 'unexpected', error: e }, { requestId: String(req.id), dialect: 'edgio', action: method });
+    return c.kind === 'unavailable' ? new JsonRpcError(SERVER_ERROR, 'Server error: service temporarily unavailable') : new JsonRpcError(INTERNAL_ERROR, 'Internal error');
   }
 }
