@@ -7,3 +7,4 @@ export * from './metrics.js';
 export * from './raw-body.js';
 export * from './json-body.js';
 export * from './errors.js';
+export * from './body-validation.js';

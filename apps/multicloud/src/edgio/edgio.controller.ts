@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { IsBoolean, IsNumber, IsString } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { failureReason, KeyCallers, PasswordLogin } from '@lintel/auth';
 import {
   AccessKeyService, CloudAccountService, EdgioSessionService, ForbiddenError, KEY_DIALECTS, NoHomeProjectError, TooManyRequestsError,
 } from '@lintel/domain';
-import { classifyError, logFailure } from '@lintel/platform';
+import { classifyError, IfPresent, logFailure, Present } from '@lintel/platform';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
 
@@ -20,6 +21,26 @@ const BAD_SUBDIR = -47;
 /** Longest session `authenticate` and `/account/login` may ask for (docs/edgio.md, "Methods"). */
 const MAX_EXPIRY = 86_400;
 
+/** The parameters of Edgio's methods, in positional order (docs/edgio.md, "Methods"). */
+class LoginParams {
+  @Present() @IsString() username!: string;
+  @Present() @IsString() password!: string;
+  @IfPresent() @IsBoolean() detail?: boolean;
+}
+
+class AuthenticateParams {
+  @Present() @IsString() username!: string;
+  @Present() @IsString() password!: string;
+  @IfPresent() @IsNumber() expiry?: number;
+  @IfPresent() @IsString() subdir?: string;
+}
+
+class TokenParams {
+  @Present() @IsString() token!: string;
+}
+
+const method = <P extends object>(params: new () => P, run: JsonRpcMethod<P>['run']): JsonRpcMethod<P> => ({ params, run });
+
 /** A stable non-negative 28-bit number for an id: Edgio's uid / gid are integers. */
 const numericId = (id: string) => parseInt(createHash('sha256').update(id).digest('hex').slice(0, 7), 16);
 
@@ -32,7 +53,7 @@ const numericId = (id: string) => parseInt(createHash('sha256').update(id).diges
 @UseFilters(EdgioExceptionFilter)
 export class EdgioController {
   private readonly logger = new Logger('Edgio');
-  private readonly methods: ReadonlyMap<string, JsonRpcMethod>;
+  private readonly methods: ReadonlyMap<string, JsonRpcMethod<any>>;
 
   constructor(
     private readonly accounts: CloudAccountService,
@@ -41,18 +62,11 @@ export class EdgioController {
     private readonly callers: KeyCallers,
     private readonly logins: PasswordLogin,
   ) {
-    this.methods = new Map<string, JsonRpcMethod>([
-      ['login', {
-        params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true }, { name: 'detail', type: 'boolean', required: false }],
-        run: (p, ctx) => this.login(p.username as string, p.password as string, p.detail === true, ctx),
-      }],
-      ['authenticate', {
-        params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true },
-          { name: 'expiry', type: 'number', required: false }, { name: 'subdir', type: 'string', required: false }],
-        run: (p, ctx) => this.authenticate(p.username as string, p.password as string, p.expiry as number | undefined, p.subdir as string | undefined, ctx),
-      }],
-      ['logout', { params: [{ name: 'token', type: 'string', required: true }], run: (p) => this.logout(p.token as string) }],
-      ['initKeyPair', { params: [{ name: 'token', type: 'string', required: true }], run: (p, ctx) => this.initKeyPair(p.token as string, ctx) }],
+    this.methods = new Map<string, JsonRpcMethod<any>>([
+      ['login', method(LoginParams, (p, ctx) => this.login(p.username, p.password, p.detail === true, ctx))],
+      ['authenticate', method(AuthenticateParams, (p, ctx) => this.authenticate(p.username, p.password, p.expiry, p.subdir, ctx))],
+      ['logout', method(TokenParams, (p) => this.logout(p.token))],
+      ['initKeyPair', method(TokenParams, (p, ctx) => this.initKeyPair(p.token, ctx))],
     ]);
   }
 
