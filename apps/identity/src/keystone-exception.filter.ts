@@ -80,6 +80,10 @@ export class KeystoneExceptionFilter extends DialectExceptionFilter {
     if (c.kind === 'framework') return frameworkAnswer(c.status);
     if (c.kind === 'unavailable') return { status: 503, message: UNAVAILABLE };
     if (c.kind === 'unexpected') return { status: 500, message: UNEXPECTED };
+    if (c.kind === 'dialect') {
+      this.unexpected(c.error, req);
+      return { status: 500, message: UNEXPECTED };
+    }
     const err = c.error;
     if (err.code === 'UnsupportedMediaType') return { status: 400, message: WRONG_CONTENT_TYPE };
     if (err instanceof MalformedBodyError) return { status: 400, message: INVALID_JSON };

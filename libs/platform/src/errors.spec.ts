@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { DomainError, MalformedBodyError, NotFoundError, UnavailableError } from '@lintel/domain';
-import { classifyError } from './errors.js';
+import { classifyError, DialectError } from './errors.js';
 
 const kind = (err: unknown) => classifyError(err).kind;
 
@@ -27,4 +27,9 @@ test('database connection errors are unavailable, with the driver\'s message as 
   assert.equal(kind({ driverError: { code: 'PROTOCOL_CONNECTION_LOST' } }), 'unavailable');
   assert.equal(kind(new TypeError('undefined is not a function')), 'unexpected');
   assert.equal(kind(undefined), 'unexpected');
+});
+
+test('an error already in a dialect\'s words is the dialect\'s, not unexpected', () => {
+  class TeapotError extends DialectError {}
+  assert.equal(kind(new TeapotError('short and stout')), 'dialect');
 });

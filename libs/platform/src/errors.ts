@@ -3,9 +3,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, isDatabaseUnavailable } from '@lintel/domain';
 
 /**
+ * An error a dialect raised in its own terms (its status, code and text: SODA's, Outscale's,
+ * IMS's), answered as it is by that dialect's filter and never logged as unexpected.
+ */
+export abstract class DialectError extends Error {}
+
+/**
  * Every way a request can fail, sorted once for all dialects (docs/errors.md); each dialect's
  * filter then words the kind in its own wire format.
  *
+ * - `dialect`: a DialectError, already in the dialect's words.
  * - `domain`: an error of the core (a DomainError): its class and code say what happened, its
  *   message is safe to show (docs/errors.md, "Domain errors").
  * - `framework`: a 4xx the framework raised before any controller ran: Nest's HttpException (an
@@ -15,6 +22,7 @@ import { DomainError, isDatabaseUnavailable } from '@lintel/domain';
  * - `unexpected`: anything else, a bug: the client learns nothing of it, the log has the stack.
  */
 export type ClassifiedError =
+  | { kind: 'dialect'; error: DialectError }
   | { kind: 'domain'; error: DomainError }
   | { kind: 'framework'; status: number; message: string }
   | { kind: 'unavailable'; reason: string }
@@ -27,6 +35,7 @@ function fastifyStatus(err: unknown): number | undefined {
 }
 
 export function classifyError(err: unknown): ClassifiedError {
+  if (err instanceof DialectError) return { kind: 'dialect', error: err };
   if (err instanceof DomainError) {
     if (err.code === 'Unavailable') return { kind: 'unavailable', reason: err.reason ?? err.message };
     return err.code === 'Internal' ? { kind: 'unexpected', error: err } : { kind: 'domain', error: err };

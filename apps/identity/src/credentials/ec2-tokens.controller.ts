@@ -4,9 +4,9 @@ import { Public, SignedRequestService, TokenService, type TokenView } from '@lin
 import { DomainError, InvalidInputError } from '@lintel/domain';
 import type { Ec2Credentials } from '@lintel/credentials';
 import { isJsonObject, queryFlag, type JsonObject } from '@lintel/platform';
-import { invalid, object, properties, string, type Check } from '../request-schema.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderToken } from '../render.js';
+import { invalid, object, properties, string, type Check } from '../request-schema.js';
 
 /** A map of strings (`params`, `headers`). */
 const strings: Check<Record<string, string>> = (v, at) => {

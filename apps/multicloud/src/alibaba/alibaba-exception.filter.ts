@@ -3,11 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   CredentialLimitError, ForbiddenError, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError, type DomainError,
 } from '@lintel/domain';
-import { DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
+import { DialectError, DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
 import { renderXml } from './alibaba-xml.js';
 
 /** An Alibaba error (docs/alibaba.md, "Errors"): HTTP status, `Code`, `Message`; `reason` is for the log only. */
-export class AlibabaError extends Error {
+export class AlibabaError extends DialectError {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -91,7 +91,7 @@ export class AlibabaExceptionFilter extends DialectExceptionFilter {
     }
     const known = c.kind === 'domain' ? this.domainAnswer(c.error) : undefined;
     if (known) return known;
-    if (c.kind === 'domain') this.unexpected(err, req);
+    if (c.kind !== 'unexpected') this.unexpected(err, req);
     return new AlibabaError(500, 'InternalError', 'The request processing has failed due to some unknown error, exception or failure.');
   }
 

@@ -38,8 +38,8 @@ export class EdgioExceptionFilter extends DialectExceptionFilter {
       if (err instanceof MalformedBodyError) return [200, PARSE_ERROR, 'Parse error: the body is not valid JSON'];
       if (err instanceof JsonNestingError) return [200, PARSE_ERROR, `Parse error: ${err.message}`];
       if (c.error.code === 'UnsupportedMediaType') return NOT_JSON;
-      this.unexpected(err, req);
     }
+    if (c.kind !== 'unexpected') this.unexpected(err, req);
     return [200, INTERNAL_ERROR, 'Internal error'];
   }
 }

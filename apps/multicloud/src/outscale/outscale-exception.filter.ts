@@ -3,10 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   CredentialLimitError, ForbiddenError, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError, TooManyRequestsError, type DomainError,
 } from '@lintel/domain';
-import { DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
+import { DialectError, DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
 
 /** Outscale's error body entry (docs/outscale.md, "Errors"): `Code` is a string. */
-export class OutscaleError extends Error {
+export class OutscaleError extends DialectError {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -72,7 +72,7 @@ export class OutscaleExceptionFilter extends DialectExceptionFilter {
     }
     const known = c.kind === 'domain' ? this.domainAnswer(c.error) : undefined;
     if (known) return known;
-    if (c.kind === 'domain') this.unexpected(err, req);
+    if (c.kind !== 'unexpected') this.unexpected(err, req);
     return new OutscaleError(500, '0', 'DefaultError', 'Internal error.');
   }
 

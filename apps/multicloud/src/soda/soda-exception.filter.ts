@@ -1,10 +1,10 @@
 import { Catch } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeyOwnerNotFoundError, MalformedBodyError, type ErrorCode } from '@lintel/domain';
-import { DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
+import { DialectError, DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
 
 /** Errors SODA's gateway words itself (docs/soda.md, "Errors"): the message is the body. */
-export class SodaError extends Error {
+export class SodaError extends DialectError {
   constructor(readonly status: number, message: string) {
     super(message);
   }
@@ -47,6 +47,10 @@ export class SodaExceptionFilter extends DialectExceptionFilter {
       if (c.status === 413) return [413, 'failed to read request body: request body too large'];
       if (c.status === 415) return [415, '415: Unsupported Media Type'];
       return [400, `failed to read request body: ${c.message}`];
+    }
+    if (c.kind === 'dialect') {
+      this.unexpected(err, req);
+      return UNEXPECTED;
     }
     const e = c.error;
     if (e instanceof MalformedBodyError) return [400, 'failed to read request body: invalid JSON'];
