@@ -1,8 +1,9 @@
-import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUTH_RECEIPT_HEADER, AuthPluginError, AuthReceiptRequiredError } from '@lintel/auth';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { DomainError, isDatabaseUnavailable, MalformedBodyError, TooManyRequestsError, type ErrorCode } from '@lintel/domain';
+import { DomainError, MalformedBodyError, TooManyRequestsError, type ErrorCode } from '@lintel/domain';
+import { DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
 import { renderReceipt } from './auth/receipt.render.js';
 import { baseUrl } from './base-url.js';
 
@@ -19,6 +20,8 @@ const TITLES: Record<number, string> = {
 
 const INVALID_JSON = 'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
 const WRONG_CONTENT_TYPE = 'Expecting to find application/json in Content-Type header. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+const TOO_LARGE = 'The request is too large.';
+const UNAVAILABLE = 'The service is temporarily unavailable. Please try again later.';
 const UNEXPECTED = 'An unexpected error prevented the server from fulfilling your request.';
 
 /** Keystone's 401 for an auth method it does not offer; the body lists the ones it does. */
@@ -28,22 +31,31 @@ export class AuthMethodNotSupportedError extends DomainError {
   }
 }
 
+type Answer = { status: number; message: string; extra?: object };
+
+/** A framework status as Keystone words it (an unknown route, a body over the limit, a content type, a body not read). */
+function frameworkAnswer(status: number): Answer {
+  if (status === 404) return { status, message: 'The resource could not be found.' };
+  if (status === 413) return { status, message: TOO_LARGE };
+  if (status === 415) return { status: 400, message: WRONG_CONTENT_TYPE };
+  if (status === 400) return { status, message: INVALID_JSON };
+  return { status, message: TITLES[status] ?? 'Error' };
+}
+
 /**
  * Renders every failure of the identity app as Keystone does: `{"error":{"code","message","title"}}`,
- * `WWW-Authenticate` on 401, no body on HEAD, never a stack trace. The reason behind a 401 goes to
- * the log only.
+ * `WWW-Authenticate` on 401, no body on HEAD, never a stack trace (docs/errors.md). The reason
+ * behind a 401 goes to the log only.
  */
 @Catch()
-export class KeystoneExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Keystone');
+export class KeystoneExceptionFilter extends DialectExceptionFilter {
+  constructor(@Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig) {
+    super('keystone', 'Keystone');
+  }
 
-  constructor(@Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig) {}
-
-  catch(err: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<FastifyRequest>();
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+  protected render(err: unknown, c: ClassifiedError, req: FastifyRequest, reply: FastifyReply): void {
     if (err instanceof AuthReceiptRequiredError) return this.sendReceipt(err, req, reply);
-    const { status, message, extra } = this.describe(err, req);
+    const { status, message, extra } = this.answer(c, req);
     const body: Record<string, unknown> = { code: status, message, title: TITLES[status] ?? 'Error', ...extra };
     if (err instanceof TooManyRequestsError) reply.header('Retry-After', String(err.retryAfter));
     if (status === 401) reply.header('WWW-Authenticate', `Keystone uri="${baseUrl(req, this.cfg)}/v3"`);
@@ -58,41 +70,27 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
    * whole body and in `Openstack-Auth-Receipt`, without `WWW-Authenticate` (docs/keystone-totp-mfa.md).
    */
   private sendReceipt(err: AuthReceiptRequiredError, req: FastifyRequest, reply: FastifyReply): void {
-    this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication incomplete');
+    this.authenticationFailed(req, err.reason, 'authentication incomplete');
     reply.removeHeader('X-Subject-Token');
     reply.status(401).header(AUTH_RECEIPT_HEADER, err.receipt.id).header('Content-Type', 'application/json');
     reply.send(req.method === 'HEAD' ? undefined : JSON.stringify(renderReceipt(err.receipt)));
   }
 
-  private describe(err: unknown, req: FastifyRequest): { status: number; message: string; extra?: object } {
-    if (err instanceof DomainError && err.code === 'UnsupportedMediaType') return { status: 400, message: WRONG_CONTENT_TYPE };
+  private answer(c: ClassifiedError, req: FastifyRequest): Answer {
+    if (c.kind === 'framework') return frameworkAnswer(c.status);
+    if (c.kind === 'unavailable') return { status: 503, message: UNAVAILABLE };
+    if (c.kind === 'unexpected') return { status: 500, message: UNEXPECTED };
+    if (c.kind === 'dialect') {
+      this.unexpected(c.error, req);
+      return { status: 500, message: UNEXPECTED };
+    }
+    const err = c.error;
+    if (err.code === 'UnsupportedMediaType') return { status: 400, message: WRONG_CONTENT_TYPE };
     if (err instanceof MalformedBodyError) return { status: 400, message: INVALID_JSON };
-    if (err instanceof DomainError) {
-      const status = STATUS[err.code];
-      if (status === 429) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication rate limited');
-      if (status === 401) this.logger.warn({ request_id: req.id, dialect: 'keystone', reason: err.reason, remote: req.ip }, 'authentication failed');
-      if (status === 503) this.logger.error({ request_id: req.id, dialect: 'keystone', reason: err.reason }, 'service unavailable');
-      const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : err instanceof AuthPluginError ? { identity: err.identity } : undefined;
-      return { status, message: err.message, extra };
-    }
-    if (err instanceof HttpException) {
-      const status = err.getStatus();
-      if (status === 404) return { status, message: 'The resource could not be found.' };
-      if (status === 413) return { status, message: 'The request is too large.' };
-      if (status === 415) return { status: 400, message: WRONG_CONTENT_TYPE };
-      if (status === 400) return { status, message: INVALID_JSON };
-      return { status, message: TITLES[status] ?? 'Error' };
-    }
-    const fastifyStatus = (err as { statusCode?: unknown })?.statusCode;
-    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      return { status: fastifyStatus === 415 ? 400 : fastifyStatus, message: fastifyStatus === 413 ? 'The request is too large.' : INVALID_JSON };
-    }
-    if (isDatabaseUnavailable(err)) {
-      this.logger.error({ request_id: req.id, dialect: 'keystone', reason: (err as Error).message }, 'database unavailable');
-      return { status: 503, message: 'The service is temporarily unavailable. Please try again later.' };
-    }
-    this.logger.error({ request_id: req.id, dialect: 'keystone', stack: (err as Error)?.stack }, 'unexpected error');
-    return { status: 500, message: UNEXPECTED };
+    const status = STATUS[err.code];
+    if (status === 429) this.authenticationFailed(req, err.reason, 'authentication rate limited');
+    if (status === 401) this.authenticationFailed(req, err.reason);
+    const extra = err instanceof AuthMethodNotSupportedError ? { identity: { methods: err.methods } } : err instanceof AuthPluginError ? { identity: err.identity } : undefined;
+    return { status, message: err.message, extra };
   }
 }
-

@@ -8,3 +8,5 @@ export * from './raw-body.js';
 export * from './json-body.js';
 export * from './ops.controller.js';
 export * from './public-route.js';
+export * from './errors.js';
+export * from './body-validation.js';

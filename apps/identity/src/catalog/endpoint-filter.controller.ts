@@ -3,71 +3,16 @@ import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { TokenService } from '@lintel/auth';
 import {
-  ENDPOINT_GROUP_FILTER_KEYS, EndpointFilterService, InvalidInputError, MalformedBodyError, ResourceService, type EndpointGroupEntity, type EndpointGroupFilters,
+  ENDPOINT_GROUP_FILTER_KEYS, EndpointFilterService, InvalidInputError, ResourceService, type EndpointGroupEntity, type EndpointGroupFilters,
 } from '@lintel/domain';
-import { describeValue, isJsonObject, queryText, type JsonObject } from '@lintel/platform';
+import { queryText, type JsonObject } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderProject } from '../render.js';
+import { ENDPOINT_GROUP_CREATE, ENDPOINT_GROUP_UPDATE } from './catalog-bodies.js';
 import { renderEndpoint } from './catalog-render.js';
 
 type Q = Record<string, unknown>;
-const GROUP_ATTRIBUTES = ['description', 'filters', 'name'];
-const INTERFACES: readonly string[] = ['admin', 'internal', 'public'];
-
-const field = (path: string, problem: string) => InvalidInputError.field(path, problem);
-const notOfType = (path: string, v: unknown, types: string) => field(path, `${describeValue(path, v)} is not of type ${types}`);
-
-/** The `filters` object as Keystone's schema types it: known attributes typed, others left to the key check. */
-function checkFilters(f: unknown): void {
-  const path = 'endpoint_group/filters';
-  if (!isJsonObject(f)) throw notOfType(path, f, "'object'");
-  if (f.interface !== undefined) {
-    if (typeof f.interface !== 'string') throw notOfType(`${path}/interface`, f.interface, "'string'");
-    if (!INTERFACES.includes(f.interface)) throw field(`${path}/interface`, `${describeValue('interface', f.interface)} is not one of ['admin', 'internal', 'public']`);
-  }
-  if (f.service_id !== undefined && typeof f.service_id !== 'string') throw notOfType(`${path}/service_id`, f.service_id, "'string'");
-  if (f.region_id !== undefined && f.region_id !== null && typeof f.region_id !== 'string') throw notOfType(`${path}/region_id`, f.region_id, "'string', 'null'");
-  if (f.enabled !== undefined && typeof f.enabled !== 'boolean') throw notOfType(`${path}/enabled`, f.enabled, "'boolean'");
-}
-
-/**
- * The `endpoint_group` member of a create or update body, checked as Keystone's request schema
- * does, before the policy decision (docs/keystone-catalog-extensions.md, "Endpoint groups"): no
- * other top-level member, attribute types, then required attributes (create) or "not empty"
- * (update), and no attribute Keystone does not know.
- */
-function endpointGroupMember(body: unknown, create: boolean): JsonObject {
-  if (body !== undefined && !isJsonObject(body)) throw new MalformedBodyError();
-  const top = body ?? {};
-  const g = top.endpoint_group;
-  if (g !== undefined) {
-    if (!isJsonObject(g)) throw notOfType('endpoint_group', g, "'object'");
-    if (g.description !== undefined && g.description !== null && typeof g.description !== 'string') {
-      throw notOfType('endpoint_group/description', g.description, "'string', 'null'");
-    }
-    if (g.filters !== undefined) checkFilters(g.filters);
-    if (g.name !== undefined) {
-      const path = 'endpoint_group/name';
-      if (typeof g.name !== 'string') throw notOfType(path, g.name, "'string'");
-      if (!g.name.length) throw field(path, "'' is too short");
-      if (g.name.length > 255) throw field(path, 'the value is longer than 255 characters');
-      if (!/\S/.test(g.name)) throw field(path, `${describeValue(path, g.name)} does not match '[\\S]+'`);
-    }
-    if (create) {
-      for (const key of ['name', 'filters']) if (g[key] === undefined) throw field('endpoint_group', `'${key}' is a required property`);
-    } else if (!Object.keys(g).length) {
-      throw field('endpoint_group', '{} does not have enough properties');
-    }
-    const unknown = Object.keys(g).find((k) => !GROUP_ATTRIBUTES.includes(k));
-    if (unknown !== undefined) throw field('endpoint_group', `Additional properties are not allowed ('${unknown.slice(0, 40)}' was unexpected)`);
-  } else if (!create) {
-    throw new InvalidInputError("'endpoint_group' is a required property");
-  }
-  const extra = Object.keys(top).find((k) => k !== 'endpoint_group');
-  if (extra !== undefined) throw new InvalidInputError(`Additional properties are not allowed ('${extra.slice(0, 40)}' was unexpected)`);
-  return g ?? {};
-}
 
 /** Keystone's check after the policy decision: filters only on service, region and interface. */
 function validFilters(filters: JsonObject): EndpointGroupFilters {
@@ -109,12 +54,11 @@ export class EndpointFilterController {
 
   @Post('endpoint_groups')
   async createGroup(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const g = endpointGroupMember(body, true);
+    const g = ENDPOINT_GROUP_CREATE.check(body).endpoint_group;
     this.authz.enforce(req, 'identity:create_endpoint_group');
-    if (!isJsonObject(g.filters) || !Object.keys(g.filters).length) throw new InvalidInputError('filters field is required and cannot be empty');
-    const created = await this.filter.createGroup({
-      name: g.name as string, description: g.description as string | null | undefined, filters: validFilters(g.filters),
-    });
+    // No `endpoint_group` at all gets here too (the schema requires it only of an update).
+    if (!g || !Object.keys(g.filters).length) throw new InvalidInputError('filters field is required and cannot be empty');
+    const created = await this.filter.createGroup({ name: g.name, description: g.description, filters: validFilters(g.filters) });
     return { endpoint_group: renderGroup(created, baseUrl(req, this.cfg)) };
   }
 
@@ -126,11 +70,11 @@ export class EndpointFilterController {
 
   @Patch('endpoint_groups/:id')
   async updateGroup(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const g = endpointGroupMember(body, false);
+    const g = ENDPOINT_GROUP_UPDATE.check(body).endpoint_group;
     this.authz.enforce(req, 'identity:update_endpoint_group', { args: { endpoint_group_id: id } });
     const updated = await this.filter.updateGroup(id, {
-      name: g.name as string | undefined, description: g.description as string | null | undefined,
-      filters: g.filters === undefined ? undefined : validFilters(g.filters as JsonObject),
+      name: g.name, description: g.description,
+      filters: g.filters === undefined ? undefined : validFilters(g.filters),
     });
     this.tokens.catalogChanged();
     return { endpoint_group: renderGroup(updated, baseUrl(req, this.cfg)) };

@@ -2,23 +2,18 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { CatalogService, InvalidInputError, NotFoundError, type NewRegion } from '@lintel/domain';
-import { queryText } from '@lintel/platform';
+import { queryText, type JsonObject } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
-import { ResourceBody } from '../resources/resource-body.js';
+import { extrasOf } from '../request-schema.js';
+import { REGION_CREATE, REGION_UPDATE } from './catalog-bodies.js';
 import { renderRegion } from './catalog-render.js';
 
 type Q = Record<string, unknown>;
-const REGION_FIELDS = ['description', 'parent_region_id'];
 
-/** Attributes of a region create/update (Keystone's `_region_properties`; its column holds 255 characters). */
-function regionFields(b: ResourceBody): Omit<NewRegion, 'id'> {
-  return {
-    description: b.str('description', { nullable: true }),
-    parentRegionId: b.str('parent_region_id', { nullable: true }),
-    extra: b.extras(),
-  };
-}
+/** Attributes of a region create/update. */
+const regionFields = (b: { description?: string | null; parent_region_id?: string | null } & JsonObject): Omit<NewRegion, 'id'> =>
+  ({ description: b.description, parentRegionId: b.parent_region_id, extra: extrasOf(b, REGION_CREATE) });
 
 /**
  * `/v3/regions` (docs/keystone.md, "Catalog administration"). Any authenticated caller reads regions; writes need admin.
@@ -44,10 +39,9 @@ export class RegionsController {
   @Post()
   async createRegion(@Body() body: unknown, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:create_region');
-    const b = ResourceBody.of(body, 'region', REGION_FIELDS);
+    const b = REGION_CREATE.check(body);
     // An empty id means "choose one", as in Keystone.
-    const id = b.str('id') || undefined;
-    const r = await this.catalog.createRegion({ id, ...regionFields(b) });
+    const r = await this.catalog.createRegion({ id: b.id || undefined, ...regionFields(b) });
     return { region: renderRegion(r, baseUrl(req, this.cfg)) };
   }
 
@@ -55,11 +49,10 @@ export class RegionsController {
   @HttpCode(201)
   async createRegionWithId(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:create_region', { args: { region_id: id } });
-    const b = ResourceBody.of(body, 'region', REGION_FIELDS);
-    const bodyId = b.str('id');
+    const bodyId = REGION_CREATE.check(body, { until: 'description' }).id;
     if (bodyId != null && bodyId !== id) throw new InvalidInputError(`Conflicting region IDs specified: "${id}" != "${bodyId}"`);
     if (id.length > 255) throw InvalidInputError.field('region/id', 'the value is longer than 255 characters');
-    const r = await this.catalog.createRegion({ id, ...regionFields(b) });
+    const r = await this.catalog.createRegion({ id, ...regionFields(REGION_CREATE.check(body)) });
     return { region: renderRegion(r, baseUrl(req, this.cfg)) };
   }
 
@@ -74,10 +67,7 @@ export class RegionsController {
   @Patch(':id')
   async updateRegion(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:update_region', { args: { region_id: id } });
-    const b = ResourceBody.of(body, 'region', REGION_FIELDS);
-    b.nonEmpty();
-    b.sameId(id);
-    const r = await this.catalog.updateRegion(id, regionFields(b));
+    const r = await this.catalog.updateRegion(id, regionFields(REGION_UPDATE.check(body, { id })));
     return { region: renderRegion(r, baseUrl(req, this.cfg)) };
   }
 

@@ -1,23 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { CatalogService, InvalidInputError, NotFoundError } from '@lintel/domain';
+import { CatalogService, NotFoundError } from '@lintel/domain';
 import { queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
-import { ResourceBody } from '../resources/resource-body.js';
+import { extrasOf } from '../request-schema.js';
+import { SERVICE_CREATE, SERVICE_UPDATE } from './catalog-bodies.js';
 import { renderService } from './catalog-render.js';
 
 type Q = Record<string, unknown>;
-const SERVICE_FIELDS = ['type', 'name', 'description', 'enabled'];
-
-/** The service `type`: a non-empty string of at most 255 characters (Keystone's schema). */
-function serviceType(b: ResourceBody): string | undefined {
-  const type = b.str('type');
-  if (type === null) throw InvalidInputError.field('service/type', "None is not of type 'string'");
-  if (type === '') throw InvalidInputError.field('service/type', "'' is too short");
-  return type;
-}
 
 /**
  * `/v3/services` (docs/keystone.md, "Catalog administration"). Writes need admin; reads admin or a system reader. A new or
@@ -42,12 +34,8 @@ export class ServicesController {
   @Post()
   async createService(@Body() body: unknown, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:create_service');
-    const b = ResourceBody.of(body, 'service', SERVICE_FIELDS);
-    b.required('type');
-    const s = await this.catalog.createService({
-      type: serviceType(b)!, name: b.str('name', { nullable: true }), description: b.str('description', { max: 65535, nullable: true }),
-      enabled: b.bool('enabled'), extra: b.extras(),
-    });
+    const b = SERVICE_CREATE.check(body);
+    const s = await this.catalog.createService({ type: b.type, name: b.name, description: b.description, enabled: b.enabled, extra: extrasOf(b, SERVICE_CREATE) });
     return { service: renderService(s, baseUrl(req, this.cfg)) };
   }
 
@@ -62,13 +50,8 @@ export class ServicesController {
   @Patch(':id')
   async updateService(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:update_service', { args: { service_id: id } });
-    const b = ResourceBody.of(body, 'service', SERVICE_FIELDS);
-    b.nonEmpty();
-    b.sameId(id);
-    const s = await this.catalog.updateService(id, {
-      type: serviceType(b), name: b.str('name', { nullable: true }), description: b.str('description', { max: 65535, nullable: true }),
-      enabled: b.bool('enabled'), extra: b.extras(),
-    });
+    const b = SERVICE_UPDATE.check(body, { id });
+    const s = await this.catalog.updateService(id, { type: b.type, name: b.name, description: b.description, enabled: b.enabled, extra: extrasOf(b, SERVICE_UPDATE) });
     return { service: renderService(s, baseUrl(req, this.cfg)) };
   }
 

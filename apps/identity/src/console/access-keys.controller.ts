@@ -6,14 +6,13 @@ import {
   AccessKeyService, AssignmentService, ForbiddenError, IdentityService, InvalidExpiryError, InvalidInputError, KEY_DIALECTS, parseKeyExpiry,
   UnauthenticatedError, type Credential, type CredentialState, type KeyCaller, type KeyRef, type UserEntity,
 } from '@lintel/domain';
-import { isJsonObject, queryText } from '@lintel/platform';
+import { queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller } from '../keystone-caller.js';
-import { ResourceBody } from '../resources/resource-body.js';
+import { ACCESS_KEY_CREATE, ACCESS_KEY_UPDATE } from './access-key-bodies.js';
 import { ConsoleAccessRulesGuard } from './console-access-rules.guard.js';
 
 type Q = Record<string, unknown>;
-const STATES = ['active', 'inactive'];
 
 /**
  * `/v3/OS-LINTEL/projects/{project_id}/...`: the access keys of a project as the browser console
@@ -61,13 +60,9 @@ export class ConsoleAccessKeysController {
   @Post('access_keys')
   async createKey(@Param('projectId') projectId: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     const caller = this.caller(req);
-    const b = ResourceBody.of(body, 'access_key', ['user_id', 'expires_at']);
-    const password = isJsonObject(body) ? body.password : undefined;
-    if (password === undefined) throw InvalidInputError.missing('password', 'request body');
-    if (typeof password !== 'string' || !password || password.length > 4096) throw InvalidInputError.field('password', "is not a non-empty string");
-    b.noExtras();
-    const ownerId = b.str('user_id', { max: 64 }) ?? caller.userId;
-    const expiresAt = this.expiry(b.str('expires_at', { max: 64, nullable: true }));
+    const { access_key: asked, password } = ACCESS_KEY_CREATE.check(body);
+    const ownerId = asked.user_id ?? caller.userId;
+    const expiresAt = this.expiry(asked.expires_at);
     // As for EC2 credentials (docs/keystone-application-credentials.md): an application
     // credential's token must be unrestricted and stay in its project; the key keeps its limits.
     const principal = (req as FastifyRequest & { principal: Principal }).principal;
@@ -83,11 +78,7 @@ export class ConsoleAccessKeysController {
   /** `{"access_key": {"state": "active" | "inactive"}}`: deactivate or reactivate. */
   @Patch('access_keys/:access')
   async updateKey(@Param('projectId') projectId: string, @Param('access') access: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'access_key', ['state']);
-    b.noExtras();
-    b.required('state');
-    const state = b.str('state', { max: 16 })!;
-    if (!STATES.includes(state)) throw InvalidInputError.field('access_key/state', `'${state}' is not one of ['active', 'inactive']`);
+    const { state } = ACCESS_KEY_UPDATE.check(body);
     const updated = await this.keys.update(this.caller(req), 'lintel:console:update_access_key', this.ref(projectId, access), { state: state as CredentialState });
     return { access_key: (await this.renderAll([updated], req))[0] };
   }

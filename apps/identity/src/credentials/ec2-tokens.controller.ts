@@ -3,30 +3,32 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, SignedRequestService, TokenService, type TokenView } from '@lintel/auth';
 import { DomainError, InvalidInputError } from '@lintel/domain';
 import type { Ec2Credentials } from '@lintel/credentials';
-import { describeValue, isJsonObject, queryFlag, type JsonObject } from '@lintel/platform';
+import { isJsonObject, queryFlag, type JsonObject } from '@lintel/platform';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderToken } from '../render.js';
+import { invalid, object, properties, string, type Check } from '../request-schema.js';
 
-type Obj = JsonObject;
-const isObj = isJsonObject;
+/** A map of strings (`params`, `headers`). */
+const strings: Check<Record<string, string>> = (v, at) => {
+  if (!isJsonObject(v) || !Object.values(v).every((x) => typeof x === 'string')) throw invalid(at, 'is not an object of strings');
+  return v as Record<string, string>;
+};
 
-/** The signed-request body: `credentials`, else `credential`, else `ec2Credentials` (docs/keystone.md, "EC2 tokens"). */
-function signedRequestBody(body: unknown): Obj {
-  const root = isObj(body) ? body : {};
+const SIGNED_REQUEST = object(properties({
+  access: string({ echo: 'none' }), signature: string({ echo: 'none' }), host: string({ echo: 'none' }), verb: string({ echo: 'none' }),
+  path: string({ echo: 'none' }), body_hash: string({ echo: 'none' }), token: string({ echo: 'none' }), params: strings, headers: strings,
+}));
+
+/**
+ * The signed-request body (docs/keystone.md, "EC2 tokens"): `credentials`, else `credential`,
+ * else `ec2Credentials`, the first that is there and not empty.
+ */
+function signedRequestBody(body: unknown): JsonObject {
+  const root = isJsonObject(body) ? body : {};
   for (const key of ['credentials', 'credential', 'ec2Credentials']) {
     const v = root[key];
-    if (v === undefined || v === null || (isObj(v) && !Object.keys(v).length)) continue;
-    if (!isObj(v)) throw InvalidInputError.field(key, `${describeValue(key, v)} is not of type 'object'`);
-    for (const f of ['access', 'signature', 'host', 'verb', 'path', 'body_hash', 'token']) {
-      if (v[f] !== undefined && typeof v[f] !== 'string') throw InvalidInputError.field(`${key}/${f}`, "is not of type 'string'");
-    }
-    for (const f of ['params', 'headers']) {
-      if (v[f] === undefined) continue;
-      if (!isObj(v[f]) || !Object.values(v[f]).every((x) => typeof x === 'string')) {
-        throw InvalidInputError.field(`${key}/${f}`, "is not an object of strings");
-      }
-    }
-    return v;
+    if (v === undefined || v === null || (isJsonObject(v) && !Object.keys(v).length)) continue;
+    return SIGNED_REQUEST(v, key);
   }
   throw new InvalidInputError('request must include a request body');
 }

@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { consumerNotFound, InvalidInputError, MalformedBodyError, OAuth1Service, pyRepr, type OAuth1Consumer } from '@lintel/domain';
-import { isJsonObject, type JsonObject } from '@lintel/platform';
+import { consumerNotFound, OAuth1Service, type OAuth1Consumer } from '@lintel/domain';
+import type { JsonObject } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
+import { CONSUMER_CREATE, CONSUMER_UPDATE } from './oauth1-bodies.js';
 
 /** A consumer as Keystone shows it: extras first, the secret only in the answer to its creation. */
 export function renderConsumer(c: OAuth1Consumer, base: string, secret?: string) {
@@ -14,21 +15,7 @@ export function renderConsumer(c: OAuth1Consumer, base: string, secret?: string)
   };
 }
 
-/**
- * The `consumer` member of a create or update body, read as Keystone reads it: a missing member
- * is `{}`; `description` is text or null; `id`, `secret` and `links` are never stored as extras.
- */
-function consumerBody(body: unknown): JsonObject {
-  if (body === undefined || body === null) return {};
-  if (!isJsonObject(body)) throw new MalformedBodyError();
-  const c = body.consumer;
-  if (c === undefined || c === null) return {};
-  if (!isJsonObject(c)) throw InvalidInputError.field('consumer', `${pyRepr(c)} is not of type 'object'`);
-  const d = c.description;
-  if (d !== undefined && d !== null && typeof d !== 'string') throw InvalidInputError.field('description', `${pyRepr(d)} is not of type 'string', 'null'`);
-  return c;
-}
-
+/** A consumer's extras: what it was sent besides `description` (`id`, `secret` and `links` are never stored). */
 const extrasOf = (c: JsonObject): Record<string, unknown> =>
   Object.fromEntries(Object.entries(c).filter(([k]) => !['id', 'description', 'secret', 'links'].includes(k)));
 
@@ -52,8 +39,8 @@ export class ConsumersController {
   @Post()
   async createConsumer(@Body() body: unknown, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:create_consumer');
-    const c = consumerBody(body);
-    const created = await this.oauth.createConsumer({ description: (c.description as string | null | undefined) ?? null, extra: extrasOf(c) });
+    const c = CONSUMER_CREATE.check(body).consumer;
+    const created = await this.oauth.createConsumer({ description: c.description ?? null, extra: extrasOf(c) });
     return { consumer: renderConsumer(created, baseUrl(req, this.cfg), created.secret) };
   }
 
@@ -69,16 +56,8 @@ export class ConsumersController {
   @Patch(':id')
   async updateConsumer(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:update_consumer', { args: { consumer_id: id } });
-    const c = consumerBody(body);
-    if (!Object.keys(c).length) throw new InvalidInputError('{} does not have enough properties');
-    if (c.secret !== undefined) {
-      // Keystone quotes the member; the secret offered is not echoed back.
-      throw new InvalidInputError(`${pyRepr({ ...c, secret: '***' })} should not be valid under {'required': ['secret']}`);
-    }
-    if (c.id !== undefined && c.id !== id) throw new InvalidInputError('Cannot change ID');
-    const updated = await this.oauth.updateConsumer(id, {
-      description: c.description === undefined ? undefined : (c.description as string | null), extra: extrasOf(c),
-    });
+    const c = CONSUMER_UPDATE.check(body, { id }).consumer;
+    const updated = await this.oauth.updateConsumer(id, { description: c.description, extra: extrasOf(c) });
     return { consumer: renderConsumer(updated, baseUrl(req, this.cfg)) };
   }
 

@@ -4,13 +4,13 @@ import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { constantTimeEqual } from '@lintel/credentials';
 import { isDelegated, OAuth1RequestVerifier, OAuthParams, oauthInvalid, Public, type Principal } from '@lintel/auth';
 import {
-  AssignmentService, DomainError, ForbiddenError, InvalidInputError, MalformedBodyError, NotFoundError, OAuth1Service, pyRepr, requestTokenNotFound,
+  AssignmentService, DomainError, ForbiddenError, InvalidInputError, NotFoundError, OAuth1Service, pyRepr, requestTokenNotFound,
   ResourceService, sha256Hex, UnauthenticatedError,
 } from '@lintel/domain';
-import { isJsonObject } from '@lintel/platform';
 import { selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { tokenTime } from '../render.js';
+import { AUTHORIZE } from './oauth1-bodies.js';
 
 type Req_ = FastifyRequest & { principal: Principal };
 type RoleRef = { id: string } | { name: string };
@@ -21,40 +21,6 @@ const FORM = 'application/x-www-form-urlencoded';
 /** Keystone's form-encoded answer: `oauth_token=…&oauth_token_secret=…[&oauth_expires_at=…]`. */
 function tokenForm(id: string, secret: string, expiresAt: Date | null): string {
   return `oauth_token=${id}&oauth_token_secret=${secret}${expiresAt ? `&oauth_expires_at=${tokenTime(expiresAt.getTime())}` : ''}`;
-}
-
-const ID = /^[a-zA-Z0-9-]+$/;
-
-/**
- * `roles` of an authorization, checked as Keystone's schema checks it: a list of objects naming
- * each role by `id` or by `name`, exactly one of the two.
- */
-function rolesBody(body: unknown): RoleRef[] {
-  if (body === undefined || body === null) return [];
-  if (!isJsonObject(body)) throw new MalformedBodyError();
-  const roles = body.roles ?? [];
-  if (!Array.isArray(roles)) throw new InvalidInputError(`${pyRepr(roles)} is not of type 'array'`);
-  return roles.map((r, i) => {
-    const field = (sub?: string) => (sub ? `${i}/${sub}` : String(i));
-    if (!isJsonObject(r)) throw InvalidInputError.field(field(), `${pyRepr(r)} is not of type 'object'`);
-    const keys = Object.keys(r);
-    const extra = keys.find((k) => k !== 'id' && k !== 'name');
-    if (extra) throw InvalidInputError.field(field(), `Additional properties are not allowed ('${extra.slice(0, 40)}' was unexpected)`);
-    if (!keys.length) throw InvalidInputError.field(field(), '{} does not have enough properties');
-    if (keys.length > 1) throw InvalidInputError.field(field(), `${pyRepr(r)} has too many properties`);
-    if (r.id !== undefined) {
-      if (typeof r.id !== 'string') throw InvalidInputError.field(field('id'), `${pyRepr(r.id)} is not of type 'string'`);
-      if (!r.id.length) throw InvalidInputError.field(field('id'), "'' is too short");
-      if (r.id.length > 64) throw InvalidInputError.field(field('id'), `${pyRepr(r.id)} is too long`);
-      if (!ID.test(r.id)) throw InvalidInputError.field(field('id'), `${pyRepr(r.id)} does not match '^[a-zA-Z0-9-]+$'`);
-      return { id: r.id };
-    }
-    if (typeof r.name !== 'string') throw InvalidInputError.field(field('name'), `${pyRepr(r.name)} is not of type 'string'`);
-    if (!r.name.length) throw InvalidInputError.field(field('name'), "'' is too short");
-    if (r.name.length > 255) throw InvalidInputError.field(field('name'), `${pyRepr(r.name)} is too long`);
-    if (!/\S/.test(r.name)) throw InvalidInputError.field(field('name'), `${pyRepr(r.name)} does not match '[\\\\S]+'`);
-    return { name: r.name };
-  });
 }
 
 /**
@@ -110,7 +76,7 @@ export class OAuth1Controller {
   @Put('authorize/:id')
   async authorize(@Param('id') id: string, @Body() body: unknown, @Req() req: Req_) {
     const caller = this.authz.enforce(req, 'identity:authorize_request_token', { args: { request_token_id: id } });
-    const roles = rolesBody(body);
+    const roles = AUTHORIZE.check(body).roles as RoleRef[];
     if (isDelegated(caller)) throw new ForbiddenError();
     const token = await this.oauth.getRequestToken(id);
     if (!token) throw requestTokenNotFound();

@@ -1,5 +1,7 @@
 import { InvalidInputError, pyRepr, type AccessRuleInput } from '@lintel/domain';
-import { describeValue, isJsonObject, type JsonObject } from '@lintel/platform';
+import {
+  additional, array, body, boolean, idString, maxOneProperty, member, minProperties, nameString, object, properties, required, rule, string,
+} from '../request-schema.js';
 
 /**
  * `POST /v3/users/{user_id}/application_credentials`, checked as Keystone 22 checks it
@@ -22,77 +24,52 @@ export interface AppCredBody {
 /** Keys Keystone's model takes besides the schema's (`id`, `user_id`, `project_id` are replaced by the server). */
 const MODEL_KEYS = new Set(['id', 'name', 'description', 'secret', 'expires_at', 'roles', 'unrestricted', 'access_rules', 'user_id', 'project_id', 'system']);
 const METHODS = /^(POST|GET|HEAD|PATCH|PUT|DELETE)$/;
-const ID_PATTERN = /^[a-zA-Z0-9-]+$/;
 
-const field = (path: string, problem: string) => (path ? InvalidInputError.field(path, problem) : new InvalidInputError(problem));
-const typeError = (path: string, v: unknown, types: string) => field(path, `${path.endsWith('secret') ? describeValue('secret', v) : pyRepr(v)} is not of type ${types}`);
+const ROLE = object({ echo: 'python' }, properties({ id: idString(), name: nameString() }), minProperties(), maxOneProperty(), additional('python'));
 
-function string(path: string, v: unknown, o: { min?: number; max?: number; pattern?: [RegExp, string]; nullable?: 'first' | 'last' } = {}): string | null {
-  if (v === null && o.nullable) return null;
-  if (typeof v !== 'string') throw typeError(path, v, o.nullable === 'first' ? "'null', 'string'" : o.nullable === 'last' ? "'string', 'null'" : "'string'");
-  const length = [...v].length;
-  if (o.min !== undefined && length < o.min) throw field(path, `${pyRepr(v)} is too short`);
-  if (o.max !== undefined && length > o.max) throw field(path, `${pyRepr(v)} is too long`);
-  if (o.pattern && !o.pattern[0].test(v)) throw field(path, `${pyRepr(v)} does not match '${o.pattern[1]}'`);
-  return v;
-}
+const ACCESS_RULE = object({ echo: 'python' }, properties({
+  path: string({ min: 0, max: 225, pattern: [/^\//, '^\\\\/.*'] }),
+  method: string({ pattern: [METHODS, METHODS.source] }),
+  service: idString(),
+  id: idString(),
+}), additional('all'));
 
-/** Keystone's `id_string` and `name` parameter types. */
-const idString = (path: string, v: unknown) => string(path, v, { min: 1, max: 64, pattern: [ID_PATTERN, '^[a-zA-Z0-9-]+$'] })!;
-const nameString = (path: string, v: unknown) => string(path, v, { min: 1, max: 255, pattern: [/\S/, '[\\\\S]+'] })!;
+/** The member's schema, then the keys Keystone's model does not take (refused by its store, not its schema). */
+const APP_CRED = object({ echo: 'python' },
+  properties({
+    name: nameString(),
+    description: string({ nullable: 'last' }),
+    secret: string({ nullable: 'first', echo: 'json' }),
+    expires_at: string({ nullable: 'first' }),
+    roles: array({ items: ROLE }),
+    unrestricted: boolean({ echo: 'python' }),
+    access_rules: array({ items: ACCESS_RULE }),
+  }),
+  required('name'),
+  // Not in Keystone 22's schema, so any JSON is taken there; upstream now says a string or null.
+  properties({ system: string({ max: 64, nullable: 'first' }) }),
+  rule('model', (o) => {
+    const unknown = Object.keys(o).find((k) => !MODEL_KEYS.has(k));
+    if (unknown !== undefined) throw new InvalidInputError(`${pyRepr(unknown)} is an invalid keyword argument for ApplicationCredentialModel`);
+  }),
+);
 
-function roles(v: unknown): AppCredBody['roles'] {
-  if (!Array.isArray(v)) throw typeError('roles', v, "'array'");
-  return v.map((r, i) => {
-    const path = `roles/${i}`;
-    if (!isJsonObject(r)) throw typeError(path, r, "'object'");
-    if (r.id !== undefined) idString(`${path}/id`, r.id);
-    if (r.name !== undefined) nameString(`${path}/name`, r.name);
-    const keys = Object.keys(r);
-    if (keys.length < 1) throw field(path, `${pyRepr(r)} does not have enough properties`);
-    if (keys.length > 1) throw field(path, `${pyRepr(r)} has too many properties`);
-    if (r.id === undefined && r.name === undefined) throw field(path, `Additional properties are not allowed (${pyRepr(keys[0])} was unexpected)`);
-    return r.id !== undefined ? { id: r.id as string } : { name: r.name as string };
-  });
-}
-
-function accessRules(v: unknown): AccessRuleInput[] {
-  if (!Array.isArray(v)) throw typeError('access_rules', v, "'array'");
-  return v.map((r, i) => {
-    const path = `access_rules/${i}`;
-    if (!isJsonObject(r)) throw typeError(path, r, "'object'");
-    if (r.path !== undefined) string(`${path}/path`, r.path, { min: 0, max: 225, pattern: [/^\//, '^\\\\/.*'] });
-    if (r.method !== undefined) string(`${path}/method`, r.method, { pattern: [METHODS, METHODS.source] });
-    if (r.service !== undefined) idString(`${path}/service`, r.service);
-    if (r.id !== undefined) idString(`${path}/id`, r.id);
-    const extra = Object.keys(r).filter((k) => !['path', 'method', 'service', 'id'].includes(k));
-    if (extra.length) throw field(path, `Additional properties are not allowed (${extra.map((k) => pyRepr(k)).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`);
-    const out: AccessRuleInput = {};
-    for (const k of ['id', 'service', 'path', 'method'] as const) if (r[k] !== undefined) out[k] = r[k] as string;
-    return out;
-  });
-}
+/** The body: a missing member is an empty one; its messages name no member. */
+const BODY = body(object(member('application_credential', APP_CRED, { absent: 'empty', at: '' })), { notObject: 'empty' });
 
 /** Reads and checks the `application_credential` member of a create request. */
-export function parseAppCredBody(body: unknown): AppCredBody {
-  const root: JsonObject = isJsonObject(body) ? body : {};
-  const c = root.application_credential === undefined ? {} : root.application_credential;
-  if (!isJsonObject(c)) throw typeError('', c, "'object'");
-  const name = c.name === undefined ? undefined : nameString('name', c.name);
-  const description = c.description === undefined ? null : string('description', c.description, { nullable: 'last' });
-  const secret = c.secret === undefined ? null : string('secret', c.secret, { nullable: 'first' });
-  const expiresAt = c.expires_at === undefined ? null : string('expires_at', c.expires_at, { nullable: 'first' });
-  const r = c.roles === undefined ? undefined : roles(c.roles);
-  if (c.unrestricted !== undefined && typeof c.unrestricted !== 'boolean') throw typeError('unrestricted', c.unrestricted, "'boolean'");
-  const rules = c.access_rules === undefined ? undefined : accessRules(c.access_rules);
-  if (name === undefined) throw field('', "'name' is a required property");
-  // Not in Keystone 22's schema, so any JSON is taken there; upstream now says a string or null.
-  const system = c.system === undefined ? null : string('system', c.system, { max: 64, nullable: 'first' });
-  const unknown = Object.keys(c).find((k) => !MODEL_KEYS.has(k));
-  if (unknown !== undefined) throw new InvalidInputError(`${pyRepr(unknown)} is an invalid keyword argument for ApplicationCredentialModel`);
+export function parseAppCredBody(raw: unknown): AppCredBody {
+  const c = BODY.check(raw).application_credential;
   return {
-    name, description, secret: secret ?? '', expiresAt, roles: r, unrestricted: c.unrestricted as boolean | undefined,
-    accessRules: rules, system,
+    name: c.name, description: c.description ?? null, secret: c.secret ?? '', expiresAt: c.expires_at ?? null,
+    roles: c.roles?.map((r) => (r.id !== undefined ? { id: r.id } : { name: r.name! })),
+    unrestricted: c.unrestricted,
+    accessRules: c.access_rules?.map((r) => {
+      const out: AccessRuleInput = {};
+      for (const k of ['id', 'service', 'path', 'method'] as const) if (r[k] !== undefined) out[k] = r[k];
+      return out;
+    }),
+    system: c.system ?? null,
   };
 }
 

@@ -1,14 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainConfigService, MalformedBodyError } from '@lintel/domain';
-import { isJsonObject } from '@lintel/platform';
+import { DomainConfigService } from '@lintel/domain';
 import { KeystonePolicy } from '../keystone-caller.js';
+import { anything, body, member, object } from '../request-schema.js';
 
-/** Keystone reads `config` from the body, an absent one counting as empty; a non-object body is refused first. */
-function configOf(body: unknown): unknown {
-  if (body !== undefined && !isJsonObject(body)) throw new MalformedBodyError();
-  return body?.config === undefined ? {} : body.config;
-}
+/**
+ * `{"config": {...}}`: an absent `config` counts as empty, a body that is not an object is
+ * refused first; the configuration itself is DomainConfigService's to check (its groups and
+ * options, in Keystone's words).
+ */
+const CONFIG = body(object(member('config', anything, { absent: 'empty' })), { notObject: 'malformed' });
+const configOf = (raw: unknown): unknown => CONFIG.check(raw).config;
 
 /** The route's arguments under Keystone's names, only those in the path. */
 function argsOf(domainId: string, group?: string, option?: string): Record<string, string> {

@@ -10,10 +10,10 @@ import { renderDomain } from '../render.js';
 import { domainTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
 import { listBody, pageRequest } from './pagination.js';
-import { ResourceBody } from './resource-body.js';
+import { extrasOf } from '../request-schema.js';
+import { DOMAIN_CREATE, DOMAIN_UPDATE } from './resource-bodies.js';
 
 type Q = Record<string, unknown>;
-const DOMAIN_FIELDS = ['name', 'description', 'enabled', 'tags', 'options', 'explicit_domain_id'];
 
 /** `/v3/domains` (docs/keystone-resources-parity.md), authorized by the policy's `identity:*_domain` rules. */
 @Controller('v3/domains')
@@ -37,12 +37,8 @@ export class DomainsController {
 
   @Post()
   async createDomain(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'domain', DOMAIN_FIELDS);
-    b.required('name');
-    const fields = {
-      id: b.str('explicit_domain_id', { max: 64 }) ?? undefined, name: b.name()!,
-      description: b.str('description', { max: 65535, nullable: true }), enabled: b.bool('enabled'), tags: b.tags(), extra: b.extras(),
-    };
+    const b = DOMAIN_CREATE.check(body);
+    const fields = { id: b.explicit_domain_id, name: b.name, description: b.description, enabled: b.enabled, tags: b.tags, extra: extrasOf(b, DOMAIN_CREATE) };
     this.authz.enforce(req, 'identity:create_domain');
     const d = await this.resources.createDomain(fields);
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };
@@ -58,15 +54,10 @@ export class DomainsController {
 
   @Patch(':id')
   async updateDomain(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'domain', DOMAIN_FIELDS);
-    const patch = {
-      name: b.name(), description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
-      enabled: b.bool('enabled'), tags: b.tags(), extra: b.extras(),
-    };
+    DOMAIN_UPDATE.check(body, { until: 'minProperties' });
     this.authz.enforce(req, 'identity:update_domain', { args: { domain_id: id } });
-    b.nonEmpty();
-    b.sameId(id);
-    const d = await this.resources.updateDomain(id, patch);
+    const b = DOMAIN_UPDATE.check(body, { id });
+    const d = await this.resources.updateDomain(id, { name: b.name, description: b.description, enabled: b.enabled, tags: b.tags, extra: extrasOf(b, DOMAIN_UPDATE) });
     return { domain: renderDomain(d, baseUrl(req, this.cfg)) };
   }
 

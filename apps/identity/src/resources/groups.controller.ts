@@ -10,13 +10,12 @@ import { renderUser } from '../render.js';
 import { groupTarget, userTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
 import { listBody, pageRequest } from './pagination.js';
-import { ResourceBody } from './resource-body.js';
+import { extrasOf } from '../request-schema.js';
+import { GROUP_CREATE, GROUP_UPDATE } from './resource-bodies.js';
 
 export function renderGroup(g: GroupEntity, base: string) {
   return { ...(g.extra ?? {}), id: g.id, name: g.name, domain_id: g.domainId, description: g.description ?? '', links: { self: `${base}/v3/groups/${g.id}` } };
 }
-
-const GROUP_FIELDS = ['name', 'domain_id', 'description'];
 
 /** `/v3/groups`, membership, and `/v3/users/{id}/groups` (Keystone's groups API). */
 @Controller('v3')
@@ -44,12 +43,13 @@ export class GroupsController {
 
   @Post('groups')
   async createGroup(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'group', GROUP_FIELDS);
-    b.required('name');
-    this.authz.enforce(req, 'identity:create_group', { target: { group: b.o } });
-    const domainId = b.str('domain_id', { max: 64 }) ?? scopedDomain(keystoneCaller(req)) ?? DEFAULT_DOMAIN_ID;
+    // Keystone's order: `name` required, the policy, `domain_id`, the domain, the rest.
+    const asked = GROUP_CREATE.check(body, { until: 'domain_id' });
+    this.authz.enforce(req, 'identity:create_group', { target: { group: asked } });
+    const domainId = GROUP_CREATE.check(body, { until: 'name' }).domain_id ?? scopedDomain(keystoneCaller(req)) ?? DEFAULT_DOMAIN_ID;
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
-    const g = await this.groups.create({ name: b.str('name')!, domainId, description: b.str('description', { max: 65535, nullable: true }), extra: b.extras() });
+    const b = GROUP_CREATE.check(body);
+    const g = await this.groups.create({ name: b.name, domainId, description: b.description, extra: extrasOf(b, GROUP_CREATE) });
     return { group: renderGroup(g, baseUrl(req, this.cfg)) };
   }
 
@@ -61,11 +61,10 @@ export class GroupsController {
 
   @Patch('groups/:id')
   async updateGroup(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'group', GROUP_FIELDS);
+    GROUP_UPDATE.check(body, { until: 'minProperties' });
     if (!(await this.authorize(req, 'identity:update_group', id))) throw new NotFoundError('group', id);
-    b.nonEmpty();
-    b.sameId(id);
-    const g = await this.groups.update(id, { name: b.str('name') ?? undefined, description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined, extra: b.extras() });
+    const b = GROUP_UPDATE.check(body, { id });
+    const g = await this.groups.update(id, { name: b.name, description: b.description, extra: extrasOf(b, GROUP_UPDATE) });
     return { group: renderGroup(g, baseUrl(req, this.cfg)) };
   }
 

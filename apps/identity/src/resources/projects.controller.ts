@@ -3,20 +3,20 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { PolicyFacts, scopedDomain } from '@lintel/auth';
 import {
-  checkTag, checkTagItems, checkTagList, DEFAULT_DOMAIN_ID, DomainError, domainAsProject, InvalidInputError, NotFoundError, ResourceService,
+  checkTag, checkTagList, DEFAULT_DOMAIN_ID, DomainError, domainAsProject, InvalidInputError, NotFoundError, ResourceService,
   type ProjectView,
 } from '@lintel/domain';
-import { describeValue, isJsonObject, queryBool, queryPick, queryText } from '@lintel/platform';
+import { queryBool, queryPick, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { keystoneCaller, KeystonePolicy } from '../keystone-caller.js';
 import { renderProject } from '../render.js';
 import { projectTarget } from '../targets.js';
 import { tagFilters, textMatches } from './list-filters.js';
 import { listBody, pageRequest } from './pagination.js';
-import { ResourceBody } from './resource-body.js';
+import { extrasOf } from '../request-schema.js';
+import { PROJECT_CREATE, PROJECT_TAGS, PROJECT_UPDATE } from './resource-bodies.js';
 
 type Q = Record<string, unknown>;
-const PROJECT_FIELDS = ['name', 'domain_id', 'parent_id', 'description', 'enabled', 'is_domain', 'tags', 'options'];
 const LIST_FILTERS = ['domain_id', 'enabled', 'name', 'parent_id', 'is_domain'];
 
 /**
@@ -57,16 +57,15 @@ export class ProjectsController {
    */
   @Post()
   async createProject(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
-    b.required('name');
-    const name = b.name()!;
-    const isDomain = b.bool('is_domain') ?? false;
-    const named = b.str('domain_id', { max: 64, nullable: true }) ?? undefined;
-    const parentId = b.str('parent_id', { max: 64, nullable: true }) ?? undefined;
-    const fields = { name, description: b.str('description', { max: 65535, nullable: true }), enabled: b.bool('enabled'), tags: b.tags(), extra: b.extras() };
+    const b = PROJECT_CREATE.check(body);
+    const { name } = b;
+    const isDomain = b.is_domain ?? false;
+    const named = b.domain_id ?? undefined;
+    const parentId = b.parent_id ?? undefined;
+    const fields = { name, description: b.description, enabled: b.enabled, tags: b.tags, extra: extrasOf(b, PROJECT_CREATE) };
     const scoped = scopedDomain(keystoneCaller(req));
     const facts = await this.facts.forAction('identity:create_project', { project: { name, domainId: named ?? scoped ?? DEFAULT_DOMAIN_ID } });
-    this.authz.enforce(req, 'identity:create_project', { target: { project: b.o, ...facts } });
+    this.authz.enforce(req, 'identity:create_project', { target: { project: b, ...facts } });
     const base = baseUrl(req, this.cfg);
     if (isDomain) {
       if (named || parentId) throw new InvalidInputError('only root projects are allowed to act as domains.');
@@ -86,22 +85,14 @@ export class ProjectsController {
   /** Keystone's order: body, policy on the stored project, 404, then what may not change. */
   @Patch(':id')
   async updateProject(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'project', PROJECT_FIELDS);
-    const name = b.name();
-    const tags = b.tags();
-    const description = b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined;
-    const enabled = b.bool('enabled');
-    b.bool('is_domain');
-    b.str('domain_id', { max: 64, nullable: true });
-    b.str('parent_id', { max: 64, nullable: true });
+    const { name } = PROJECT_UPDATE.check(body, { until: 'minProperties' });
     const current = await this.authorize(req, 'identity:update_project', id, name);
     if (!current) throw new NotFoundError('project', id);
-    b.nonEmpty();
-    b.sameId(id);
-    if (b.has('domain_id') && b.o.domain_id !== current.domainId) throw new InvalidInputError('Cannot change Domain ID');
-    if (b.has('parent_id') && b.o.parent_id !== current.parentId) throw new DomainError('Forbidden', 'Update of `parent_id` is not allowed.');
-    if (b.has('is_domain') && b.o.is_domain !== current.isDomain) throw new InvalidInputError('Update of `is_domain` is not allowed.');
-    const p = await this.resources.updateProject(id, { name, description, enabled, tags, extra: b.extras() });
+    const b = PROJECT_UPDATE.check(body, { id });
+    if (b.domain_id !== undefined && b.domain_id !== current.domainId) throw new InvalidInputError('Cannot change Domain ID');
+    if (b.parent_id !== undefined && b.parent_id !== current.parentId) throw new DomainError('Forbidden', 'Update of `parent_id` is not allowed.');
+    if (b.is_domain !== undefined && b.is_domain !== current.isDomain) throw new InvalidInputError('Update of `is_domain` is not allowed.');
+    const p = await this.resources.updateProject(id, { name, description: b.description, enabled: b.enabled, tags: b.tags, extra: extrasOf(b, PROJECT_UPDATE) });
     return { project: renderProject(p, baseUrl(req, this.cfg)) };
   }
 
@@ -129,11 +120,7 @@ export class ProjectsController {
    */
   @Put(':id/tags')
   async replaceTags(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const o = body === undefined || body === null ? {} : body;
-    if (!isJsonObject(o)) throw new InvalidInputError(`${describeValue('', o)} is not of type 'object'`);
-    const extra = Object.keys(o).find((k) => k !== 'tags');
-    if (extra !== undefined) throw new InvalidInputError(`Additional properties are not allowed ('${extra.slice(0, 40)}' was unexpected)`);
-    if (o.tags !== undefined) checkTagItems(o.tags, 'tags');
+    const o = PROJECT_TAGS.check(body);
     const p = await this.authorize(req, 'identity:update_project_tags', id);
     const tags = checkTagList(o.tags ?? {});
     if (!p) throw new NotFoundError('project', id);

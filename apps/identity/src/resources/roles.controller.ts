@@ -8,7 +8,8 @@ import { KeystonePolicy } from '../keystone-caller.js';
 import { roleTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
 import { listBody, pageRequest } from './pagination.js';
-import { ResourceBody } from './resource-body.js';
+import { extrasOf } from '../request-schema.js';
+import { ROLE_CREATE, ROLE_UPDATE } from './resource-bodies.js';
 
 /** A role (docs/keystone.md, "Roles"): `domain_id` null for global roles. */
 export function renderRole(r: RoleEntity, base: string) {
@@ -18,8 +19,6 @@ export function renderRole(r: RoleEntity, base: string) {
     options: r.options ?? {}, links: { self: `${base}/v3/roles/${r.id}` },
   };
 }
-
-const ROLE_FIELDS = ['name', 'domain_id', 'description', 'options'];
 
 /**
  * `/v3/roles` and implied roles (docs/keystone.md, "Roles"). Global roles are guarded by
@@ -47,16 +46,12 @@ export class RolesController {
 
   @Post('roles')
   async createRole(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
-    b.required('name');
-    const domainId = b.str('domain_id', { max: 64, nullable: true });
-    const name = b.str('name')!;
-    const description = b.str('description', { max: 65535, nullable: true });
-    const options = b.roleOptions();
-    if (domainId) this.authz.enforce(req, 'identity:create_domain_role', { target: { role: b.o } });
+    const b = ROLE_CREATE.check(body);
+    const domainId = b.domain_id;
+    if (domainId) this.authz.enforce(req, 'identity:create_domain_role', { target: { role: b } });
     else this.authz.enforce(req, 'identity:create_role');
     if (domainId && !(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
-    const r = await this.assignments.createRole({ name, domainId, description, options, extra: b.extras() });
+    const r = await this.assignments.createRole({ name: b.name, domainId, description: b.description, options: b.options, extra: extrasOf(b, ROLE_CREATE) });
     return { role: renderRole(r, baseUrl(req, this.cfg)) };
   }
 
@@ -69,17 +64,11 @@ export class RolesController {
   async updateRole(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     // Keystone's order: the body's schema (400), the policy, a changed id (400), then the
     // manager's rules (immutable 403, domain_id 400) in AssignmentService.updateRole.
-    const b = ResourceBody.of(body, 'role', ROLE_FIELDS);
-    b.nonEmpty();
-    const patch = {
-      name: b.str('name') ?? undefined,
-      description: b.has('description') ? b.str('description', { max: 65535, nullable: true }) : undefined,
-      options: b.roleOptions(),
-      domainId: b.o.domain_id === undefined ? undefined : b.str('domain_id', { max: 64, nullable: true }),
-    };
+    const b = ROLE_UPDATE.check(body, { until: 'sameId' });
     await this.authorize(req, 'update', id);
-    b.sameId(id);
-    const r = await this.assignments.updateRole(id, patch, Object.keys(b.o));
+    ROLE_UPDATE.check(body, { id });
+    const patch = { name: b.name, description: b.description, options: b.options, domainId: b.domain_id };
+    const r = await this.assignments.updateRole(id, patch, Object.keys(b));
     return { role: renderRole(r, baseUrl(req, this.cfg)) };
   }
 

@@ -10,17 +10,11 @@ import { renderProject, renderUser } from '../render.js';
 import { userTarget } from '../targets.js';
 import { textMatches } from './list-filters.js';
 import { listBody, pageRequest } from './pagination.js';
-import { ResourceBody } from './resource-body.js';
+import { extrasOf } from '../request-schema.js';
+import { PASSWORD_CHANGE, USER_CREATE, USER_EXTRAS_TOO, USER_UPDATE } from './resource-bodies.js';
 
 type Q = Record<string, unknown>;
-const USER_FIELDS = ['name', 'domain_id', 'password', 'enabled', 'default_project_id', 'options'];
 const LIST_FILTERS = ['domain_id', 'enabled', 'idp_id', 'name', 'protocol_id', 'unique_id', 'password_expires_at'];
-
-/** `description` and `email` are stored as extras, but a client that sends them means text. */
-function checkUserExtras(b: ResourceBody): void {
-  b.str('description', { max: 65535, nullable: true });
-  b.str('email', { max: 255, nullable: true });
-}
 
 /** `/v3/users` (docs/keystone.md, "Users"), authorized by the policy's `identity:*_user` rules. */
 @Controller('v3/users')
@@ -54,22 +48,20 @@ export class UsersController {
   /** The policy sees the user as the body describes it (Keystone's target); the domain defaults to the token's. */
   @Post()
   async createUser(@Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'user', USER_FIELDS);
-    b.required('name');
-    checkUserExtras(b);
-    const name = b.str('name')!;
-    const asked = b.str('domain_id', { max: 64 }) ?? undefined;
+    // Keystone's order: what the policy needs, the policy, the domain, then the rest.
+    const b = USER_CREATE.check(body, { until: 'default_project_id' });
     const caller = keystoneCaller(req);
-    const domainId = asked ?? scopedDomain(caller) ?? DEFAULT_DOMAIN_ID;
-    const facts = await this.facts.forAction('identity:create_user', { userName: { name, domainId } });
-    const { password: _secret, ...described } = b.o;
+    const domainId = b.domain_id ?? scopedDomain(caller) ?? DEFAULT_DOMAIN_ID;
+    const facts = await this.facts.forAction('identity:create_user', { userName: { name: b.name, domainId } });
+    const { password: _secret, ...described } = b;
     this.authz.enforce(req, 'identity:create_user', { target: { user: described, ...facts } });
     if (!(await this.resources.getDomain(domainId))) throw new NotFoundError('domain', domainId);
-    const defaultProjectId = b.str('default_project_id', { max: 64, nullable: true }) ?? null;
+    const defaultProjectId = USER_CREATE.check(body, { until: 'password' }).default_project_id ?? null;
     await this.requireNotDomain(defaultProjectId);
+    const user = USER_CREATE.check(body);
     const u = await this.identity.createUser({
-      name, domainId, password: b.str('password', { max: 4096, nullable: true }) ?? undefined, enabled: b.bool('enabled'),
-      defaultProjectId, options: b.userOptions(), extra: b.extras(),
+      name: user.name, domainId, password: user.password ?? undefined, enabled: user.enabled,
+      defaultProjectId, options: user.options, extra: extrasOf(user, USER_CREATE, USER_EXTRAS_TOO),
     });
     return { user: await this.render(u, req) };
   }
@@ -82,19 +74,18 @@ export class UsersController {
 
   @Patch(':id')
   async updateUser(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    const b = ResourceBody.of(body, 'user', USER_FIELDS);
-    b.nonEmpty();
-    checkUserExtras(b);
-    const name = b.str('name') ?? undefined;
+    // Keystone's order: what the policy needs, the policy and the 404, the id, the domain, the rest.
+    const { name } = USER_UPDATE.check(body, { until: 'sameId' });
     const current = await this.authorize(req, 'identity:update_user', id, name);
     if (!current) throw new NotFoundError('user', id);
-    b.sameId(id);
-    if (b.has('domain_id') && b.o.domain_id !== current.domainId) throw InvalidInputError.field('user/domain_id', 'can not be updated');
-    const defaultProjectId = b.has('default_project_id') ? b.str('default_project_id', { max: 64, nullable: true }) : undefined;
+    const b = USER_UPDATE.check(body, { id, until: 'domain_id' });
+    if (b.domain_id !== undefined && b.domain_id !== current.domainId) throw InvalidInputError.field('user/domain_id', 'can not be updated');
+    const defaultProjectId = USER_UPDATE.check(body, { id, until: 'enabled' }).default_project_id;
     await this.requireNotDomain(defaultProjectId);
+    const user = USER_UPDATE.check(body, { id });
     const u = await this.identity.updateUser(id, {
-      name, enabled: b.bool('enabled'), password: b.str('password', { max: 4096, nullable: true }) ?? undefined,
-      defaultProjectId, options: b.userOptions(), extra: b.extras(),
+      name, enabled: user.enabled, password: user.password ?? undefined,
+      defaultProjectId, options: user.options, extra: extrasOf(user, USER_UPDATE, USER_EXTRAS_TOO),
     });
     return { user: await this.render(u, req) };
   }
@@ -116,10 +107,8 @@ export class UsersController {
   @HttpCode(204)
   async changePassword(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest): Promise<void> {
     this.rateLimiter.attempt(req.ip, id);
-    const b = ResourceBody.of(body, 'user', ['original_password', 'password']);
-    b.required('original_password');
-    b.required('password');
-    await this.identity.changePassword(id, b.str('original_password', { max: 4096 })!, b.str('password', { max: 4096 })!, this.cfg.lockout);
+    const b = PASSWORD_CHANGE.check(body);
+    await this.identity.changePassword(id, b.original_password, b.password, this.cfg.lockout);
   }
 
   @Get(':id/projects')

@@ -1,5 +1,8 @@
-import { InvalidInputError, pyRepr } from '@lintel/domain';
-import { isJsonObject, type JsonObject } from '@lintel/platform';
+import { InvalidInputError } from '@lintel/domain';
+import type { JsonObject } from '@lintel/platform';
+import {
+  additional, array, body, boolean, idString, integer, maxOneProperty, member, minProperties, nameString, object, properties, required, string,
+} from '../request-schema.js';
 
 /** A role of a trust request: by id or by name, exactly one of them. */
 export type RoleRef = { id: string } | { name: string };
@@ -22,100 +25,50 @@ export interface TrustRequest {
 const KNOWN = new Set(['trustor_user_id', 'trustee_user_id', 'impersonation', 'project_id', 'remaining_uses', 'expires_at', 'allow_redelegation', 'redelegation_count', 'roles']);
 /** What a client may send but never sets: Keystone assigns or overwrites them. */
 const IGNORED = new Set(['id', 'links', 'roles_links', 'deleted_at', 'redelegated_trust_id']);
-const ID_PATTERN = /^[a-zA-Z0-9-]+$/;
-
-const bad = (path: string | undefined, problem: string) => new InvalidInputError(path === undefined ? problem : `Invalid input for field '${path}': ${problem}`);
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-
-/** jsonschema's text for a value of the wrong type, as Keystone shows it. */
-const notOfType = (path: string, v: unknown, ...types: string[]) => bad(path, `${pyRepr(v)} is not of type ${types.map((t) => `'${t}'`).join(', ')}`);
-
-function length(path: string, v: string, min: number, max: number): void {
-  const n = [...v].length;
-  if (n < min) throw bad(path, `${pyRepr(v)} is too short`);
-  if (n > max) throw bad(path, `${pyRepr(v)} is too long`);
-}
 
 /** Keystone's `external_id_string`: user ids of 1 to 64 characters. */
-function userId(o: JsonObject, key: string): string {
-  const v = o[key];
-  if (typeof v !== 'string') throw notOfType(key, v, 'string');
-  length(key, v, 1, 64);
-  return v;
-}
+const userId = () => string({ min: 1, max: 64 });
 
-/** Keystone's `id_string`: 1 to 64 letters, digits and dashes. */
-function idString(path: string, v: string): string {
-  length(path, v, 1, 64);
-  if (!ID_PATTERN.test(v)) throw bad(path, `${pyRepr(v)} does not match '^[a-zA-Z0-9-]+$'`);
-  return v;
-}
-
-function role(path: string, v: unknown): RoleRef {
-  if (!isJsonObject(v)) throw notOfType(path, v, 'object');
-  const keys = Object.keys(v);
-  const extra = keys.filter((k) => k !== 'id' && k !== 'name');
-  if (extra.length) throw bad(path, `Additional properties are not allowed (${extra.map((k) => pyRepr(k)).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`);
-  if (keys.length < 1) throw bad(path, `${pyRepr(v)} does not have enough properties`);
-  if (keys.length > 1) throw bad(path, `${pyRepr(v)} has too many properties`);
-  if (v.id !== undefined) {
-    if (typeof v.id !== 'string') throw notOfType(`${path}/id`, v.id, 'string');
-    return { id: idString(`${path}/id`, v.id) };
-  }
-  if (typeof v.name !== 'string') throw notOfType(`${path}/name`, v.name, 'string');
-  length(`${path}/name`, v.name, 1, 255);
-  if (!/\S/.test(v.name)) throw bad(`${path}/name`, `${pyRepr(v.name)} does not match '[\\\\S]+'`);
-  return { name: v.name };
-}
+const ROLE = object({ echo: 'python' }, additional('all'), minProperties(), maxOneProperty(), properties({ id: idString(), name: nameString() }));
 
 /**
- * Checks a trust the way Keystone's `trust_create` schema does (docs/keystone-trusts.md,
- * "Creating a trust"): required trustor, trustee and impersonation; typed optional attributes;
- * roles by id or by name. Errors at the top of the object carry no field name, as Keystone's.
+ * Keystone's `trust_create` schema (docs/keystone-trusts.md, "Creating a trust"): required
+ * trustor, trustee and impersonation; typed optional attributes; roles by id or by name. Errors
+ * at the top of the object carry no field name, as Keystone's.
  */
-export function parseTrust(o: JsonObject): TrustRequest {
-  for (const key of ['trustor_user_id', 'trustee_user_id', 'impersonation']) {
-    if (o[key] === undefined) throw bad(undefined, `'${key}' is a required property`);
-  }
-  const trustorUserId = userId(o, 'trustor_user_id');
-  const trusteeUserId = userId(o, 'trustee_user_id');
-  if (typeof o.impersonation !== 'boolean') throw notOfType('impersonation', o.impersonation, 'boolean');
+const TRUST = object({ echo: 'python' },
+  required('trustor_user_id', 'trustee_user_id', 'impersonation'),
+  properties({
+    trustor_user_id: userId(),
+    trustee_user_id: userId(),
+    impersonation: boolean({ echo: 'python' }),
+    project_id: idString({ nullable: 'last' }),
+    remaining_uses: integer({ min: 1, nullable: 'last' }),
+    expires_at: string({ nullable: 'first' }),
+    allow_redelegation: boolean({ nullable: 'last', echo: 'python' }),
+    redelegation_count: integer({ min: 0, nullable: 'last' }),
+    roles: array({ items: ROLE }),
+  }),
+);
 
-  let projectId: string | null = null;
-  if (o.project_id !== undefined && o.project_id !== null) {
-    if (typeof o.project_id !== 'string') throw notOfType('project_id', o.project_id, 'string', 'null');
-    projectId = idString('project_id', o.project_id);
-  }
-  let remainingUses: number | null = null;
-  if (o.remaining_uses !== undefined && o.remaining_uses !== null) {
-    if (!isInt(o.remaining_uses)) throw notOfType('remaining_uses', o.remaining_uses, 'integer', 'null');
-    if (o.remaining_uses < 1) throw bad('remaining_uses', `${o.remaining_uses} is less than the minimum of 1`);
-    remainingUses = o.remaining_uses;
-  }
-  let expiresAt: string | null = null;
-  if (o.expires_at !== undefined && o.expires_at !== null) {
-    if (typeof o.expires_at !== 'string') throw notOfType('expires_at', o.expires_at, 'null', 'string');
-    expiresAt = o.expires_at;
-  }
-  if (o.allow_redelegation !== undefined && o.allow_redelegation !== null && typeof o.allow_redelegation !== 'boolean') {
-    throw notOfType('allow_redelegation', o.allow_redelegation, 'boolean', 'null');
-  }
-  let redelegationCount: number | null | undefined = o.redelegation_count === null ? null : undefined;
-  if (o.redelegation_count !== undefined && o.redelegation_count !== null) {
-    if (!isInt(o.redelegation_count)) throw notOfType('redelegation_count', o.redelegation_count, 'integer', 'null');
-    if (o.redelegation_count < 0) throw bad('redelegation_count', `${o.redelegation_count} is less than the minimum of 0`);
-    redelegationCount = o.redelegation_count;
-  }
-  let roles: RoleRef[] = [];
-  if (o.roles !== undefined) {
-    if (!Array.isArray(o.roles)) throw notOfType('roles', o.roles, 'array');
-    roles = o.roles.map((r, i) => role(`roles/${i}`, r));
-  }
+/** `POST /v3/OS-TRUST/trusts`: a `trust` that is missing, or no object, is an empty one. */
+const BODY = body(object(member('trust', TRUST, { absent: 'empty', notObjectIsAbsent: true, at: '' })), { notObject: 'empty' });
+
+/** Checks a create request's body and returns the trust asked for. */
+export function parseTrustBody(raw: unknown): TrustRequest {
+  return trustRequest(BODY.check(raw).trust);
+}
+
+/** Checks the `trust` member of a create request. */
+export const parseTrust = (o: JsonObject): TrustRequest => trustRequest(TRUST(o, ''));
+
+function trustRequest(o: ReturnType<typeof TRUST>): TrustRequest {
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (!KNOWN.has(k) && !IGNORED.has(k)) extra[k] = v;
   return {
-    trustorUserId, trusteeUserId, impersonation: o.impersonation, projectId, remainingUses, expiresAt,
-    allowRedelegation: o.allow_redelegation === true, redelegationCount, roles, extra,
+    trustorUserId: o.trustor_user_id, trusteeUserId: o.trustee_user_id, impersonation: o.impersonation, projectId: o.project_id ?? null,
+    remainingUses: o.remaining_uses ?? null, expiresAt: o.expires_at ?? null, allowRedelegation: o.allow_redelegation === true,
+    redelegationCount: o.redelegation_count, roles: (o.roles ?? []).map((r) => (r.id !== undefined ? { id: r.id } : { name: r.name! })), extra,
   };
 }
 

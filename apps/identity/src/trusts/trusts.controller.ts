@@ -8,7 +8,7 @@ import {
 import { isJsonObject, queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
-import { parseExpiry, parseTrust, type TrustRequest } from './trust-body.js';
+import { parseExpiry, parseTrustBody, type TrustRequest } from './trust-body.js';
 import { renderTrust, renderTrustRole, renderTrustSummary, trustTime } from './trust.render.js';
 
 type Req_ = FastifyRequest & { principal: Principal };
@@ -49,7 +49,7 @@ export class TrustsController {
   @Post()
   async createTrust(@Body() body: unknown, @Req() req: Req_) {
     const caller = this.authz.enforce(req, 'identity:create_trust', { target: { trust: requestedTarget(body) } });
-    const request = parseTrust(isJsonObject(body) && isJsonObject(body.trust) ? body.trust : {});
+    const request = parseTrustBody(body);
     await refuseDelegatedForTrusts(caller, this.restriction);
     if (request.projectId && !request.roles.length) throw new ForbiddenError('At least one role should be specified');
     if (caller.userId !== request.trustorUserId) throw new ForbiddenError('The authenticated user should match the trustor');

@@ -1,12 +1,13 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CredentialLimitError, DomainError, ForbiddenError, isDatabaseUnavailable, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError,
+  CredentialLimitError, ForbiddenError, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError, type DomainError,
 } from '@lintel/domain';
+import { DialectError, DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
 import { renderXml } from './alibaba-xml.js';
 
 /** An Alibaba error (docs/alibaba.md, "Errors"): HTTP status, `Code`, `Message`; `reason` is for the log only. */
-export class AlibabaError extends Error {
+export class AlibabaError extends DialectError {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -16,6 +17,9 @@ export class AlibabaError extends Error {
     super(message);
   }
 }
+
+/** What a body that is not a form gets. */
+export const FORM_ONLY = 'The request body must be form-encoded (application/x-www-form-urlencoded).';
 
 export const missingParameter = (name: string) => new AlibabaError(400, name === 'UserAccessKeyId' ? 'MissingUserAccessKeyId' : 'MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
 export const invalidParameter = (message: string, code = 'InvalidParameter') => new AlibabaError(400, code, message);
@@ -58,17 +62,17 @@ export function sendAlibaba(req: FastifyRequest, reply: FastifyReply, status: nu
 
 /**
  * Every failure at Alibaba's endpoint answered as IMS does:
- * `{"RequestId","HostId","Code","Message","Recommend"}` (or `<Error>…</Error>` for Format=XML).
+ * `{"RequestId","HostId","Code","Message","Recommend"}` (or `<Error>…</Error>` for Format=XML; docs/errors.md).
  */
 @Catch()
-export class AlibabaExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Alibaba');
+export class AlibabaExceptionFilter extends DialectExceptionFilter {
+  constructor() {
+    super('alibaba', 'Alibaba');
+  }
 
-  catch(err: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<FastifyRequest>();
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const e = this.describe(err, req);
-    if (e.reason) this.logger.warn({ request_id: req.id, dialect: 'alibaba', code: e.code, reason: e.reason, remote: req.ip }, 'authentication failed');
+  protected render(err: unknown, c: ClassifiedError, req: FastifyRequest, reply: FastifyReply): void {
+    const e = this.answer(err, c, req);
+    if (e.reason) this.authenticationFailed(req, e.reason, 'authentication failed', { code: e.code });
     sendAlibaba(req, reply, e.status, 'Error', {
       HostId: ALIBABA_HOST_ID,
       Code: e.code,
@@ -77,30 +81,28 @@ export class AlibabaExceptionFilter implements ExceptionFilter {
     });
   }
 
-  private describe(err: unknown, req: FastifyRequest): AlibabaError {
+  private answer(err: unknown, c: ClassifiedError, req: FastifyRequest): AlibabaError {
     if (err instanceof AlibabaError) return err;
-    if (err instanceof MalformedBodyError) return invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
-    // The access-key core's errors (docs/access-keys.md).
+    if (c.kind === 'unavailable') return new AlibabaError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+    if (c.kind === 'framework') {
+      if (c.status === 404) return new AlibabaError(405, 'UnsupportedHTTPMethod', 'This http method is not supported: use GET or POST.');
+      if (c.status === 413) return new AlibabaError(413, 'InvalidParameter', 'The request body is larger than 65536 bytes.');
+      return invalidParameter('The request could not be read.');
+    }
+    const known = c.kind === 'domain' ? this.domainAnswer(c.error) : undefined;
+    if (known) return known;
+    if (c.kind !== 'unexpected') this.unexpected(err, req);
+    return new AlibabaError(500, 'InternalError', 'The request processing has failed due to some unknown error, exception or failure.');
+  }
+
+  /** The core's errors IMS has words for (docs/access-keys.md); undefined for the others. */
+  private domainAnswer(err: DomainError): AlibabaError | undefined {
+    if (err instanceof MalformedBodyError || err.code === 'UnsupportedMediaType') return invalidParameter(FORM_ONLY);
     if (err instanceof KeyNotFoundError) return new AlibabaError(404, 'EntityNotExist.User.AccessKey', `The access key "${err.access.slice(0, 64)}" does not exist.`);
     if (err instanceof KeyLimitError || err instanceof CredentialLimitError) return new AlibabaError(409, 'LimitExceeded.User.AccessKey', 'The count of access keys of the user exceeds the limit.');
     if (err instanceof ForbiddenError) return noPermission();
     if (err instanceof NoHomeProjectError) return invalidParameter('The user holds no role on a project that could own access keys; set the user\'s default project.');
-    if (err instanceof DomainError) {
-      if (err.code === 'UnsupportedMediaType') return invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
-      if (err.code === 'Unavailable') return this.unavailable(err, req);
-      if (err.code === 'InvalidInput') return invalidParameter(err.message);
-    }
-    const status = err instanceof HttpException ? err.getStatus() : typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : undefined;
-    if (status === 404) return new AlibabaError(405, 'UnsupportedHTTPMethod', 'This http method is not supported: use GET or POST.');
-    if (status === 413) return new AlibabaError(413, 'InvalidParameter', 'The request body is larger than 65536 bytes.');
-    if (status !== undefined && status < 500) return invalidParameter('The request could not be read.');
-    if (isDatabaseUnavailable(err)) return this.unavailable(err, req);
-    this.logger.error({ request_id: req.id, dialect: 'alibaba', stack: (err as Error)?.stack }, 'unexpected error');
-    return new AlibabaError(500, 'InternalError', 'The request processing has failed due to some unknown error, exception or failure.');
-  }
-
-  private unavailable(err: unknown, req: FastifyRequest): AlibabaError {
-    this.logger.error({ request_id: req.id, dialect: 'alibaba', reason: (err as Error).message }, 'database unavailable');
-    return new AlibabaError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+    if (err.code === 'InvalidInput') return invalidParameter(err.message);
+    return undefined;
   }
 }

@@ -1,5 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
+import { IsIn, IsNotEmpty, ValidateIf } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { AlibabaError, invalidParameter, missingParameter, type AlibabaFormat } from './alibaba-exception.filter.js';
+import { Chars, validateBody, type BodyViolation } from '@lintel/platform';
+import { AlibabaError, FORM_ONLY, invalidParameter, missingParameter, type AlibabaFormat } from './alibaba-exception.filter.js';
 import { rawBodyOf } from './alibaba-raw-body.js';
 
 /** The API version this endpoint speaks (docs/alibaba.md, "Requests and answers"). */
@@ -58,7 +61,7 @@ export function readParams(req: FastifyRequest): { params: Record<string, string
   const raw = rawBodyOf(req);
   if (raw.length && raw.toString('utf8').trim()) {
     const type = header(req, 'content-type');
-    if (!type || !/^application\/x-www-form-urlencoded\b/i.test(type)) throw invalidParameter('The request body must be form-encoded (application/x-www-form-urlencoded).');
+    if (!type || !/^application\/x-www-form-urlencoded\b/i.test(type)) throw invalidParameter(FORM_ONLY);
     collect(raw.toString('utf8'), body, 'body');
   }
   const params: Record<string, string> = { ...query };
@@ -103,21 +106,42 @@ export interface OperationInput {
   status?: 'Active' | 'Inactive';
 }
 
+/** `UserPrincipalName`: optional (empty is absent: the caller), at most 255 characters. */
+const Principal = () => applyDecorators(ValidateIf((_o: object, v: unknown) => v !== undefined && v !== ''), Chars(1, 255));
+
+/** The parameters of each IMS operation, besides the protocol's (docs/alibaba.md, "Requests and answers"), in the order IMS checks them. */
+class PrincipalParams {
+  @Principal() UserPrincipalName?: string;
+}
+
+class KeyParams {
+  @Principal() UserPrincipalName?: string;
+  @IsNotEmpty() UserAccessKeyId!: string;
+}
+
+class UpdateParams {
+  @Principal() UserPrincipalName?: string;
+  @IsNotEmpty() UserAccessKeyId!: string;
+  @IsNotEmpty() @IsIn(['Active', 'Inactive']) Status!: 'Active' | 'Inactive';
+}
+
+const PARAMS: Record<AlibabaAction, new () => object> = {
+  CreateAccessKey: PrincipalParams, ListAccessKeys: PrincipalParams, UpdateAccessKey: UpdateParams, DeleteAccessKey: KeyParams, GetAccessKeyLastUsed: KeyParams,
+};
+
+/** IMS's words for the first parameter that failed (docs/alibaba.md, "Errors"). */
+function paramsError([v]: BodyViolation[]): AlibabaError {
+  const name = v!.path[0]!;
+  if (v!.rule === 'isNotEmpty') return missingParameter(name);
+  if (v!.rule === 'chars') return invalidParameter(`The parameter ${name} is too long.`, `InvalidParameter.${name}`);
+  return invalidParameter(`The parameter ${name} must be ${(v!.constraints[0] as string[]).join(' or ')}.`, `InvalidParameter.${name}`);
+}
+
 export function operationInput(call: AlibabaCall): OperationInput {
-  const p = call.params;
+  const p = validateBody(PARAMS[call.action], call.params, paramsError) as Partial<UpdateParams>;
   const out: OperationInput = {};
-  if (p.UserPrincipalName) {
-    if (p.UserPrincipalName.length > 255) throw invalidParameter('The parameter UserPrincipalName is too long.', 'InvalidParameter.UserPrincipalName');
-    out.userPrincipalName = p.UserPrincipalName;
-  }
-  if (call.action !== 'CreateAccessKey' && call.action !== 'ListAccessKeys') {
-    if (!p.UserAccessKeyId) throw missingParameter('UserAccessKeyId');
-    out.userAccessKeyId = p.UserAccessKeyId;
-  }
-  if (call.action === 'UpdateAccessKey') {
-    if (!p.Status) throw missingParameter('Status');
-    if (p.Status !== 'Active' && p.Status !== 'Inactive') throw invalidParameter('The parameter Status must be Active or Inactive.', 'InvalidParameter.Status');
-    out.status = p.Status;
-  }
+  if (p.UserPrincipalName) out.userPrincipalName = p.UserPrincipalName;
+  if (p.UserAccessKeyId !== undefined && call.action !== 'CreateAccessKey' && call.action !== 'ListAccessKeys') out.userAccessKeyId = p.UserAccessKeyId;
+  if (call.action === 'UpdateAccessKey') out.status = p.Status;
   return out;
 }

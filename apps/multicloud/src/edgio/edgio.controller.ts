@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { IsBoolean, IsNumber, IsString } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { failureReason, KeyCallers, PasswordLogin } from '@lintel/auth';
 import {
-  AccessKeyService, CloudAccountService, DomainError, EdgioSessionService, ForbiddenError, isDatabaseUnavailable, KEY_DIALECTS, NoHomeProjectError,
-  TooManyRequestsError,
+  AccessKeyService, CloudAccountService, EdgioSessionService, ForbiddenError, KEY_DIALECTS, NoHomeProjectError, TooManyRequestsError,
 } from '@lintel/domain';
+import { classifyError, IfPresent, logFailure, Present } from '@lintel/platform';
 import { EdgioExceptionFilter } from './edgio-exception.filter.js';
 import { dispatch, JsonRpcError, INTERNAL_ERROR, SERVER_ERROR, type JsonRpcContext, type JsonRpcMethod } from './json-rpc.js';
 
@@ -20,6 +21,26 @@ const BAD_SUBDIR = -47;
 /** Longest session `authenticate` and `/account/login` may ask for (docs/edgio.md, "Methods"). */
 const MAX_EXPIRY = 86_400;
 
+/** The parameters of Edgio's methods, in positional order (docs/edgio.md, "Methods"). */
+class LoginParams {
+  @Present() @IsString() username!: string;
+  @Present() @IsString() password!: string;
+  @IfPresent() @IsBoolean() detail?: boolean;
+}
+
+class AuthenticateParams {
+  @Present() @IsString() username!: string;
+  @Present() @IsString() password!: string;
+  @IfPresent() @IsNumber() expiry?: number;
+  @IfPresent() @IsString() subdir?: string;
+}
+
+class TokenParams {
+  @Present() @IsString() token!: string;
+}
+
+const method = <P extends object>(params: new () => P, run: JsonRpcMethod<P>['run']): JsonRpcMethod<P> => ({ params, run });
+
 /** A stable non-negative 28-bit number for an id: Edgio's uid / gid are integers. */
 const numericId = (id: string) => parseInt(createHash('sha256').update(id).digest('hex').slice(0, 7), 16);
 
@@ -32,7 +53,7 @@ const numericId = (id: string) => parseInt(createHash('sha256').update(id).diges
 @UseFilters(EdgioExceptionFilter)
 export class EdgioController {
   private readonly logger = new Logger('Edgio');
-  private readonly methods: ReadonlyMap<string, JsonRpcMethod>;
+  private readonly methods: ReadonlyMap<string, JsonRpcMethod<any>>;
 
   constructor(
     private readonly accounts: CloudAccountService,
@@ -41,18 +62,11 @@ export class EdgioController {
     private readonly callers: KeyCallers,
     private readonly logins: PasswordLogin,
   ) {
-    this.methods = new Map<string, JsonRpcMethod>([
-      ['login', {
-        params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true }, { name: 'detail', type: 'boolean', required: false }],
-        run: (p, ctx) => this.login(p.username as string, p.password as string, p.detail === true, ctx),
-      }],
-      ['authenticate', {
-        params: [{ name: 'username', type: 'string', required: true }, { name: 'password', type: 'string', required: true },
-          { name: 'expiry', type: 'number', required: false }, { name: 'subdir', type: 'string', required: false }],
-        run: (p, ctx) => this.authenticate(p.username as string, p.password as string, p.expiry as number | undefined, p.subdir as string | undefined, ctx),
-      }],
-      ['logout', { params: [{ name: 'token', type: 'string', required: true }], run: (p) => this.logout(p.token as string) }],
-      ['initKeyPair', { params: [{ name: 'token', type: 'string', required: true }], run: (p, ctx) => this.initKeyPair(p.token as string, ctx) }],
+    this.methods = new Map<string, JsonRpcMethod<any>>([
+      ['login', method(LoginParams, (p, ctx) => this.login(p.username, p.password, p.detail === true, ctx))],
+      ['authenticate', method(AuthenticateParams, (p, ctx) => this.authenticate(p.username, p.password, p.expiry, p.subdir, ctx))],
+      ['logout', method(TokenParams, (p) => this.logout(p.token))],
+      ['initKeyPair', method(TokenParams, (p, ctx) => this.initKeyPair(p.token, ctx))],
     ]);
   }
 
@@ -159,26 +173,24 @@ export class EdgioController {
         return KEY_GENERATION_FAILED;
       }
       // A database that cannot be reached is the server's problem, reported as such (below).
-      if (isDatabaseUnavailable(e) || (e instanceof DomainError && e.code === 'Unavailable')) throw e;
+      if (classifyError(e).kind === 'unavailable') throw e;
       this.logger.error({ request_id: ctx.requestId, dialect: 'edgio', action: 'initKeyPair', stack: (e as Error).stack }, 'key generation failed');
       return KEY_GENERATION_FAILED;
     }
   }
 
   /**
-   * Any other failure inside a call: a generic JSON-RPC error; the detail goes to the log only. A
-   * login over the authentication rate limits is a server error of its own (-32000), per call.
+   * Any other failure inside a call: a generic JSON-RPC error; the detail goes to the log only
+   * (docs/errors.md). A login over the authentication rate limits is a server error of its own
+   * (-32000), per call.
    */
   private unexpected(e: unknown, method: string, req: FastifyRequest): JsonRpcError {
     if (e instanceof TooManyRequestsError) {
       this.logger.warn({ request_id: req.id, dialect: 'edgio', action: method, reason: e.reason, remote: req.ip }, 'authentication rate limited');
       return new JsonRpcError(SERVER_ERROR, `Server error: too many authentication attempts, try again in ${e.retryAfter} s`);
     }
-    if (isDatabaseUnavailable(e) || (e instanceof DomainError && e.code === 'Unavailable')) {
-      this.logger.error({ request_id: req.id, dialect: 'edgio', action: method, reason: (e as Error).message }, 'database unavailable');
-      return new JsonRpcError(SERVER_ERROR, 'Server error: service temporarily unavailable');
-    }
-    this.logger.error({ request_id: req.id, dialect: 'edgio', action: method, stack: (e as Error)?.stack }, 'unexpected error');
-    return new JsonRpcError(INTERNAL_ERROR, 'Internal error');
+    const c = classifyError(e);
+    logFailure(this.logger, c.kind === 'unavailable' ? c : { kind: 'unexpected', error: e }, { requestId: String(req.id), dialect: 'edgio', action: method });
+    return c.kind === 'unavailable' ? new JsonRpcError(SERVER_ERROR, 'Server error: service temporarily unavailable') : new JsonRpcError(INTERNAL_ERROR, 'Internal error');
   }
 }

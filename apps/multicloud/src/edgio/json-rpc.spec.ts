@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dispatch, JsonRpcError, type JsonRpcMethod } from './json-rpc.js';
+import { IsBoolean, IsString } from 'class-validator';
+import { IfPresent, Present } from '@lintel/platform';
+import { dispatch, JsonRpcError, NoParams, type JsonRpcMethod } from './json-rpc.js';
 
-const echo: JsonRpcMethod = {
-  params: [{ name: 'a', type: 'string', required: true }, { name: 'b', type: 'boolean', required: false }],
-  run: async (p) => ({ a: p.a, b: p.b ?? null }),
-};
-const boom: JsonRpcMethod = { params: [], run: async () => { throw new Error('secret detail'); } };
+class EchoParams {
+  @Present() @IsString() a!: string;
+  @IfPresent() @IsBoolean() b?: boolean;
+}
+const echo: JsonRpcMethod<EchoParams> = { params: EchoParams, run: async (p) => ({ a: p.a, b: p.b ?? null }) };
+const boom: JsonRpcMethod = { params: NoParams, run: async () => { throw new Error('secret detail'); } };
 const methods = new Map([['echo', echo], ['boom', boom]]);
 const onError = () => new JsonRpcError(-32603, 'Internal error');
 const run = (body: unknown) => dispatch(body, methods, onError) as Promise<any>;

@@ -1,4 +1,4 @@
-import { isJsonObject } from '@lintel/platform';
+import { declaredMembers, isJsonObject, validateBody, type BodyViolation } from '@lintel/platform';
 
 /**
  * JSON-RPC 1.0 / 2.0 over HTTP as Edgio's storage API speaks it (docs/edgio.md, "Envelope", "Errors"):
@@ -24,19 +24,23 @@ export class JsonRpcError extends Error {
   }
 }
 
-export type ParamType = 'string' | 'boolean' | 'number';
-
 /** Who sent the HTTP request a call came in, for the log lines of its method. */
 export interface JsonRpcContext {
   requestId: string;
   remote: string;
 }
 
-/** One method: its parameters in positional order, and what it does with them (named). */
-export interface JsonRpcMethod {
-  params: ReadonlyArray<{ name: string; type: ParamType; required: boolean }>;
-  run(params: Record<string, unknown>, ctx: JsonRpcContext): Promise<unknown>;
+/**
+ * One method: its parameters as a DTO (class-validator decorators; the positional order is the
+ * order the DTO declares them), and what it does with them (named).
+ */
+export interface JsonRpcMethod<P extends object = object> {
+  params: new () => P;
+  run(params: P, ctx: JsonRpcContext): Promise<unknown>;
 }
+
+/** A method that takes no parameters. */
+export class NoParams {}
 
 export type JsonRpcId = string | number | null;
 
@@ -50,31 +54,32 @@ export const errorEnvelope = (code: number, message: string, id: JsonRpcId = nul
 
 const validId = (id: unknown): id is JsonRpcId => id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
 
-/** Named or positional params, normalised to a named object and checked against the method. */
-function normalise(method: JsonRpcMethod, name: string, params: unknown): Record<string, unknown> {
-  const named: Record<string, unknown> = {};
+/** Edgio's words for a parameter that failed its DTO (docs/edgio.md, "Errors"): the first one, unknown names before the declared parameters. */
+function paramsError(method: string): (violations: BodyViolation[]) => JsonRpcError {
+  return ([v]) => {
+    const name = v!.path[0]!;
+    if (v!.rule === 'unknown') return new JsonRpcError(INVALID_PARAMS, `Invalid params: ${method} has no parameter '${name.slice(0, 40)}'`);
+    // Edgio answers omitted required parameters with an internal error (docs/edgio.md, "Methods").
+    if (v!.rule === 'present') return new JsonRpcError(INTERNAL_ERROR, `Internal error: missing required parameter '${name}'`);
+    return new JsonRpcError(INVALID_PARAMS, `Invalid params: '${name}' must be a ${v!.rule.replace(/^is/, '').toLowerCase()}`);
+  };
+}
+
+/** Named or positional params, normalised to a named object and checked against the method's DTO. */
+function normalise<P extends object>(method: JsonRpcMethod<P>, name: string, params: unknown): P {
+  let named: Record<string, unknown> = {};
   if (params === undefined || params === null) {
     // Edgio: parameters missing altogether are reported like omitted required ones.
   } else if (Array.isArray(params)) {
-    if (params.length > method.params.length) throw new JsonRpcError(INVALID_PARAMS, `Invalid params: ${name} takes at most ${method.params.length} parameters`);
-    params.forEach((v, i) => (named[method.params[i]!.name] = v));
+    const names = declaredMembers(method.params);
+    if (params.length > names.length) throw new JsonRpcError(INVALID_PARAMS, `Invalid params: ${name} takes at most ${names.length} parameters`);
+    params.forEach((v, i) => (named[names[i]!] = v));
   } else if (isJsonObject(params)) {
-    for (const [k, v] of Object.entries(params)) {
-      if (!method.params.some((p) => p.name === k)) throw new JsonRpcError(INVALID_PARAMS, `Invalid params: ${name} has no parameter '${k.slice(0, 40)}'`);
-      named[k] = v;
-    }
+    named = params;
   } else {
     throw new JsonRpcError(INVALID_PARAMS, 'Invalid params: params must be an array or an object');
   }
-  for (const p of method.params) {
-    const v = named[p.name];
-    if (v === undefined) {
-      if (p.required) throw new JsonRpcError(INTERNAL_ERROR, `Internal error: missing required parameter '${p.name}'`);
-      continue;
-    }
-    if (typeof v !== p.type) throw new JsonRpcError(INVALID_PARAMS, `Invalid params: '${p.name}' must be a ${p.type}`);
-  }
-  return named;
+  return validateBody(method.params, named, paramsError(name), { closed: true });
 }
 
 /**
@@ -83,7 +88,7 @@ function normalise(method: JsonRpcMethod, name: string, params: unknown): Record
  */
 export async function dispatchOne(
   req: unknown,
-  methods: ReadonlyMap<string, JsonRpcMethod>,
+  methods: ReadonlyMap<string, JsonRpcMethod<any>>,
   onError: (e: unknown, method: string) => JsonRpcError,
   ctx: JsonRpcContext = { requestId: '', remote: '' },
 ): Promise<Record<string, unknown> | undefined> {
@@ -116,7 +121,7 @@ export async function dispatchOne(
  */
 export async function dispatch(
   body: unknown,
-  methods: ReadonlyMap<string, JsonRpcMethod>,
+  methods: ReadonlyMap<string, JsonRpcMethod<any>>,
   onError: (e: unknown, method: string) => JsonRpcError,
   ctx: JsonRpcContext = { requestId: '', remote: '' },
 ): Promise<unknown> {

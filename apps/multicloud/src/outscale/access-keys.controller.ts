@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessKeyService, CloudAccountService, KEY_DIALECTS, type Credential, type KeyPatch, type UserEntity } from '@lintel/domain';
-import { parseExpiration, parseRequest, SHAPES, type AccessKeyRequest } from './access-key.request.js';
+import { ACTIONS, parseExpiration, parseRequest, type AccessKeyRequest } from './access-key.request.js';
 import { OutscaleAuthService, type OutscaleCaller } from './outscale-auth.service.js';
 import { notAllowed, OutscaleError, OutscaleExceptionFilter, requestIdOf } from './outscale-exception.filter.js';
 import { OutscaleSettings } from './outscale-settings.js';
@@ -46,7 +46,7 @@ export class OutscaleAccessKeysController {
   @Post(':action')
   @HttpCode(200)
   async action(@Param('action') action: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    if (!Object.hasOwn(SHAPES, action) || (action === 'ReadSecretAccessKey' && !this.settings.readSecretAccessKey)) {
+    if (!Object.hasOwn(ACTIONS, action) || (action === 'ReadSecretAccessKey' && !this.settings.readSecretAccessKey)) {
       throw new OutscaleError(400, '0', 'DefaultError', 'The action is not valid for this web service.');
     }
     const who = await this.auth.authenticate(req, CHANGES.has(action));

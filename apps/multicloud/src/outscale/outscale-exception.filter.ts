@@ -1,11 +1,12 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CredentialLimitError, DomainError, ForbiddenError, isDatabaseUnavailable, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError, TooManyRequestsError,
+  CredentialLimitError, ForbiddenError, KeyLimitError, KeyNotFoundError, MalformedBodyError, NoHomeProjectError, TooManyRequestsError, type DomainError,
 } from '@lintel/domain';
+import { DialectError, DialectExceptionFilter, type ClassifiedError } from '@lintel/platform';
 
 /** Outscale's error body entry (docs/outscale.md, "Errors"): `Code` is a string. */
-export class OutscaleError extends Error {
+export class OutscaleError extends DialectError {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -35,21 +36,21 @@ export const OUTSCALE_PREFIX = '/api/';
 
 /**
  * Every failure under /api answered as Outscale does:
- * `{"Errors":[{"Type","Details","Code"}],"ResponseContext":{"RequestId"}}`.
+ * `{"Errors":[{"Type","Details","Code"}],"ResponseContext":{"RequestId"}}` (docs/errors.md).
  */
 @Catch()
-export class OutscaleExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Outscale');
+export class OutscaleExceptionFilter extends DialectExceptionFilter {
+  constructor() {
+    super('outscale', 'Outscale');
+  }
 
-  catch(err: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<FastifyRequest>();
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const e = this.describe(err, req);
-    if (e.status === 401) this.logger.warn({ request_id: req.id, dialect: 'outscale', reason: e.reason, remote: req.ip }, 'authentication failed');
+  protected render(err: unknown, c: ClassifiedError, req: FastifyRequest, reply: FastifyReply): void {
+    const e = this.answer(err, c, req);
+    if (e.status === 401) this.authenticationFailed(req, e.reason);
     if (e.status === 405) reply.header('Allow', 'POST');
     if (err instanceof TooManyRequestsError) {
       reply.header('Retry-After', String(err.retryAfter));
-      this.logger.warn({ request_id: req.id, dialect: 'outscale', reason: err.reason, remote: req.ip }, 'authentication rate limited');
+      this.authenticationFailed(req, err.reason, 'authentication rate limited');
     }
     reply.status(e.status).header('Content-Type', 'application/json').send(JSON.stringify({
       Errors: [{ Type: e.type, Details: e.details, Code: e.code }],
@@ -57,37 +58,36 @@ export class OutscaleExceptionFilter implements ExceptionFilter {
     }));
   }
 
-  private describe(err: unknown, req: FastifyRequest): OutscaleError {
+  private answer(err: unknown, c: ClassifiedError, req: FastifyRequest): OutscaleError {
     if (err instanceof OutscaleError) return err;
+    if (c.kind === 'unavailable') return new OutscaleError(503, '0', 'DefaultError', 'The service is temporarily unavailable. Please try again later.');
+    if (c.kind === 'framework') {
+      if (c.status === 404) {
+        return /^\/api\/v1\/[A-Za-z]+$/.test(req.url.split('?')[0]!) && req.method !== 'POST'
+          ? new OutscaleError(405, '2', 'AccessDenied', 'The HTTP method is not allowed: use POST.')
+          : new OutscaleError(400, '0', 'DefaultError', 'The action is not valid for this web service.');
+      }
+      if (c.status === 413) return new OutscaleError(413, '4108', 'InvalidParameterValue', 'The request body is larger than 65536 bytes.');
+      return invalidType('The request body could not be read.');
+    }
+    const known = c.kind === 'domain' ? this.domainAnswer(c.error) : undefined;
+    if (known) return known;
+    if (c.kind !== 'unexpected') this.unexpected(err, req);
+    return new OutscaleError(500, '0', 'DefaultError', 'Internal error.');
+  }
+
+  /** The core's errors Outscale has words for (docs/access-keys.md); undefined for the others. */
+  private domainAnswer(err: DomainError): OutscaleError | undefined {
     if (err instanceof MalformedBodyError) return invalidType('The request body is not valid JSON.');
-    // The access-key core's errors (docs/access-keys.md).
     if (err instanceof KeyNotFoundError) return new OutscaleError(400, '4000', 'InvalidParameterValue', `The AccessKeyId '${err.access.slice(0, 64)}' does not exist.`);
     if (err instanceof KeyLimitError || err instanceof CredentialLimitError) return new OutscaleError(400, '10005', 'TooManyResources', 'You have reached the limit of access keys for this user (QuotaExceded).');
     if (err instanceof ForbiddenError) return notAllowed();
     if (err instanceof NoHomeProjectError) return invalidValue('The user holds no role on a project that could own access keys; set the user\'s default project.');
     // Throttled (docs/security.md, "M4"): 429, code 24.
     if (err instanceof TooManyRequestsError) return new OutscaleError(429, '24', 'AccessDenied', err.message);
-    if (err instanceof DomainError) {
-      if (err.code === 'UnsupportedMediaType') return invalidType('The request body must be JSON (Content-Type: application/json).');
-      if (err.code === 'Unauthenticated') return accessDenied(err.reason ?? err.message);
-      if (err.code === 'Unavailable') return this.unavailable(err, req);
-      if (err.code === 'InvalidInput') return invalidValue(err.message);
-    }
-    const status = err instanceof HttpException ? err.getStatus() : typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : undefined;
-    if (status === 404) {
-      return /^\/api\/v1\/[A-Za-z]+$/.test(req.url.split('?')[0]!) && req.method !== 'POST'
-        ? new OutscaleError(405, '2', 'AccessDenied', 'The HTTP method is not allowed: use POST.')
-        : new OutscaleError(400, '0', 'DefaultError', 'The action is not valid for this web service.');
-    }
-    if (status === 413) return new OutscaleError(413, '4108', 'InvalidParameterValue', 'The request body is larger than 65536 bytes.');
-    if (status !== undefined && status < 500) return invalidType('The request body could not be read.');
-    if (isDatabaseUnavailable(err)) return this.unavailable(err, req);
-    this.logger.error({ request_id: req.id, dialect: 'outscale', stack: (err as Error)?.stack }, 'unexpected error');
-    return new OutscaleError(500, '0', 'DefaultError', 'Internal error.');
-  }
-
-  private unavailable(err: unknown, req: FastifyRequest): OutscaleError {
-    this.logger.error({ request_id: req.id, dialect: 'outscale', reason: (err as Error).message }, 'database unavailable');
-    return new OutscaleError(503, '0', 'DefaultError', 'The service is temporarily unavailable. Please try again later.');
+    if (err.code === 'UnsupportedMediaType') return invalidType('The request body must be JSON (Content-Type: application/json).');
+    if (err.code === 'Unauthenticated') return accessDenied(err.reason ?? err.message);
+    if (err.code === 'InvalidInput') return invalidValue(err.message);
+    return undefined;
   }
 }

@@ -1,13 +1,27 @@
 import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { IsString } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeyCallers, refuseOutsideDelegation, refuseRestrictedAppCred, type Principal } from '@lintel/auth';
 import { AccessKeyService, KEY_DIALECTS, type Credential } from '@lintel/domain';
-import { isJsonObject } from '@lintel/platform';
+import { IfPresent, Nested, validateBody, type BodyViolation } from '@lintel/platform';
 import { SodaAuthGuard } from './soda-auth.guard.js';
 import { SodaError, SodaExceptionFilter } from './soda-exception.filter.js';
 
 type Req_ = FastifyRequest & { principal: Principal; body?: unknown };
-const isObj = isJsonObject;
+
+/** `POST /v1/{tenantId}/aksks`' body (docs/soda.md): `{"credential": {"project_id"?, "user_id"?}}`, every member optional. */
+class SodaCredential {
+  @IfPresent() @IsString() project_id?: string;
+  @IfPresent() @IsString() user_id?: string;
+}
+
+class CreateAkskBody {
+  @IfPresent() @Nested(() => SodaCredential) credential?: SodaCredential;
+}
+
+/** SODA words every bad body alike; no body at all is the EOF its JSON decoder meets. */
+const sodaBodyError = ([v]: BodyViolation[]) =>
+  new SodaError(400, v!.rule === 'isJsonObject' && v!.path.length === 0 && v!.value === undefined ? 'failed to read request body: EOF' : 'invalid credential body');
 
 /** go-restful pretty-prints with a one-space indent. */
 const json = (reply: FastifyReply, status: number, body: unknown) =>
@@ -31,20 +45,14 @@ export class AksksController {
 
   @Post()
   async createAksk(@Param('tenantId') tenantId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
-    const body = req.body;
-    if (body === undefined) throw new SodaError(400, 'failed to read request body: EOF');
-    const cred = isObj(body) ? body.credential : undefined;
-    if (!isObj(body) || (cred !== undefined && !isObj(cred))) throw new SodaError(400, 'invalid credential body');
-    for (const key of ['project_id', 'user_id']) {
-      if (cred?.[key] !== undefined && typeof cred[key] !== 'string') throw new SodaError(400, 'invalid credential body');
-    }
+    const cred = validateBody(CreateAkskBody, req.body, sodaBodyError).credential;
     if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw new SodaError(403, 'Operation is not permitted');
     // A token from an application credential (docs/keystone-application-credentials.md, "EC2
     // credentials"): only an unrestricted one, in its own project; the key keeps its limits.
     refuseRestrictedAppCred(req.principal, 'credentials');
     refuseOutsideDelegation(req.principal, tenantId, 'Credential');
     const issued = (await this.keys.issue(this.caller(req), KEY_DIALECTS.soda, {
-      action: 'lintel:soda:create_aksk', ownerId: (cred?.user_id as string | undefined) ?? req.principal.userId, projectId: tenantId,
+      action: 'lintel:soda:create_aksk', ownerId: cred?.user_id ?? req.principal.userId, projectId: tenantId,
     }))!;
     json(reply, 200, { access_key: issued.credential.accessKey, secret_key: issued.secret });
   }
