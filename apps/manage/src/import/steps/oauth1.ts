@@ -8,13 +8,27 @@ import { instant, jsonObject, jsonValue, sameInstant, sameJson, text, type Impor
  * credential key ring. Request tokens are short-lived and not taken (steps/not-imported.ts).
  */
 
-/** The stored secret of a Lintel row, opened to compare it with Keystone's. */
-function secretOf(ctx: ImportContext, row: { encryptedSecret: string; keyHash: string }): string | undefined {
-  try {
-    return ctx.cipher.open({ ciphertext: row.encryptedSecret, keyHash: row.keyHash });
-  } catch {
-    return undefined;
+interface Sealed {
+  encryptedSecret: string;
+  keyHash: string;
+}
+
+/**
+ * Keystone's secret as a Lintel row's columns: the row's own sealing when it already holds that
+ * secret (`same`), else sealed anew with the credential key ring.
+ */
+function sealFor(ctx: ImportContext, secret: string, old?: Sealed): { columns: Sealed; same: boolean } {
+  if (old) {
+    let held: string | undefined;
+    try {
+      held = ctx.cipher.open({ ciphertext: old.encryptedSecret, keyHash: old.keyHash });
+    } catch {
+      held = undefined;
+    }
+    if (held === secret) return { columns: { encryptedSecret: old.encryptedSecret, keyHash: old.keyHash }, same: true };
   }
+  const sealed = ctx.cipher.seal(secret);
+  return { columns: { encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash }, same: false };
 }
 
 export const oauth1Consumers: Step = {
@@ -28,31 +42,24 @@ export const oauth1Consumers: Step = {
         const id = String(r.id);
         const secret = text(r.secret);
         const extra = jsonObject(r.extra);
-        if (!secret) {
-          t.refuse(id, 'it has no secret');
-          continue;
-        }
-        if (!extra) {
-          t.refuse(id, 'its extra attributes are not a JSON object');
+        const problem = !secret ? 'it has no secret' : !extra ? 'its extra attributes are not a JSON object' : undefined;
+        if (problem) {
+          t.refuse(id, problem);
           continue;
         }
         ctx.accepted.consumers.add(id);
         const description = text(r.description);
         const old = existing.get(id);
+        const sealed = sealFor(ctx, secret!, old);
         if (!old) {
-          const sealed = ctx.cipher.seal(secret);
-          await ctx.insert(OAuth1ConsumerEntity, [{ id, description, encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash, extra, createdAt: ctx.now }]);
+          await ctx.insert(OAuth1ConsumerEntity, [{ id, description, ...sealed.columns, extra: extra!, createdAt: ctx.now }]);
           t.count('created');
-          continue;
-        }
-        const sameSecret = secretOf(ctx, old) === secret;
-        if (sameSecret && old.description === description && sameJson(old.extra ?? {}, extra)) {
+        } else if (sealed.same && old.description === description && sameJson(old.extra ?? {}, extra)) {
           t.count('skipped');
-          continue;
+        } else {
+          await ctx.update(OAuth1ConsumerEntity, { id }, { description, extra, ...sealed.columns });
+          t.count('updated');
         }
-        const sealed = sameSecret ? { ciphertext: old.encryptedSecret, keyHash: old.keyHash } : ctx.cipher.seal(secret);
-        await ctx.update(OAuth1ConsumerEntity, { id }, { description, extra, encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash });
-        t.count('updated');
       }
     }
   },
@@ -80,12 +87,9 @@ export const oauth1AccessTokens: Step = {
           id, consumerId: String(r.consumer_id), authorizingUserId: String(r.authorizing_user_id), projectId: String(r.project_id),
           roleIds: roleIds ?? [], expiresAt: instant(r.expires_at),
         };
-        if (!secret) {
-          t.refuse(id, 'it has no secret');
-          continue;
-        }
-        if (!roleIds) {
-          t.refuse(id, 'its role_ids are not a JSON list of ids');
+        const problem = !secret ? 'it has no secret' : !roleIds ? 'its role_ids are not a JSON list of ids' : undefined;
+        if (problem) {
+          t.refuse(id, problem);
           continue;
         }
         if (e.expiresAt && e.expiresAt.getTime() <= ctx.now.getTime()) {
@@ -96,30 +100,28 @@ export const oauth1AccessTokens: Step = {
           ...(!ctx.accepted.consumers.has(e.consumerId) ? [`consumer ${e.consumerId}`] : []),
           ...(!ctx.accepted.users.has(e.authorizingUserId) ? [`user ${e.authorizingUserId}`] : []),
           ...(!ctx.accepted.projects.has(e.projectId) ? [`project ${e.projectId}`] : []),
-          ...roleIds.filter((x) => !ctx.accepted.roles.has(x)).map((x) => `role ${x}`),
+          ...e.roleIds.filter((x) => !ctx.accepted.roles.has(x)).map((x) => `role ${x}`),
         ];
         if (missing.length) {
           t.refuse(id, `${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} not imported`);
           continue;
         }
         const old = existing.get(id);
+        const sealed = sealFor(ctx, secret!, old);
         if (!old) {
-          const sealed = ctx.cipher.seal(secret);
-          await ctx.insert(OAuth1AccessTokenEntity, [{ ...e, encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash, createdAt: ctx.now }]);
+          await ctx.insert(OAuth1AccessTokenEntity, [{ ...e, ...sealed.columns, createdAt: ctx.now }]);
           t.count('created');
           continue;
         }
-        const sameSecret = secretOf(ctx, old) === secret;
         const sameGrant = old.consumerId === e.consumerId && old.authorizingUserId === e.authorizingUserId && old.projectId === e.projectId
           && sameJson([...(old.roleIds ?? [])].sort(), [...e.roleIds].sort());
-        if (sameSecret && sameGrant && sameInstant(old.expiresAt, e.expiresAt)) {
+        if (sealed.same && sameGrant && sameInstant(old.expiresAt, e.expiresAt)) {
           t.count('skipped');
           continue;
         }
-        const sealed = sameSecret ? { ciphertext: old.encryptedSecret, keyHash: old.keyHash } : ctx.cipher.seal(secret);
-        await ctx.update(OAuth1AccessTokenEntity, { id }, { ...e, encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash });
+        await ctx.update(OAuth1AccessTokenEntity, { id }, { ...e, ...sealed.columns });
         // A changed grant or secret: the Lintel tokens the old one gave are not the consumer's any more.
-        if (!sameSecret || !sameGrant) ctx.revoke({ accessTokenId: id });
+        if (!sealed.same || !sameGrant) ctx.revoke({ accessTokenId: id });
         t.count('updated');
       }
     }
