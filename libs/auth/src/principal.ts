@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { ScopeTarget } from '@lintel/domain';
 import type { Credentials } from '@lintel/policy';
 import { isDelegatedClaims, type TokenClaims } from './token-claims.js';
@@ -31,3 +32,6 @@ export const scopedDomain = (p: Principal): string | undefined => (p.scope && 'd
 export const isEc2Derived = (p: Principal): boolean => p.claims.methods.includes('ec2credential');
 /** A token issued through a delegation (OAuth1, an application credential, a trust...), docs/keystone-oauth1.md "Delegated tokens". */
 export const isDelegated = (p: Principal): boolean => isDelegatedClaims(p.claims);
+
+/** A request the X-Auth-Token guard let through: the caller it authenticated rides on it. */
+export type AuthenticatedRequest = FastifyRequest & { principal: Principal };

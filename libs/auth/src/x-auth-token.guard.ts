@@ -8,8 +8,8 @@ import { TokenService } from './token.service.js';
 /** Routes marked so need no X-Auth-Token (libs/platform). */
 export { Public } from '@lintel/platform';
 
-/** What the guard leaves on the request. */
-export interface AuthenticatedRequest {
+/** The request as the guard sees it, before it puts the caller on it (AuthenticatedRequest after). */
+interface GuardedRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
 }
@@ -38,7 +38,7 @@ export class XAuthTokenGuard implements CanActivate {
       this.publicRoutes.set(handler, route);
     }
     if (route.isPublic) return true;
-    const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+    const req = ctx.switchToHttp().getRequest<GuardedRequest>();
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || !token) throw new UnauthenticatedError('no X-Auth-Token');
     // A token seen within the second is answered without a promise.

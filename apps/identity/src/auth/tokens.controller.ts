@@ -2,15 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AUTH_RECEIPT_HEADER, AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type AuthRequest, type Principal } from '@lintel/auth';
+import { AUTH_RECEIPT_HEADER, AuthRateLimiter, Public, RevocationCache, scopedProject, TokenService, type AuthRequest, type AuthenticatedRequest } from '@lintel/auth';
 import { AssignmentService, DomainError, ForbiddenError, ResourceService } from '@lintel/domain';
 import { isJsonObject, queryFlag } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { renderCatalog, renderDomain, renderProject, renderToken } from '../render.js';
 import { parseAuthRequest } from './auth-request.parser.js';
-
-type Req_ = FastifyRequest & { principal: Principal };
 
 interface RenderedValidation {
   /** Revocation list version and token-service epoch when rendered. */
@@ -96,7 +94,7 @@ export class TokensController {
 
   /** GET validates (`identity:validate_token`); Fastify's HEAD twin checks (`identity:check_token`). */
   @Get('tokens')
-  async validateToken(@Req() req: Req_, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async validateToken(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const action = req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     const subject = subjectHeader(req);
     if (!subject) {
@@ -138,7 +136,7 @@ export class TokensController {
 
   @Delete('tokens')
   @HttpCode(204)
-  async revokeToken(@Req() req: Req_): Promise<void> {
+  async revokeToken(@Req() req: AuthenticatedRequest): Promise<void> {
     const subject = subjectHeader(req);
     if (!subject) {
       this.authz.enforce(req, 'identity:revoke_token');
@@ -150,7 +148,7 @@ export class TokensController {
   }
 
   @Get('projects')
-  async projects(@Req() req: Req_) {
+  async projects(@Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:get_auth_projects');
     const base = baseUrl(req, this.cfg);
     const limit = this.cfg.listLimits.assignment;
@@ -163,7 +161,7 @@ export class TokensController {
   }
 
   @Get('domains')
-  async domains(@Req() req: Req_) {
+  async domains(@Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:get_auth_domains');
     const base = baseUrl(req, this.cfg);
     const domains = await this.resources.domainsWithTags(await this.assignments.domainsOfUser(caller.userId));
@@ -171,7 +169,7 @@ export class TokensController {
   }
 
   @Get('catalog')
-  async catalog(@Req() req: Req_) {
+  async catalog(@Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:get_auth_catalog');
     const projectId = scopedProject(caller);
     // Keystone's Forbidden here is a security error: its text is the generic one.
@@ -181,7 +179,7 @@ export class TokensController {
   }
 
   @Get('system')
-  async system(@Req() req: Req_) {
+  async system(@Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:get_auth_system');
     const base = baseUrl(req, this.cfg);
     const has = await this.assignments.hasSystemRole(caller.userId);

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { refuseRestrictedAppCred, withAppCredId, type Principal } from '@lintel/auth';
+import { refuseRestrictedAppCred, withAppCredId, type AuthenticatedRequest } from '@lintel/auth';
 import { CredentialService, isEc2, NotFoundError, type Credential } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
@@ -10,8 +9,6 @@ import { parseCreateCredential, parsePatchCredential } from './credential-body.j
 import { allowsPrimaryAuth, requirePrimaryAuth, withTrust } from './delegated-credentials.js';
 import { renderCredential } from './credential.render.js';
 import { pageRequest } from '../resources/pagination.js';
-
-type Req_ = FastifyRequest & { principal: Principal };
 
 /** `/v3/credentials` (docs/keystone.md, "Credentials"), on the shared credential store. */
 @Controller('v3/credentials')
@@ -23,7 +20,7 @@ export class CredentialsController {
   ) {}
 
   @Post()
-  async createCredential(@Body() body: unknown, @Req() req: Req_) {
+  async createCredential(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const input = parseCreateCredential(body);
     const caller = this.authz.enforce(req, 'identity:create_credential', { target: { credential: credentialTarget({ id: '', ...input }) } });
     // Delegated tokens (docs/keystone-application-credentials.md and docs/keystone-trusts.md, "EC2
@@ -41,7 +38,7 @@ export class CredentialsController {
    * (unless system-scoped), then each credential is shown only where `identity:get_credential` allows.
    */
   @Get()
-  async listCredentials(@Query() q: Record<string, unknown>, @Req() req: Req_) {
+  async listCredentials(@Query() q: Record<string, unknown>, @Req() req: AuthenticatedRequest) {
     const filter = { userId: typeof q.user_id === 'string' ? q.user_id : undefined, type: typeof q.type === 'string' ? q.type : undefined };
     const ownOnly = req.principal && !(req.principal.scope && 'system' in req.principal.scope);
     const caller = this.authz.enforce(req, 'identity:list_credentials', {
@@ -60,14 +57,14 @@ export class CredentialsController {
   }
 
   @Get(':id')
-  async getCredential(@Param('id') id: string, @Req() req: Req_) {
+  async getCredential(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     const c = await this.authorize(req, 'identity:get_credential', id);
     return { credential: renderCredential(c, baseUrl(req, this.cfg)) };
   }
 
   /** Authorised against the stored and the merged credential, so nobody re-owns one (CVE-2020-12691). */
   @Patch(':id')
-  async updateCredential(@Param('id') id: string, @Body() body: unknown, @Req() req: Req_) {
+  async updateCredential(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const patch = parsePatchCredential(body, id);
     await this.authorize(req, 'identity:update_credential', id);
     const c = await this.credentials.update(id, patch, (current, merged) => {
@@ -80,7 +77,7 @@ export class CredentialsController {
 
   @Delete(':id')
   @HttpCode(204)
-  async deleteCredential(@Param('id') id: string, @Req() req: Req_): Promise<void> {
+  async deleteCredential(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<void> {
     await this.authorize(req, 'identity:delete_credential', id);
     await this.credentials.delete(id);
   }
@@ -89,7 +86,7 @@ export class CredentialsController {
    * Keystone's order: the policy sees the stored credential (or none: a 403 before any 404 for
    * non-admins), then the 404, then a delegated token's 403.
    */
-  private async authorize(req: Req_, action: string, id: string): Promise<Credential> {
+  private async authorize(req: AuthenticatedRequest, action: string, id: string): Promise<Credential> {
     const c = await this.credentials.get(id);
     const caller = this.authz.enforce(req, action, { args: { credential_id: id }, target: c ? { credential: credentialTarget(c) } : {} });
     if (!c) throw new NotFoundError('credential', id);

@@ -1,14 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { isDelegated, RevocationCache, TokenService, type Principal } from '@lintel/auth';
+import { isDelegated, RevocationCache, TokenService, type AuthenticatedRequest } from '@lintel/auth';
 import { accessTokenNotFound, AssignmentService, DomainError, ForbiddenError, NotFoundError, OAuth1Service, UnauthenticatedError, type OAuth1AccessToken, type RoleEntity } from '@lintel/domain';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { tokenTime } from '../render.js';
 import { renderRole } from '../resources/roles.controller.js';
-
-type Req_ = FastifyRequest & { principal: Principal };
 
 /** Keystone's answer when the access token belongs to another user than the path's: its NotFound template, unfilled. */
 const otherUsersToken = () => new DomainError('NotFound', 'Could not find: %(target)s.');
@@ -44,7 +41,7 @@ export class AccessTokensController {
   ) {}
 
   @Get()
-  async listAccessTokens(@Param('user_id') userId: string, @Req() req: Req_) {
+  async listAccessTokens(@Param('user_id') userId: string, @Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:list_access_tokens', { args: { user_id: userId } });
     if (isDelegated(caller)) throw new ForbiddenError();
     const base = baseUrl(req, this.cfg);
@@ -55,7 +52,7 @@ export class AccessTokensController {
   }
 
   @Get(':id')
-  async getAccessToken(@Param('user_id') userId: string, @Param('id') id: string, @Req() req: Req_) {
+  async getAccessToken(@Param('user_id') userId: string, @Param('id') id: string, @Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:get_access_token', { args: { user_id: userId, access_token_id: id } });
     if (isDelegated(caller)) throw new ForbiddenError();
     const t = await this.oauth.getAccessToken(id);
@@ -70,7 +67,7 @@ export class AccessTokensController {
    */
   @Delete(':id')
   @HttpCode(204)
-  async deleteAccessToken(@Param('user_id') userId: string, @Param('id') id: string, @Req() req: Req_): Promise<void> {
+  async deleteAccessToken(@Param('user_id') userId: string, @Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<void> {
     const caller = this.authz.enforce(req, 'identity:ec2_delete_credential', { args: { user_id: userId, access_token_id: id }, target: {} });
     if (isDelegated(caller)) throw new ForbiddenError();
     const t = await this.oauth.getAccessToken(id);
@@ -82,7 +79,7 @@ export class AccessTokensController {
   }
 
   @Get(':id/roles')
-  async listRoles(@Param('user_id') userId: string, @Param('id') id: string, @Req() req: Req_) {
+  async listRoles(@Param('user_id') userId: string, @Param('id') id: string, @Req() req: AuthenticatedRequest) {
     this.authz.enforce(req, 'identity:list_access_token_roles', { args: { user_id: userId, access_token_id: id } });
     const t = await this.oauth.getAccessToken(id);
     if (!t) throw accessTokenNotFound();
@@ -93,7 +90,7 @@ export class AccessTokensController {
   }
 
   @Get(':id/roles/:role_id')
-  async getRole(@Param('user_id') userId: string, @Param('id') id: string, @Param('role_id') roleId: string, @Req() req: Req_) {
+  async getRole(@Param('user_id') userId: string, @Param('id') id: string, @Param('role_id') roleId: string, @Req() req: AuthenticatedRequest) {
     this.authz.enforce(req, 'identity:get_access_token_role', { args: { user_id: userId, access_token_id: id, role_id: roleId } });
     const t = await this.oauth.getAccessToken(id);
     if (!t) throw accessTokenNotFound();

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Inject, Param, Post, Put, Req, Res } from '@nest
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { constantTimeEqual } from '@lintel/credentials';
-import { isDelegated, OAuth1RequestVerifier, OAuthParams, oauthInvalid, Public, type Principal } from '@lintel/auth';
+import { isDelegated, OAuth1RequestVerifier, OAuthParams, oauthInvalid, Public, type AuthenticatedRequest } from '@lintel/auth';
 import {
   AssignmentService, DomainError, ForbiddenError, InvalidInputError, NotFoundError, OAuth1Service, pyRepr, requestTokenNotFound,
   ResourceService, sha256Hex, UnauthenticatedError,
@@ -12,7 +12,6 @@ import { KeystonePolicy } from '../keystone-caller.js';
 import { tokenTime } from '../render.js';
 import { AUTHORIZE } from './oauth1-bodies.js';
 
-type Req_ = FastifyRequest & { principal: Principal };
 type RoleRef = { id: string } | { name: string };
 
 const notAllowed = () => new DomainError('MethodNotAllowed', 'The method is not allowed for the requested URL.');
@@ -74,7 +73,7 @@ export class OAuth1Controller {
    * project, and gets the verifier to hand to the consumer. Not with a delegated token.
    */
   @Put('authorize/:id')
-  async authorize(@Param('id') id: string, @Body() body: unknown, @Req() req: Req_) {
+  async authorize(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:authorize_request_token', { args: { request_token_id: id } });
     const roles = AUTHORIZE.check(body).roles as RoleRef[];
     if (isDelegated(caller)) throw new ForbiddenError();

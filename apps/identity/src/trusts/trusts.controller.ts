@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { AppCredRestriction, refuseDelegatedForTrusts, RevocationCache, TokenService, type Principal } from '@lintel/auth';
+import { AppCredRestriction, refuseDelegatedForTrusts, RevocationCache, TokenService, type AuthenticatedRequest, type Principal } from '@lintel/auth';
 import {
   AssignmentService, ForbiddenError, IdentityService, NotFoundError, ResourceService, TrustService, type Trust,
 } from '@lintel/domain';
@@ -10,8 +9,6 @@ import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { parseExpiry, parseTrustBody, type TrustRequest } from './trust-body.js';
 import { renderTrust, renderTrustRole, renderTrustSummary, trustTime } from './trust.render.js';
-
-type Req_ = FastifyRequest & { principal: Principal };
 
 /** A trust as Keystone's trust rules see it (`target.trust.*`), from the database. */
 const trustTarget = (t: Trust) => ({
@@ -47,7 +44,7 @@ export class TrustsController {
   ) {}
 
   @Post()
-  async createTrust(@Body() body: unknown, @Req() req: Req_) {
+  async createTrust(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const caller = this.authz.enforce(req, 'identity:create_trust', { target: { trust: requestedTarget(body) } });
     const request = parseTrustBody(body);
     await refuseDelegatedForTrusts(caller, this.restriction);
@@ -71,7 +68,7 @@ export class TrustsController {
    * `identity:list_trusts_for_trustee`, else `identity:list_trusts` (admins and system readers).
    */
   @Get()
-  async listTrusts(@Req() req: Req_) {
+  async listTrusts(@Req() req: AuthenticatedRequest) {
     const trustor = queryText(req.query, 'trustor_user_id');
     const trustee = queryText(req.query, 'trustee_user_id');
     let caller: Principal;
@@ -87,7 +84,7 @@ export class TrustsController {
   }
 
   @Get(':id')
-  async getTrust(@Param('id') id: string, @Req() req: Req_) {
+  async getTrust(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     const trust = await this.authorize(req, 'identity:get_trust', id);
     return { trust: renderTrust(trust, await this.trusts.existingRoles(trust.roleIds), baseUrl(req, this.cfg)) };
   }
@@ -95,7 +92,7 @@ export class TrustsController {
   /** Deletes the trust and those redelegated from it; their tokens stop working at once (docs/keystone-trusts.md, "Trust-scoped tokens"). */
   @Delete(':id')
   @HttpCode(204)
-  async deleteTrust(@Param('id') id: string, @Req() req: Req_): Promise<void> {
+  async deleteTrust(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<void> {
     await this.authorize(req, 'identity:delete_trust', id);
     await this.trusts.delete(id);
     await this.revocationCache.refresh();
@@ -103,7 +100,7 @@ export class TrustsController {
   }
 
   @Get(':id/roles')
-  async listTrustRoles(@Param('id') id: string, @Req() req: Req_) {
+  async listTrustRoles(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     const trust = await this.authorize(req, 'identity:list_roles_for_trust', id);
     const base = baseUrl(req, this.cfg);
     const roles = await this.trusts.existingRoles(trust.roleIds);
@@ -111,7 +108,7 @@ export class TrustsController {
   }
 
   @Get(':id/roles/:roleId')
-  async getTrustRole(@Param('id') id: string, @Param('roleId') roleId: string, @Req() req: Req_) {
+  async getTrustRole(@Param('id') id: string, @Param('roleId') roleId: string, @Req() req: AuthenticatedRequest) {
     const trust = await this.authorize(req, 'identity:get_role_for_trust', id);
     if (!trust.roleIds.includes(roleId)) throw new NotFoundError('role', roleId);
     const role = await this.assignments.getRole(roleId);
@@ -124,7 +121,7 @@ export class TrustsController {
    * before any policy decision), then the rule with the trust as target, then the refusal of
    * delegated tokens.
    */
-  private async authorize(req: Req_, action: string, id: string): Promise<Trust> {
+  private async authorize(req: AuthenticatedRequest, action: string, id: string): Promise<Trust> {
     const trust = await this.trusts.get(id);
     const caller = this.authz.enforce(req, action, { args: { trust_id: id }, target: { trust: trustTarget(trust) } });
     await refuseDelegatedForTrusts(caller, this.restriction);

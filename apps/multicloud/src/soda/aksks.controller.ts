@@ -1,13 +1,11 @@
 import { Controller, Delete, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { IsString } from 'class-validator';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KeyCallers, refuseOutsideDelegation, refuseRestrictedAppCred, type Principal } from '@lintel/auth';
+import type { FastifyReply } from 'fastify';
+import { KeyCallers, refuseOutsideDelegation, refuseRestrictedAppCred, type AuthenticatedRequest } from '@lintel/auth';
 import { AccessKeyService, KEY_DIALECTS, type Credential } from '@lintel/domain';
 import { IfPresent, Nested, validateBody, type BodyViolation } from '@lintel/platform';
 import { SodaAuthGuard } from './soda-auth.guard.js';
 import { SodaError, SodaExceptionFilter } from './soda-exception.filter.js';
-
-type Req_ = FastifyRequest & { principal: Principal; body?: unknown };
 
 /** `POST /v1/{tenantId}/aksks`' body (docs/soda.md): `{"credential": {"project_id"?, "user_id"?}}`, every member optional. */
 class SodaCredential {
@@ -44,7 +42,7 @@ export class AksksController {
   ) {}
 
   @Post()
-  async createAksk(@Param('tenantId') tenantId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+  async createAksk(@Param('tenantId') tenantId: string, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply): Promise<void> {
     const cred = validateBody(CreateAkskBody, req.body, sodaBodyError).credential;
     if (cred?.project_id !== undefined && cred.project_id !== tenantId) throw new SodaError(403, 'Operation is not permitted');
     // A token from an application credential (docs/keystone-application-credentials.md, "EC2
@@ -58,12 +56,12 @@ export class AksksController {
   }
 
   @Get(':userId')
-  async getAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+  async getAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply): Promise<void> {
     json(reply, 200, await this.listFor(req, tenantId, userId));
   }
 
   @Get(':userId/download')
-  async downloadAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+  async downloadAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = await this.listFor(req, tenantId, userId);
     reply.header('Content-Disposition', `attachment; filename="aksk-${userId}.json"`);
     json(reply, 200, body);
@@ -71,18 +69,18 @@ export class AksksController {
 
   /** Removes all of the user's keys in this project at once (there is no single-key delete in SODA). */
   @Delete(':userId')
-  async deleteAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: Req_, @Res() reply: FastifyReply): Promise<void> {
+  async deleteAksk(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply): Promise<void> {
     refuseOutsideDelegation(req.principal, tenantId, 'Credential');
     await this.keys.deleteAll(this.caller(req), 'lintel:soda:delete_aksk', userId, tenantId);
     json(reply, 200, {});
   }
 
-  private async listFor(req: Req_, tenantId: string, userId: string) {
+  private async listFor(req: AuthenticatedRequest, tenantId: string, userId: string) {
     const keys = await this.keys.list(this.caller(req), 'lintel:soda:get_aksk', { ownerId: userId, projectId: tenantId }, { ownerId: userId, projectId: tenantId, member: true });
     return keys.map((c) => this.render(c));
   }
 
-  private caller(req: Req_) {
+  private caller(req: AuthenticatedRequest) {
     return this.callers.token(req.principal, { address: req.ip, requestId: String(req.id) });
   }
 
