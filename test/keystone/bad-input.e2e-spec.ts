@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { databaseKinds } from '../helpers/databases.js';
-import { adminProjectAuth, call, expecting, INVALID_JSON, issue, keystoneError, type Res } from '../helpers/keystone.js';
+import { adminProjectAuth, call, INVALID_JSON, issue, keystoneError, type Res } from '../helpers/keystone.js';
 import { useLintel, type Harness } from '../helpers/lintel.js';
 
 /**
@@ -19,23 +19,24 @@ interface BadBody {
 
 /** Bodies every create refuses, for a collection whose member is `m` (`user`, `project`, ...). */
 const badCreates = (m: string): BadBody[] => [
-  { body: { [m]: { name: 7 } }, keystone: "Invalid input for field 'name': 7 is not of type 'string'", lintel: `Invalid input for field '${m}/name': 7 is not of type 'string'` },
-  { body: { [m]: {} }, keystone: "'name' is a required property", lintel: `Invalid input for field '${m}': 'name' is a required property` },
-  { body: { [m]: [] }, keystone: m === 'role' ? null : "[] is not of type 'object'", lintel: `Invalid input for field '${m}': [] is not of type 'object'` },
+  { body: { [m]: { name: 7 } }, keystone: "Invalid input for field 'name': 7 is not of type 'string'" },
+  { body: { [m]: {} }, keystone: "'name' is a required property" },
+  // Keystone answers a role's with a 500 (it reads the list as a role); Lintel as the others'.
+  { body: { [m]: [] }, keystone: m === 'role' ? null : "[] is not of type 'object'", lintel: m === 'role' ? "[] is not of type 'object'" : undefined },
   {
     body: { [m]: { name: 'x', description: 5 } },
     keystone: `Invalid input for field 'description': 5 is not of type 'string'${m === 'role' ? '' : ", 'null'"}`,
-    lintel: `Invalid input for field '${m}/description': 5 is not of type 'string'`,
+    lintel: `Invalid input for field 'description': 5 is not of type 'string'`,
   },
-  { body: { other: {} }, keystone: "'name' is a required property", lintel: expecting(m, 'request body') },
+  { body: { other: {} }, keystone: "'name' is a required property" },
 ];
 
 /** Bodies a user's PATCH refuses. */
 const BAD_USER_PATCHES: BadBody[] = [
-  { body: { user: {} }, keystone: '{} does not have enough properties', lintel: "Invalid input for field 'user': {} does not have enough properties" },
-  { body: { user: { enabled: 'no' } }, keystone: "Invalid input for field 'enabled': 'no' is not of type 'boolean'", lintel: 'Invalid input for field \'user/enabled\': "no" is not of type \'boolean\'' },
-  { body: { user: { id: 'other' } }, keystone: 'Cannot change ID', lintel: 'Cannot change the user ID' },
-  { body: { user: { name: '' } }, keystone: "Invalid input for field 'name': '' is too short", lintel: "Invalid input for field 'user/name': '' is too short" },
+  { body: { user: {} }, keystone: '{} does not have enough properties' },
+  { body: { user: { enabled: 'no' } }, keystone: "Invalid input for field 'enabled': 'no' is not of type 'boolean'" },
+  { body: { user: { id: 'other' } }, keystone: 'Cannot change ID' },
+  { body: { user: { name: '' } }, keystone: "Invalid input for field 'name': '' is too short" },
   { body: { user: { options: { x: true } } }, keystone: "Invalid input for field 'options': Additional properties are not allowed ('x' was unexpected)" },
 ];
 

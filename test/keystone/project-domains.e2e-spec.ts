@@ -94,10 +94,10 @@ for (const kind of databaseKinds()) {
       test('names: 1 to 64 characters, not only white space, stripped; same rules for domains', async () => {
         for (const [path, member] of [['/v3/projects', 'project'], ['/v3/domains', 'domain']] as const) {
           const long = 'n'.repeat(65);
-          assert.equal(keystoneError(await api('POST', path, { [member]: { name: long } }), 400).message, `Invalid input for field '${member}/name': '${long}' is too long`);
-          assert.equal(keystoneError(await api('POST', path, { [member]: { name: '' } }), 400).message, `Invalid input for field '${member}/name': '' is too short`);
-          assert.equal(keystoneError(await api('POST', path, { [member]: { name: '  \t' } }), 400).message, `Invalid input for field '${member}/name': '  \\t' does not match '[\\\\S]+'`);
-          assert.equal(keystoneError(await api('POST', path, { [member]: { name: 7 } }), 400).message, `Invalid input for field '${member}/name': 7 is not of type 'string'`);
+          assert.equal(keystoneError(await api('POST', path, { [member]: { name: long } }), 400).message, `Invalid input for field 'name': '${long}' is too long`);
+          assert.equal(keystoneError(await api('POST', path, { [member]: { name: '' } }), 400).message, `Invalid input for field 'name': '' is too short`);
+          assert.equal(keystoneError(await api('POST', path, { [member]: { name: '  \t' } }), 400).message, `Invalid input for field 'name': '  \\t' does not match '[\\\\S]+'`);
+          assert.equal(keystoneError(await api('POST', path, { [member]: { name: 7 } }), 400).message, `Invalid input for field 'name': 7 is not of type 'string'`);
           const ok = await created(path, { [member]: { name: `  ${'é'.repeat(60)}  ` } });
           assert.equal(ok.name, 'é'.repeat(60), 'stripped; the 64 characters counted before');
           keystoneError(await api('POST', path, { [member]: { name: ` ${'é'.repeat(64)}` } }), 400);

@@ -79,9 +79,9 @@ for (const kind of databaseKinds()) {
         assert.match(keystoneError(await api('PUT', `/v3/projects/${p}/tags/keep`), 400).message, /^\['keep', 'x+… has non-unique elements$/);
         assert.equal(keystoneError(await api('PUT', `/v3/projects/${p}/tags/%20keep%20`), 400).message.includes('has non-unique elements'), true, 'stripped first');
         assert.equal(keystoneError(await api('POST', '/v3/projects', { project: { name: 'bad-tags', tags: ['a', 'a'] } }), 400).message,
-          "Invalid input for field 'project/tags': ['a', 'a'] has non-unique elements");
+          "Invalid input for field 'tags': ['a', 'a'] has non-unique elements");
         assert.equal(keystoneError(await api('PATCH', `/v3/projects/${p}`, { project: { tags: ['a/b'] } }), 400).message,
-          "Invalid input for field 'project/tags/0': 'a/b' does not match '^[^,/]*$'");
+          "Invalid input for field 'tags/0': 'a/b' does not match '^[^,/]*$'");
         assert.deepEqual((await api('GET', `/v3/projects/${p}/tags`)).body.tags, ['keep', 'x'.repeat(255)]);
         assert.equal((await api('GET', '/v3/projects?name=bad-tags')).body.projects.length, 0);
       });

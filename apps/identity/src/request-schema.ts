@@ -422,14 +422,23 @@ export function body<T>(schema: Check<T>, o: BodyOptions = {}): RequestBody<T> {
 }
 
 /**
- * Keystone's usual body: `{"<name>": {...}}`, the member required (`Expecting to find <name> in
- * request body`, also for a body that is not an object) and checked by `schema`, whose value the
- * body's check returns.
+ * Keystone's usual body: `{"<name>": {...}}`, the member checked by `schema`, whose value the
+ * body's check returns. By default the member is required (`Expecting to find <name> in request
+ * body`, also for a body that is not an object) and messages name its fields below it
+ * (`<name>/enabled`); `RESOURCE_MEMBER` reads it as Keystone's resource routes do.
  */
-export function envelope<K extends string, T>(name: K, schema: Check<T>): RequestBody<T> {
-  const whole = body(object(member(name, schema, { absent: 'missing' })), { notObject: 'empty' });
+export function envelope<K extends string, T>(name: K, schema: Check<T>, o: Pick<MemberOptions, 'absent' | 'at'> = { absent: 'missing' }): RequestBody<T> {
+  const whole = body(object(member(name, schema, o)), { notObject: 'empty' });
   return { check: (raw, ctx) => (whole.check(raw, ctx) as Record<K, T>)[name], keys: schema.keys };
 }
+
+/**
+ * How Keystone's user, group, project, domain and role routes read their member: an absent one
+ * as `{}` (they validate `body.get(name, {})`), and its fields named from the member itself
+ * (`Invalid input for field 'enabled'`, `'name' is a required property`), as jsonschema reports
+ * the object it was given (docs/request-validation.md).
+ */
+export const RESOURCE_MEMBER = { absent: 'empty', at: '' } as const;
 
 /**
  * The attributes of `o` no schema property names (nor `id` and `links`, which the server

@@ -2,8 +2,8 @@ import { MFA_ENABLED_OPTION, MFA_RULES_OPTION } from '@lintel/auth';
 import { checkTagItems, checkTagList } from '@lintel/domain';
 import { describeValue, isJsonObject } from '@lintel/platform';
 import {
-  additional, anything, array, body, boolean, envelope, invalid, minProperties, object, properties, renamed, required, sameId, string, text,
-  type Check,
+  additional, anything, array, body, boolean, envelope, invalid, minProperties, object, properties, renamed, required, RESOURCE_MEMBER, sameId, string,
+  text, type Check,
 } from '../request-schema.js';
 
 /**
@@ -86,23 +86,23 @@ export const USER_CREATE = envelope('user', object(required('name'), properties(
   ...USER,
   default_project_id: optionalId(),
   password: text({ max: 4096, nullable: true }),
-  enabled: boolean(),
+  enabled: boolean({ echo: 'python' }),
   options: userOptions,
-})));
+})), RESOURCE_MEMBER);
 
 /** `PATCH /v3/users/{id}`: checked up to `sameId` before the policy decision, the rest after it (`domain_id` may not change: the route's rule). */
 export const USER_UPDATE = envelope('user', object(
   minProperties(),
   properties({ description: USER.description, email: USER.email, name: USER.name }),
-  sameId('Cannot change the user ID'),
-  properties({ domain_id: anything, default_project_id: optionalId(), enabled: boolean(), password: text({ max: 4096, nullable: true }), options: userOptions }),
-));
+  sameId('Cannot change ID'),
+  properties({ domain_id: anything, default_project_id: optionalId(), enabled: boolean({ echo: 'python' }), password: text({ max: 4096, nullable: true }), options: userOptions }),
+), RESOURCE_MEMBER);
 
 /** `POST /v3/users/{id}/password`. */
 export const PASSWORD_CHANGE = envelope('user', object(
   required('original_password', 'password'),
   properties({ original_password: text({ max: 4096 }), password: text({ max: 4096 }) }),
-));
+), RESOURCE_MEMBER);
 
 /** What a user's extras are besides the attributes Keystone's user has: `description` and `email`. */
 export const USER_EXTRAS_TOO = ['description', 'email'];
@@ -112,14 +112,14 @@ export const USER_EXTRAS_TOO = ['description', 'email'];
 const GROUP = { domain_id: text({ max: 64 }), name: text({ nonBlank: true }), description: description() };
 
 /** `POST /v3/groups`: `name` required before the policy decision, `domain_id` after it, the rest once the domain is known. */
-export const GROUP_CREATE = envelope('group', object(required('name'), properties(GROUP)));
+export const GROUP_CREATE = envelope('group', object(required('name'), properties(GROUP)), RESOURCE_MEMBER);
 
 /** `PATCH /v3/groups/{id}`: the envelope before the policy decision, the rest once the group is found (`domain_id` is not read). */
 export const GROUP_UPDATE = envelope('group', object(
   minProperties(),
-  sameId('Cannot change the group ID'),
+  sameId('Cannot change ID'),
   properties({ domain_id: anything, name: GROUP.name, description: GROUP.description }),
-));
+), RESOURCE_MEMBER);
 
 // ------------------------------------------------------------------ projects and domains
 
@@ -130,37 +130,37 @@ export const PROJECT_CREATE = envelope('project', object(required('name'), prope
   domain_id: optionalId(),
   parent_id: optionalId(),
   description: description(),
-  enabled: boolean(),
+  enabled: boolean({ echo: 'python' }),
   tags: tags(),
   options: anything,
-})));
+})), RESOURCE_MEMBER);
 
 /** `PATCH /v3/projects/{id}`: the attributes before the policy decision, `minProperties` on once the project is found. */
 export const PROJECT_UPDATE = envelope('project', object(
   properties({
-    name: projectName(), tags: tags(), description: description(), enabled: boolean(), is_domain: boolean(),
+    name: projectName(), tags: tags(), description: description(), enabled: boolean({ echo: 'python' }), is_domain: boolean(),
     domain_id: optionalId(), parent_id: optionalId(), options: anything,
   }),
   minProperties(),
-  sameId('Cannot change the project ID'),
-));
+  sameId('Cannot change ID'),
+), RESOURCE_MEMBER);
 
 /** `POST /v3/domains`. */
 export const DOMAIN_CREATE = envelope('domain', object(required('name'), properties({
   explicit_domain_id: text({ max: 64 }),
   name: projectName(),
   description: description(),
-  enabled: boolean(),
+  enabled: boolean({ echo: 'python' }),
   tags: tags(),
   options: anything,
-})));
+})), RESOURCE_MEMBER);
 
 /** `PATCH /v3/domains/{id}`: the attributes before the policy decision, `minProperties` on after it. */
 export const DOMAIN_UPDATE = envelope('domain', object(
-  properties({ name: projectName(), description: description(), enabled: boolean(), tags: tags(), options: anything, explicit_domain_id: anything }),
+  properties({ name: projectName(), description: description(), enabled: boolean({ echo: 'python' }), tags: tags(), options: anything, explicit_domain_id: anything }),
   minProperties(),
   sameId('Cannot change the domain ID'),
-));
+), RESOURCE_MEMBER);
 
 /** `PUT /v3/projects/{id}/tags`: `{"tags": [...]}` and nothing else, each tag checked; the list as a whole is checked after the policy decision. */
 export const PROJECT_TAGS = body(object(additional(), properties({ tags: ((v, at) => checkTagItems(v, at)) as Check<string[]> })), { empty: 'nullish', notObject: 'check' });
@@ -170,11 +170,11 @@ export const PROJECT_TAGS = body(object(additional(), properties({ tags: ((v, at
 const ROLE = { domain_id: optionalId(), name: text({ nonBlank: true }), description: description(), options: roleOptions };
 
 /** `POST /v3/roles`. */
-export const ROLE_CREATE = envelope('role', object(required('name'), properties(ROLE)));
+export const ROLE_CREATE = envelope('role', object(required('name'), properties(ROLE)), RESOURCE_MEMBER);
 
 /** `PATCH /v3/roles/{id}`: checked up to `sameId` before the policy decision. */
 export const ROLE_UPDATE = envelope('role', object(
   minProperties(),
   properties({ name: ROLE.name, description: ROLE.description, options: ROLE.options, domain_id: ROLE.domain_id }),
-  sameId('Cannot change the role ID'),
-));
+  sameId('Cannot change ID'),
+), RESOURCE_MEMBER);
