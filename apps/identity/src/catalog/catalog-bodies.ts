@@ -60,8 +60,8 @@ export const ENDPOINT_CREATE = envelope('endpoint', object(required('interface',
 /** `PATCH /v3/endpoints/{id}`. */
 export const ENDPOINT_UPDATE = envelope('endpoint', object(minProperties(), sameId('Cannot change the endpoint ID'), ...ENDPOINT));
 
-/** The interface filter of `GET /v3/endpoints`, worded as the attribute's. */
-export const INTERFACE = text({ max: Infinity, oneOf: INTERFACES });
+/** An endpoint interface Keystone knows: `public`, `internal` or `admin`. */
+export const isInterface = (v: string): v is (typeof INTERFACES)[number] => (INTERFACES as readonly string[]).includes(v);
 
 // ------------------------------------------------------------------ policies
 

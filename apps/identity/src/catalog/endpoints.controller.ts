@@ -6,7 +6,7 @@ import { queryText } from '@lintel/platform';
 import { baseUrl, selfUrl } from '../base-url.js';
 import { KeystonePolicy } from '../keystone-caller.js';
 import { extrasOf } from '../request-schema.js';
-import { ENDPOINT_CREATE, ENDPOINT_UPDATE, INTERFACE } from './catalog-bodies.js';
+import { ENDPOINT_CREATE, ENDPOINT_UPDATE, isInterface } from './catalog-bodies.js';
 import { renderEndpoint } from './catalog-render.js';
 
 type Q = Record<string, unknown>;
@@ -34,9 +34,9 @@ export class EndpointsController {
   async listEndpoints(@Query() q: Q, @Req() req: FastifyRequest) {
     this.authz.enforce(req, 'identity:list_endpoints');
     const iface = queryText(q, 'interface');
-    const endpoints = await this.catalog.listEndpoints({
-      serviceId: queryText(q, 'service_id'), regionId: queryText(q, 'region_id'),
-      interface: iface === undefined ? undefined : (INTERFACE(iface, 'interface') as EndpointInterface),
+    // Keystone filters on the value as given: an interface no endpoint can have matches none (200, empty).
+    const endpoints = iface !== undefined && !isInterface(iface) ? [] : await this.catalog.listEndpoints({
+      serviceId: queryText(q, 'service_id'), regionId: queryText(q, 'region_id'), interface: iface as EndpointInterface | undefined,
     });
     const base = baseUrl(req, this.cfg);
     return { endpoints: endpoints.map((e) => renderEndpoint(e, base)), links: { self: selfUrl(req, this.cfg), previous: null, next: null } };
