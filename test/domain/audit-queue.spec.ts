@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { AuditEventEntity, auditQueueStats, AuditService, AuditWriterThread, type AuditRecord } from '@lintel/domain';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditEventEntity, auditQueueStats, AuditService, AuditWriterThread, type AuditRecord, type LintelDataSource, type TransactionRunner } from '@lintel/domain';
 import { databaseKinds, sqliteKind } from '../helpers/databases.js';
 import { adminProjectAuth, call, issue } from '../helpers/keystone.js';
 import { openDatabase, startIdentity, useDatabase } from '../helpers/lintel.js';
@@ -13,11 +13,23 @@ const event = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
   initiator: { userId: 'u1', projectId: 'p1', address: '127.0.0.1' }, requestId: `req-${n}`, ...extra,
 });
 
-/** Replaces `ds.query` for a while; `fail` says which calls throw. */
-function failQueries(ds: DataSource, fail: (sql: string, params: unknown[] | undefined) => boolean): () => void {
-  const original = ds.query.bind(ds);
-  ds.query = ((sql: string, params?: unknown[]) => (fail(sql, params) ? Promise.reject(new Error('connection lost (test)')) : original(sql, params))) as DataSource['query'];
-  return () => void (ds.query = original);
+/**
+ * Makes statements fail for a while, reads (`ds.query`) and writes (`ds.writes.write`) alike;
+ * `fail` says which throw. Returns the function that ends it.
+ */
+function failQueries(ds: LintelDataSource, fail: (sql: string, params: unknown[] | undefined) => boolean): () => void {
+  const failing = (run: (sql: string, params?: unknown[]) => Promise<unknown>) => (sql: string, params?: unknown[]) =>
+    (fail(sql, params) ? Promise.reject(new Error('connection lost (test)')) : run(sql, params));
+  const { query, writes } = ds;
+  ds.query = failing(query.bind(ds)) as DataSource['query'];
+  // On MySQL the writes' manager is the data source's own: its statements must not pass the patched `ds.query` a second time.
+  const unpatched = (m: EntityManager) => (m.connection === ds ? query.bind(ds) : m.query.bind(m));
+  const write: TransactionRunner['write'] = (fn) => writes.write((m) => fn(Object.assign(Object.create(m) as EntityManager, { query: failing(unpatched(m)) })));
+  ds.writes = Object.assign(Object.create(writes) as TransactionRunner, { write });
+  return () => {
+    ds.query = query;
+    ds.writes = writes;
+  };
 }
 
 // AuditService outside an app logs through Nest's default console logger: one line per event.
@@ -31,7 +43,7 @@ for (const kind of databaseKinds()) {
 
     test('a reader right after a write sees it: list() writes what is queued first', async () => {
       const audit = new AuditService(ctx.ds);
-      await ctx.ds.getRepository(AuditEventEntity).clear();
+      await clear(ctx.ds);
       audit.record(event(1));
       audit.record(event(2, { outcome: 'failure', reason: '401' }));
       const events = await audit.list({ limit: 10 }) as Array<{ target: { id: string }; outcome: string; reason?: object }>;
@@ -42,7 +54,7 @@ for (const kind of databaseKinds()) {
 
     test('events go in batches, in the order recorded; over-long column values are cut, the payload keeps them', async () => {
       const audit = new AuditService(ctx.ds);
-      await ctx.ds.getRepository(AuditEventEntity).clear();
+      await clear(ctx.ds);
       const pending = auditQueueStats.pending;
       const inserts: number[] = [];
       const restore = failQueries(ctx.ds, (sql, params) => {
@@ -69,7 +81,7 @@ for (const kind of databaseKinds()) {
 
     test('a database that does not answer is retried: nothing lost once it answers again', async () => {
       const audit = new AuditService(ctx.ds);
-      await ctx.ds.getRepository(AuditEventEntity).clear();
+      await clear(ctx.ds);
       const { dropped, failedWrites } = auditQueueStats;
       const restore = failQueries(ctx.ds, () => true);
       try {
@@ -88,7 +100,7 @@ for (const kind of databaseKinds()) {
 
     test('a row the database refuses (while it answers) is dropped alone, counted; a database that keeps failing drops the batch in the end', async () => {
       const audit = new AuditService(ctx.ds);
-      await ctx.ds.getRepository(AuditEventEntity).clear();
+      await clear(ctx.ds);
       const { dropped } = auditQueueStats;
       let restore = failQueries(ctx.ds, (sql, params) => sql.startsWith('INSERT') && (params ?? []).includes('poison'));
       try {
@@ -144,7 +156,7 @@ describe('audit writer thread (sqlite)', () => {
   const yieldFor = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   test('stores events in order, with the same columns and payload as the connection would', async () => {
-    await ctx.ds.getRepository(AuditEventEntity).clear();
+    await clear(ctx.ds);
     const viaThread = new AuditService(ctx.ds, ctx.config);
     const viaConnection = new AuditService(ctx.ds);
     try {
@@ -173,7 +185,7 @@ describe('audit writer thread (sqlite)', () => {
   });
 
   test('transactions of the main connection that read, then write, never fail while the thread writes', async () => {
-    await ctx.ds.getRepository(AuditEventEntity).clear();
+    await clear(ctx.ds);
     const audit = new AuditService(ctx.ds, ctx.config);
     try {
       audit.record(event(0));
@@ -186,9 +198,9 @@ describe('audit writer thread (sqlite)', () => {
           if (i % 50 === 0) await yieldFor(0);
         }
       })();
-      // Without BEGIN IMMEDIATE these fail with SQLITE_BUSY_SNAPSHOT whenever the thread commits
-      // between a transaction's read and its write.
-      const results = await Promise.allSettled(Array.from({ length: 40 }, () => ctx.ds.transaction(async (m) => {
+      // Each of these fails with SQLITE_BUSY_SNAPSHOT whenever the thread commits between its read
+      // and its write; the runner runs it again.
+      const results = await Promise.allSettled(Array.from({ length: 40 }, () => ctx.ds.writes.transaction(async (m) => {
         await m.query('SELECT COUNT(*) AS n FROM audit_events');
         // Widens the window between the read and the write, where the thread's commits land.
         await yieldFor(2);
@@ -205,18 +217,19 @@ describe('audit writer thread (sqlite)', () => {
   });
 
   test('a database locked past the busy timeout is retried, not dropped', async () => {
-    await ctx.ds.getRepository(AuditEventEntity).clear();
+    await clear(ctx.ds);
     const busy = AuditWriterThread.busyTimeoutMs;
     AuditWriterThread.busyTimeoutMs = 50;
     const audit = new AuditService(ctx.ds, ctx.config);
     const { dropped, failedWrites } = auditQueueStats;
     try {
-      // The main connection holds the write lock (BEGIN IMMEDIATE) until the write has failed.
+      // The main writer holds the write lock (its transaction has written) until the write has failed.
       let held!: () => void;
       let release!: () => void;
       const lockHeld = new Promise<void>((r) => (held = r));
       const released = new Promise<void>((r) => (release = r));
-      const locked = ctx.ds.transaction(async () => {
+      const locked = ctx.ds.writes.transaction(async (m) => {
+        await m.query('DELETE FROM audit_events WHERE id < 0');
         held();
         await released;
       });
@@ -239,6 +252,10 @@ describe('audit writer thread (sqlite)', () => {
     }
   });
 });
+
+async function clear(ds: LintelDataSource): Promise<void> {
+  await ds.writes.write((m) => m.getRepository(AuditEventEntity).clear());
+}
 
 async function stored(ds: DataSource): Promise<Array<string | null>> {
   return (await ds.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } })).map((r) => r.targetId);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
-import { installTransactionRetry, isDatabaseUnavailable, isSerializationFailure, retryOnConflict, sessionSetupSql, transactionRetryStats } from '@lintel/domain';
+import { isDatabaseUnavailable, isSerializationFailure, PoolTransactionRunner, retryOnConflict, sessionSetupSql, transactionRetryStats, type LintelDataSource } from '@lintel/domain';
 import { mariadbKind, skipWithoutMariaDb } from '../helpers/databases.js';
 import { useDatabase } from '../helpers/lintel.js';
 
@@ -14,6 +14,8 @@ describe('the transaction retry policy', () => {
     assert.ok(isSerializationFailure(conflict()));
     assert.ok(isSerializationFailure({ errno: 1213 }));
     assert.ok(isSerializationFailure({ cause: { sqlState: '40001' } }));
+    assert.ok(isSerializationFailure({ driverError: { code: 'SQLITE_BUSY_SNAPSHOT' } }), "SQLite's stale snapshot");
+    assert.ok(!isSerializationFailure({ driverError: { code: 'SQLITE_BUSY' } }), 'a busy timeout that ran out is not run again');
     assert.ok(!isSerializationFailure(Object.assign(new Error('dup'), { driverError: { code: 'ER_DUP_ENTRY', errno: 1062 } })));
     assert.ok(!isSerializationFailure(undefined));
   });
@@ -61,11 +63,10 @@ describe('the transaction retry policy', () => {
     assert.equal(runs, 1);
   });
 
-  test('installed on a data source: a transaction re-runs its whole callback, a lone statement itself, a statement inside a transaction not at all', async () => {
+  test('the pool runner re-runs a transaction whole and a lone write by itself', async () => {
     const log: string[] = [];
     let failNext = 0;
-    const runner = {
-      isTransactionActive: false,
+    const manager = {
       async query(sql: string) {
         log.push(sql);
         if (failNext > 0) {
@@ -75,33 +76,22 @@ describe('the transaction retry policy', () => {
         return [];
       },
     };
-    const fake = {
-      driver: { createQueryRunner: () => runner },
-      async transaction(fn: (m: unknown) => Promise<unknown>) {
-        runner.isTransactionActive = true;
-        try {
-          return await fn(runner);
-        } finally {
-          runner.isTransactionActive = false;
-        }
-      },
-    };
-    installTransactionRetry(fake as unknown as DataSource, { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 });
-    const ds = fake as unknown as { driver: { createQueryRunner(): typeof runner }; transaction(fn: (m: typeof runner) => Promise<unknown>): Promise<unknown> };
+    const pool = { manager, transaction: (fn: (m: unknown) => Promise<unknown>) => fn(manager) };
+    const runner = new PoolTransactionRunner(pool as unknown as DataSource, { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 });
 
     failNext = 1;
-    await ds.driver.createQueryRunner().query('INSERT IGNORE lone');
+    await runner.write((m) => m.query('INSERT IGNORE lone'));
     assert.deepEqual(log.splice(0), ['INSERT IGNORE lone', 'INSERT IGNORE lone']);
 
     let runs = 0;
-    await ds.transaction(async (m) => {
+    await runner.transaction(async (m) => {
       runs++;
       await m.query('SELECT');
       if (runs === 1) failNext = 1;
-      await ds.driver.createQueryRunner().query('UPDATE in transaction');
+      await m.query('UPDATE in transaction');
     });
     assert.equal(runs, 2, 'the whole callback ran again');
-    assert.deepEqual(log.splice(0), ['SELECT', 'UPDATE in transaction', 'SELECT', 'UPDATE in transaction'], 'the failed statement was not retried on its own');
+    assert.deepEqual(log.splice(0), ['SELECT', 'UPDATE in transaction', 'SELECT', 'UPDATE in transaction']);
   });
 
   test('the session statement adds the READ bit on Galera unless a value is given', () => {
@@ -112,12 +102,14 @@ describe('the transaction retry policy', () => {
 
 describe('transaction retry on MariaDB', { skip: skipWithoutMariaDb }, () => {
   const ctx = useDatabase(mariadbKind(), { migrated: false, env: { LINTEL_DB_POOL_SIZE: '4' } });
-  let ds: DataSource;
+  let ds: LintelDataSource;
 
   before(async () => {
     ds = ctx.ds;
-    await ds.query('CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL) ENGINE=InnoDB');
-    await ds.query('INSERT INTO t VALUES (1, 0), (2, 0)');
+    await ds.writes.write(async (m) => {
+      await m.query('CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL) ENGINE=InnoDB');
+      await m.query('INSERT INTO t VALUES (1, 0), (2, 0)');
+    });
   });
 
   test('sessions keep wsrep_sync_wait off a cluster (wsrep_on OFF)', async () => {
@@ -134,7 +126,7 @@ describe('transaction retry on MariaDB', { skip: skipWithoutMariaDb }, () => {
     const rendezvous = new Promise<void>((r) => (bothLocked = r));
     const runs = [0, 0];
     const before_ = transactionRetryStats.retried;
-    const crossing = (i: 0 | 1, first: number, second: number) => ds.transaction(async (m) => {
+    const crossing = (i: 0 | 1, first: number, second: number) => ds.writes.transaction(async (m) => {
       runs[i]!++;
       await m.query('UPDATE t SET n = n + 1 WHERE id = ?', [first]);
       if (runs[i] === 1 && ++arrived === 2) bothLocked();

@@ -174,7 +174,7 @@ for (const kind of databaseKinds()) {
     test('sessions die at expiry, when the user is disabled and when the password changes', async () => {
       const identity = h.get(IdentityService);
       const expired = await login('carol@acme');
-      await h.ds.getRepository(EdgioSessionEntity).update({ id: sha256(expired) }, { expiresAt: new Date(Date.now() - 1000) });
+      await h.ds.writes.write((m) => m.getRepository(EdgioSessionEntity).update({ id: sha256(expired) }, { expiresAt: new Date(Date.now() - 1000) }));
       assert.equal(await result('initKeyPair', [expired]), -10001);
       const t1 = await login('carol@acme');
       await identity.setUserEnabled(users.carol!, false);

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { DataSource } from 'typeorm';
-import { createDataSource } from '@lintel/domain';
+import { LintelDataSource } from '@lintel/domain';
 import { ec2tokens } from '../helpers/ec2tokens.js';
 import { GaleraCluster, galeraSkip, type GaleraNode } from '../helpers/galera.js';
 import { adminProjectAuth, call, issue, passwordAuth, type Res } from '../helpers/keystone.js';
@@ -130,9 +129,9 @@ describe('three Lintel replicas on a three-node MariaDB Galera cluster', { skip:
   });
 
   test("Lintel's sessions on a Galera node wait for the cluster before reading (wsrep_sync_wait)", async () => {
-    let ds: DataSource | undefined;
+    let ds: LintelDataSource | undefined;
     try {
-      ds = await createDataSource({ kind: 'mysql', url: cluster.nodes[1]!.url(DATABASE), poolSize: 2 }).initialize();
+      ds = await LintelDataSource.open({ kind: 'mysql', url: cluster.nodes[1]!.url(DATABASE), poolSize: 2 });
       const [row] = await ds.query('SELECT @@global.wsrep_on AS w, @@session.wsrep_sync_wait AS s') as Array<{ w: number; s: number }>;
       assert.equal(Number(row!.w), 1);
       assert.equal(Number(row!.s) & 1, 1, 'the READ bit is set');

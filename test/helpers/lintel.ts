@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { DataSource } from 'typeorm';
 import { loadConfig, type LintelConfig } from '@lintel/config';
-import { createDataSource } from '@lintel/domain';
+import { LintelDataSource } from '@lintel/domain';
 import { createLogger } from '@lintel/platform';
 import { createIdentityApp } from '../../apps/identity/src/app.js';
 import { createMulticloudApp } from '../../apps/multicloud/src/app.js';
@@ -25,7 +24,7 @@ export interface Harness {
   multicloud: NestFastifyApplication;
   config: LintelConfig;
   app: NestFastifyApplication;
-  ds: DataSource;
+  ds: LintelDataSource;
   adminUserId: string;
   adminProjectId: string;
   get<T>(cls: Type<T>): T;
@@ -40,7 +39,7 @@ export interface Harness {
 export interface Replica {
   url: string;
   multicloudUrl: string;
-  ds: DataSource;
+  ds: LintelDataSource;
 }
 
 /** The environment a test instance runs with; `overrides` win. */
@@ -58,15 +57,15 @@ export function testEnv(db: TestDatabase, overrides: Record<string, string> = {}
 }
 
 /** The test instance's config for `db`, and a new connection to it (as another process would have). */
-export async function connectDatabase(db: TestDatabase, overrides: Record<string, string> = {}): Promise<{ config: LintelConfig; ds: DataSource }> {
+export async function connectDatabase(db: TestDatabase, overrides: Record<string, string> = {}): Promise<{ config: LintelConfig; ds: LintelDataSource }> {
   const config = loadConfig(testEnv(db, overrides));
-  return { config, ds: await createDataSource(config.database).initialize() };
+  return { config, ds: await LintelDataSource.open(config.database) };
 }
 
 /** As `connectDatabase`, with every migration run. */
-export async function openDatabase(db: TestDatabase, overrides: Record<string, string> = {}): Promise<{ config: LintelConfig; ds: DataSource }> {
+export async function openDatabase(db: TestDatabase, overrides: Record<string, string> = {}): Promise<{ config: LintelConfig; ds: LintelDataSource }> {
   const opened = await connectDatabase(db, overrides);
-  await opened.ds.runMigrations({ transaction: 'each' });
+  await opened.ds.migrate();
   return opened;
 }
 
@@ -75,7 +74,7 @@ export async function openDatabase(db: TestDatabase, overrides: Record<string, s
  * `kind` with a connection to it (no app), and tear both down; `migrated: false` leaves it
  * empty, `env` adds to the test configuration.
  */
-export function useDatabase(kind: DatabaseKind, o: { migrated?: boolean; env?: Record<string, string> } = {}): { db: TestDatabase; ds: DataSource; config: LintelConfig } {
+export function useDatabase(kind: DatabaseKind, o: { migrated?: boolean; env?: Record<string, string> } = {}): { db: TestDatabase; ds: LintelDataSource; config: LintelConfig } {
   return useOnFreshDatabase(kind, (db) => (o.migrated === false ? connectDatabase : openDatabase)(db, o.env), ({ ds }) => ds.destroy());
 }
 
@@ -103,7 +102,7 @@ function useOnFreshDatabase<D extends TestDatabase, T extends object>(kind: Data
 }
 
 /** Identity and multicloud apps on `ds`, each listening on its configured port (0: any). */
-async function listen(config: LintelConfig, ds: DataSource): Promise<{ app: NestFastifyApplication; multicloud: NestFastifyApplication }> {
+async function listen(config: LintelConfig, ds: LintelDataSource): Promise<{ app: NestFastifyApplication; multicloud: NestFastifyApplication }> {
   const logger = createLogger(config.logLevel);
   const app = await createIdentityApp(config, logger, ds);
   await app.listen(config.identityPort, '127.0.0.1');
@@ -139,7 +138,7 @@ export async function startIdentity(db: TestDatabase, overrides: Record<string, 
     adminProjectId: boot.adminProjectId,
     get: <T>(cls: Type<T>) => app.get(cls),
     replica: async () => {
-      const own = await createDataSource(config.database).initialize();
+      const own = await LintelDataSource.open(config.database);
       const r = await listen({ ...config, identityPort: 0, multicloudPort: 0 }, own);
       replicas.push(async () => {
         await Promise.all([r.app.close(), r.multicloud.close()]);

@@ -391,7 +391,7 @@ for (const kind of databaseKinds()) {
       // Later migrations are undone first, down to this one.
       for (;;) {
         const names = (await h.ds.query('SELECT name FROM migrations ORDER BY timestamp DESC')) as { name: string }[];
-        await h.ds.undoLastMigration({ transaction: 'each' });
+        await h.ds.revertLastMigration();
         if (names[0]!.name.startsWith('ApplicationCredentials')) break;
       }
       const q = h.ds.createQueryRunner();
@@ -401,7 +401,7 @@ for (const kind of databaseKinds()) {
       } finally {
         await q.release();
       }
-      await h.ds.runMigrations({ transaction: 'each' });
+      await h.ds.migrate();
       const c = await create(users.alice!, await tokenOf('alice'), { name: 'after-migration' });
       assert.equal((await login({ id: c.id, secret: c.secret })).status, 201);
     });

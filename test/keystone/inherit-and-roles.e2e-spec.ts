@@ -276,11 +276,11 @@ for (const kind of databaseKinds()) {
     });
 
     test('an existing database gets the bootstrap roles immutable once; an operator\'s later choice survives bootstrap', async () => {
-      const q = (sql: string, params: unknown[] = []) => h.ds.query(sql, params);
+      const q = (sql: string, params: unknown[] = []) => h.ds.writes.write((m) => m.query(sql, params));
       await q('UPDATE roles SET options = ? WHERE domain_id = ? AND name IN (?, ?)', ['{}', '<<null>>', 'reader', 'service']);
       await q('DELETE FROM migrations WHERE name = ?', ['ImmutableDefaultRoles1766100000000']);
       assert.deepEqual((await req('GET', `/v3/roles/${id.reader}`)).body.role.options, {});
-      await h.ds.runMigrations({ transaction: 'each' });
+      await h.ds.migrate();
       assert.deepEqual((await req('GET', `/v3/roles/${id.reader}`)).body.role.options, { immutable: true });
       assert.deepEqual((await req('GET', `/v3/roles/${id.service}`)).body.role.options, { immutable: true });
 

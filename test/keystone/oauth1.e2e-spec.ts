@@ -300,7 +300,7 @@ for (const kind of databaseKinds()) {
         keystoneError(await authorize(rt.id, [{ id: 'nope' }]), 401);
         assert.equal(keystoneError(await authorize(rt.id, [{ name: 'nope' }]), 404).message, 'Role nope is not defined');
         keystoneError(await authorize(rt.id, [{ name: 'member' }], oliviaToken), 403);
-        await ctx.h.ds.getRepository(OAuth1RequestTokenEntity).update({ id: rt.id }, { expiresAt: new Date(Date.now() - 1000) });
+        await ctx.h.ds.writes.write((m) => m.getRepository(OAuth1RequestTokenEntity).update({ id: rt.id }, { expiresAt: new Date(Date.now() - 1000) }));
         keystoneError(await authorize(rt.id, [{ name: 'member' }]), 401);
       });
 
@@ -325,7 +325,7 @@ for (const kind of databaseKinds()) {
         assert.equal(keystoneError(await accessToken(c, rt, v), 404).message, 'Request token not found');
         const expired = await newRequestToken(c);
         const ev = (await authorize(expired.id, [{ name: 'member' }])).body.token.oauth_verifier as string;
-        await ctx.h.ds.getRepository(OAuth1RequestTokenEntity).update({ id: expired.id }, { expiresAt: new Date(Date.now() - 1000) });
+        await ctx.h.ds.writes.write((m) => m.getRepository(OAuth1RequestTokenEntity).update({ id: expired.id }, { expiresAt: new Date(Date.now() - 1000) }));
         keystoneError(await accessToken(c, expired, ev), 401);
       });
 
@@ -360,7 +360,7 @@ for (const kind of databaseKinds()) {
       test('an expired access token: no new token (401), earlier ones stop validating (404)', async () => {
         const { consumer, access } = await delegation();
         const t = await oauthToken(consumer, access);
-        await ctx.h.ds.getRepository(OAuth1AccessTokenEntity).update({ id: access.id }, { expiresAt: new Date(Date.now() - 1000) });
+        await ctx.h.ds.writes.write((m) => m.getRepository(OAuth1AccessTokenEntity).update({ id: access.id }, { expiresAt: new Date(Date.now() - 1000) }));
         ctx.h.get(TokenService).forget();
         keystoneError(await oauthTokenRequest(consumer, access), 401);
         keystoneError(await validate(t.id), 404);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createDataSource } from '@lintel/domain';
+import { LintelDataSource } from '@lintel/domain';
 import { runMain, stopOnSignals } from '@lintel/platform';
 import { createIdentityApp } from '../../identity/src/app.js';
 import { createManageContext } from '../../manage/src/manage.module.js';
@@ -12,8 +12,8 @@ import { createMulticloudApp } from '../../multicloud/src/app.js';
  * idempotent), then serves identity and multicloud.
  */
 await runMain(async (config, logger) => {
-  const ds = await createDataSource(config.database).initialize();
-  const applied = await ds.runMigrations({ transaction: 'each' });
+  const ds = await LintelDataSource.open(config.database);
+  const applied = await ds.migrate();
   if (applied.length) logger.info({ applied: applied.map((m) => m.name) }, 'migrations applied');
   if (await tokenKeys(config).setup()) logger.info({ dir: config.token.keysDir }, 'token key repository created');
   if (await credentialKeys(config).repo.setup()) logger.info({ dir: config.credential.keysDir }, 'credential key repository created');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LintelConfig } from '@lintel/config';
-import { createDataSource } from '@lintel/domain';
+import { LintelDataSource } from '@lintel/domain';
 import { progressLines, seed, type SeedProgress, type SeedResult } from './seed.js';
 import { credentialKeys } from './tasks.js';
 
@@ -33,7 +33,7 @@ export async function runSeed(config: LintelConfig, opts: { users: string; passw
   const ring = credentialKeys(config);
   await ring.repo.setup();
   ring.load();
-  const ds = await createDataSource(config.database).initialize();
+  const ds = await LintelDataSource.open(config.database);
   try {
     if (await ds.showMigrations()) throw new Error('the database has pending migrations: run "db migrate" (and "bootstrap") first');
     const tty = process.stderr.isTTY === true;
@@ -48,10 +48,11 @@ export async function runSeed(config: LintelConfig, opts: { users: string; passw
       drawn = lines.length;
     };
     let latest: SeedProgress | undefined;
-    const result = await seed(ds, ring, {
+    // The bulk writer writes straight through the writing connection, which it keeps to itself.
+    const result = await ds.writes.exclusive((writer) => seed(writer, ring, {
       users, password, bcryptCost: cost,
       progress: tty ? (p) => draw((latest = p)) : undefined,
-    });
+    }));
     if (latest) draw(latest, true);
     return { ...result, passwordFile };
   } finally {

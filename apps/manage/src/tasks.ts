@@ -2,19 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger as Pino } from 'pino';
-import { DataSource } from 'typeorm';
 import { identityPublicUrl, type LintelConfig } from '@lintel/config';
 import { TokenKeyRepository } from '@lintel/auth';
 import { CredentialKeyRing } from '@lintel/credentials';
-import { BootstrapService, createDataSource, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, type BootstrapResult } from '@lintel/domain';
+import { BootstrapService, CredentialService, DEFAULT_DOMAIN_ID, IdentityService, LintelDataSource, type BootstrapResult } from '@lintel/domain';
 import type { INestApplicationContext } from '@nestjs/common';
 
 /** Runs pending migrations; returns the names applied. */
 export async function migrate(config: LintelConfig): Promise<string[]> {
-  const ds = createDataSource(config.database);
-  await ds.initialize();
+  const ds = await LintelDataSource.open(config.database);
   try {
-    const done = await ds.runMigrations({ transaction: 'each' });
+    const done = await ds.migrate();
     return done.map((m) => m.name);
   } finally {
     await ds.destroy();
@@ -78,5 +76,3 @@ export async function bootstrap(ctx: INestApplicationContext, config: LintelConf
   logger.info({ created: result.created, admin_user_id: result.adminUserId, admin_project_id: result.adminProjectId }, 'bootstrap done');
   return result;
 }
-
-export type { DataSource };

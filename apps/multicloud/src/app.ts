@@ -1,13 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as Pino } from 'pino';
-import type { DataSource } from 'typeorm';
 import type { LintelConfig } from '@lintel/config';
 import { PASSWORD_HASHER_PROVIDER } from '@lintel/auth';
-import { DomainModule } from '@lintel/domain';
+import { DomainModule, type LintelDataSource } from '@lintel/domain';
 import { createLintelApp } from '@lintel/platform';
 import { MulticloudModule } from './multicloud.module.js';
 
-export function createMulticloudApp(config: LintelConfig, logger: Pino, dataSource?: DataSource): Promise<NestFastifyApplication> {
+export function createMulticloudApp(config: LintelConfig, logger: Pino, dataSource?: LintelDataSource): Promise<NestFastifyApplication> {
   return createLintelApp({
     config,
     logger,

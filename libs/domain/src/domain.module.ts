@@ -1,7 +1,11 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { createDataSource } from './data-source.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { LintelDataSource } from './database/lintel-data-source.js';
+import { TransactionRunner } from './database/transaction-runner.js';
+import { ENTITIES } from './entities/index.js';
 import { PasswordHasher } from './password-hasher.js';
 import { AccessKeyService } from './services/access-key.service.js';
 import { AlibabaKeyService } from './services/alibaba-key.service.js';
@@ -28,48 +32,60 @@ import { TrustService } from './services/trust.service.js';
 const SERVICES = [AuditService, RevocationService, ResourceService, IdentityService, AssignmentService, CatalogService, BootstrapService, CredentialCipher, CredentialService, GroupService,
   CloudAccountService, EdgioSessionService, AlibabaKeyService, AccessKeyService,
   PolicyBlobService, EndpointFilterService, DomainConfigService, ApplicationCredentialService, TrustService, OAuth1Service, SignatureReplayService];
-const OWNS_DATA_SOURCE = Symbol('OWNS_DATA_SOURCE');
 
 /**
- * Closes the connection pool at shutdown, unless the DataSource was lent by the caller (its owner
- * closes it after the app). Shutdown hooks of one module run concurrently, so the write-behind
- * queues are flushed here first rather than left to race the close in their own hooks.
+ * Stores what the services hold back (audit events, credential last-use times) before the
+ * connections close. Shutdown hooks of different modules run in an order of Nest's choosing, so
+ * this holds a lease of its own on the data source: TypeOrmModule letting go of its lease first
+ * does not close the connections under the final writes.
  */
 @Injectable()
-class DataSourceLifecycle implements OnApplicationShutdown {
-  constructor(
-    private readonly ds: DataSource,
-    @Inject(OWNS_DATA_SOURCE) private readonly owned: boolean,
-    private readonly audit: AuditService,
-    private readonly credentials: CredentialService,
-  ) {}
+class WriteBehindFlush implements OnApplicationShutdown {
+  private readonly held: LintelDataSource;
+
+  constructor(ds: DataSource, private readonly audit: AuditService, private readonly credentials: CredentialService) {
+    this.held = (ds as LintelDataSource).lease();
+  }
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.owned || !this.ds.isInitialized) return;
-    await Promise.all([this.audit.flush(), this.credentials.flushUse()]);
-    await this.ds.destroy();
+    try {
+      await Promise.all([this.audit.flush(), this.credentials.flushUse()]);
+    } finally {
+      await this.held.destroy();
+    }
   }
 }
 
 export interface DomainModuleOptions {
   /** The PasswordHasher binding (libs/auth provides the bcrypt pool). */
   hasher: Provider;
-  /** An initialised DataSource to share (the all-in-one process runs two apps on one pool). */
-  dataSource?: DataSource;
+  /** An open data source to share (the all-in-one process runs its apps on one pool). */
+  dataSource?: LintelDataSource;
 }
 
-/** The core: the TypeORM DataSource plus the services that enforce Keystone's rules. */
+/**
+ * The core: the data source (through TypeOrmModule), a repository per entity, the transaction
+ * runner, and the services that enforce Keystone's rules.
+ */
 @Module({})
 export class DomainModule {
   static forRoot(o: DomainModuleOptions): DynamicModule {
-    const ds: Provider = o.dataSource
-      ? { provide: DataSource, useValue: o.dataSource }
-      : { provide: DataSource, inject: [LINTEL_CONFIG], useFactory: (cfg: LintelConfig) => createDataSource(cfg.database).initialize() };
     return {
       module: DomainModule,
       global: true,
-      providers: [ds, { provide: OWNS_DATA_SOURCE, useValue: !o.dataSource }, DataSourceLifecycle, o.hasher, ...SERVICES],
-      exports: [DataSource, PasswordHasher, ...SERVICES],
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [LINTEL_CONFIG],
+          useFactory: (cfg: LintelConfig) => dataSourceOptions(cfg.database),
+          dataSourceFactory: async (options) => (o.dataSource ? o.dataSource.lease() : LintelDataSource.fromOptions(options!)),
+        }),
+        TypeOrmModule.forFeature([...ENTITIES]),
+      ],
+      providers: [
+        { provide: TransactionRunner, inject: [DataSource], useFactory: (ds: LintelDataSource) => ds.writes },
+        WriteBehindFlush, o.hasher, ...SERVICES,
+      ],
+      exports: [TypeOrmModule, TransactionRunner, PasswordHasher, ...SERVICES],
     };
   }
 }

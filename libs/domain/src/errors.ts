@@ -103,8 +103,8 @@ const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST',
   'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'SQLITE_BUSY', 'SQLITE_CANTOPEN',
   'SQLITE_IOERR', 'POOL_CLOSED', 'ER_LOCK_WAIT_TIMEOUT',
-  // A conflict that outlasted the transaction retries (transaction-retry.ts), or a statement's own.
-  'ER_LOCK_DEADLOCK',
+  // A conflict that outlasted the runner's retries (docs/databases.md, "Reads and writes").
+  'ER_LOCK_DEADLOCK', 'SQLITE_BUSY_SNAPSHOT',
   // 1047, "WSREP has not yet prepared node for application use": a Galera node that is joining,
   // or cut off from the cluster's majority (docs/galera.md).
   'ER_UNKNOWN_COM_ERROR',

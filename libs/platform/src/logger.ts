@@ -27,6 +27,12 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 }
 
 const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+/**
+ * TypeOrmModule warns when a second app of the process registers the default data source: the
+ * all-in-one process does that on purpose (its apps share one, see LintelDataSource), so the line
+ * is kept at debug.
+ */
+const EXPECTED_WARNINGS = new Set(['DataSourceNameRegistry']);
 
 /**
  * Nest's LoggerService on top of pino, so framework and application lines share one format.
@@ -39,7 +45,7 @@ export class PinoNestLogger implements LoggerService {
     this.write(FRAMEWORK_CONTEXTS.has(String(params.at(-1))) ? 'debug' : 'info', message, params);
   }
   error(message: unknown, ...params: unknown[]) { this.write('error', message, params); }
-  warn(message: unknown, ...params: unknown[]) { this.write('warn', message, params); }
+  warn(message: unknown, ...params: unknown[]) { this.write(EXPECTED_WARNINGS.has(String(params.at(-1))) ? 'debug' : 'warn', message, params); }
   debug(message: unknown, ...params: unknown[]) { this.write('debug', message, params); }
   verbose(message: unknown, ...params: unknown[]) { this.write('trace', message, params); }
   fatal(message: unknown, ...params: unknown[]) { this.write('fatal', message, params); }

@@ -91,7 +91,7 @@ export const auditWritesFailed = new Counter({
   registers: [metricsRegistry],
 });
 
-// Set from the transaction layer's counters when scraped (libs/domain, transaction-retry.ts).
+// Set from the transaction runner's counters when scraped (docs/databases.md, "Reads and writes").
 export const dbTransactionRetries = new Counter({
   name: 'lintel_db_transaction_retries_total',
   help: 'MySQL/MariaDB transactions that lost a conflict (deadlock, Galera certification): run again (retried) or given up on (exhausted, answered 503).',

@@ -1,5 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { isUniqueViolation, RevocationService, type CredentialCipher, type RevocationFields } from '@lintel/domain';
+import { isUniqueViolation, writeRevocation, type CredentialCipher, type RevocationFields } from '@lintel/domain';
 import type { KeystoneCredentialKeys } from './keystone-fernet.js';
 import type { Row, SourceDb } from './source.js';
 
@@ -181,8 +181,7 @@ export class ImportContext {
   /** Writes the revocation events the import called for (Lintel tokens issued before it). */
   async writeRevocations(): Promise<void> {
     if (this.dryRun) return;
-    const service = new RevocationService(this.m.connection);
-    for (const f of this.revocations) await service.revoke({ ...f, issuedBefore: this.now }, this.m);
+    for (const f of this.revocations) await writeRevocation(this.m, { ...f, issuedBefore: this.now });
   }
 }
 

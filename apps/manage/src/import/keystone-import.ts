@@ -1,6 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { LintelConfig } from '@lintel/config';
-import { createDataSource, CredentialCipher } from '@lintel/domain';
+import { CredentialCipher, LintelDataSource } from '@lintel/domain';
 import { ImportContext, Tally } from './context.js';
 import { FernetKeyError, KeystoneCredentialKeys } from './keystone-fernet.js';
 import { JsonLinesReporter, TerminalReporter, type ImportSummary, type Reporter } from './report.js';
@@ -38,7 +38,7 @@ export async function importKeystone(config: LintelConfig, o: KeystoneImportOpti
   const src = await openSource(source.url).catch((e: unknown) => {
     throw e instanceof SourceUrlError ? new ImportRefusedError(e.message) : e;
   });
-  let ds: DataSource | undefined;
+  let ds: LintelDataSource | undefined;
   try {
     const schema = await checkKeystoneSchema(src).catch((e: unknown) => {
       throw e instanceof SchemaRefusedError ? new ImportRefusedError(e.message) : e;
@@ -54,7 +54,7 @@ export async function importKeystone(config: LintelConfig, o: KeystoneImportOpti
       throw new ImportRefusedError(`the Keystone database holds ${Number(n)} credentials, sealed with Keystone's credential keys: give their directory with --credential-keys (Keystone's [credential] key_repository, /etc/keystone/credential-keys)`);
     }
 
-    ds = await createDataSource(config.database).initialize();
+    ds = await LintelDataSource.open(config.database);
     if (await ds.showMigrations()) throw new ImportRefusedError('the Lintel database is not up to date: run "manage db migrate" first');
     const cipher = new CredentialCipher(config);
     try {
@@ -81,7 +81,7 @@ export async function importKeystone(config: LintelConfig, o: KeystoneImportOpti
       await ctx.writeRevocations();
     };
     if (dryRun) await work(ds.manager);
-    else await ds.transaction(work);
+    else await ds.writes.transaction(work);
     const summary = { dryRun, seconds: (Date.now() - started) / 1000, tallies };
     reporter.summary(summary);
     return summary;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import {
   newAlibabaAccessKeyId, newAlibabaAccessKeySecret, randomAlphanumeric, randomLowerHex, randomUpperAlphanumeric,
 } from '@lintel/credentials';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { CredentialEntity, type CredentialState, type UserEntity } from '../entities/index.js';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.js';
 import { AssignmentService } from './assignment.service.js';
@@ -133,7 +133,7 @@ const lifts = (current: Date | null, next: Date | null | undefined): boolean =>
 @Injectable()
 export class AccessKeyService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: TransactionRunner,
     private readonly credentials: CredentialService,
     private readonly identity: IdentityService,
     private readonly assignments: AssignmentService,
@@ -168,7 +168,7 @@ export class AccessKeyService {
       const access = dialect.newAccess();
       const secret = dialect.newSecret();
       try {
-        const { credential, replaced } = await this.ds.transaction(async (m) => {
+        const { credential, replaced } = await this.db.transaction(async (m) => {
           await this.credentials.lockUser(m, owner.id);
           let replaced: string[] = [];
           if (dialect.replaces) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan } from 'typeorm';
+import { LessThan } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { AlibabaNonceEntity } from '../entities/index.js';
 import { isUniqueViolation } from '../errors.js';
 
@@ -15,7 +16,7 @@ const PRUNE_EVERY_MS = 60_000;
 export class AlibabaKeyService {
   private lastPrune = 0;
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly db: TransactionRunner) {}
 
   /**
    * Records that `nonce` was used with `accessKeyId`, remembered until `expiresAt` (the end of
@@ -24,9 +25,8 @@ export class AlibabaKeyService {
    */
   async claimNonce(accessKeyId: string, nonce: string, expiresAt: Date): Promise<boolean> {
     const id = createHash('sha256').update(`${accessKeyId}\n${nonce}`, 'utf8').digest('hex');
-    const repo = this.ds.getRepository(AlibabaNonceEntity);
     try {
-      await repo.insert({ id, expiresAt });
+      await this.db.write((m) => m.getRepository(AlibabaNonceEntity).insert({ id, expiresAt }));
     } catch (e) {
       if (isUniqueViolation(e)) return false;
       throw e;
@@ -40,7 +40,7 @@ export class AlibabaKeyService {
     const now = Date.now();
     if (!force && now - this.lastPrune < PRUNE_EVERY_MS) return 0;
     this.lastPrune = now;
-    const r = await this.ds.getRepository(AlibabaNonceEntity).delete({ expiresAt: LessThan(new Date(now)) });
+    const r = await this.db.write((m) => m.getRepository(AlibabaNonceEntity).delete({ expiresAt: LessThan(new Date(now)) }));
     return r.affected ?? 0;
   }
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository, type EntityManager } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import {
   AccessRuleEntity, ApplicationCredentialAccessRuleEntity, ApplicationCredentialEntity, ApplicationCredentialRoleEntity,
   RoleEntity,
@@ -100,7 +102,10 @@ const ACCESS_RULE_FIELDS = ['service', 'path', 'method'] as const;
 @Injectable()
 export class ApplicationCredentialService {
   constructor(
-    private readonly ds: DataSource,
+    @InjectRepository(ApplicationCredentialEntity) private readonly applicationCredentials: Repository<ApplicationCredentialEntity>,
+    @InjectRepository(AccessRuleEntity) private readonly accessRules: Repository<AccessRuleEntity>,
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    private readonly db: TransactionRunner,
     private readonly hasher: PasswordHasher,
     private readonly assignments: AssignmentService,
     private readonly revocations: RevocationService,
@@ -119,7 +124,7 @@ export class ApplicationCredentialService {
     const secretHash = await this.hasher.hash(prehash(c.secret));
     const conflict = () => new ConflictError('application_credential', `Duplicate entry found with name ${c.name}`);
     const id = newId();
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       if (await tx.findOneBy(ApplicationCredentialEntity, { userId: c.userId, name: c.name })) throw conflict();
       const row: ApplicationCredentialEntity = {
         id, name: c.name, secretHash, description: c.description ?? null, userId: c.userId, projectId: c.projectId,
@@ -164,15 +169,15 @@ export class ApplicationCredentialService {
   }
 
   async get(id: string): Promise<ApplicationCredential | null> {
-    const row = await this.ds.getRepository(ApplicationCredentialEntity).findOneBy({ id });
+    const row = await this.applicationCredentials.findOneBy({ id });
     return row ? (await this.withDetails([row]))[0]! : null;
   }
 
   /** A user's credentials, `name` exact or inexact (`name__contains`, ...), by name. */
   async list(userId: string, f: { name?: string; match?: TextMatches } = {}): Promise<ApplicationCredential[]> {
-    const qb = this.ds.getRepository(ApplicationCredentialEntity).createQueryBuilder('c').where('c.user_id = :userId', { userId });
+    const qb = this.applicationCredentials.createQueryBuilder('c').where('c.user_id = :userId', { userId });
     if (f.name !== undefined) qb.andWhere('c.name = :name', { name: f.name });
-    for (const [column, m] of allowedMatches(f.match, { name: 'c.name' })) whereTextMatches(this.ds, qb, column, m);
+    for (const [column, m] of allowedMatches(f.match, { name: 'c.name' })) whereTextMatches(this.applicationCredentials.manager.connection, qb, column, m);
     return this.withDetails(await qb.orderBy('c.name', 'ASC').addOrderBy('c.id', 'ASC').getMany());
   }
 
@@ -180,12 +185,12 @@ export class ApplicationCredentialService {
   private async withDetails(rows: ApplicationCredentialEntity[]): Promise<ApplicationCredential[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
-    const roleRows: Array<{ appCredId: string } & Record<string, unknown>> = await this.ds.createQueryBuilder()
+    const roleRows: Array<{ appCredId: string } & Record<string, unknown>> = await this.applicationCredentials.manager.createQueryBuilder()
       .select('acr.application_credential_id', 'appCredId').addSelect('r.id', 'id').addSelect('r.name', 'name').addSelect('r.domain_id', 'domain_id')
       .addSelect('r.description', 'description').addSelect('r.options', 'options').addSelect('r.extra', 'extra')
       .from(ApplicationCredentialRoleEntity, 'acr').innerJoin(RoleEntity, 'r', 'r.id = acr.role_id')
       .where('acr.application_credential_id IN (:...ids)', { ids }).getRawMany();
-    const ruleRows: Array<{ appCredId: string; id: string; service: string; path: string; method: string }> = await this.ds.createQueryBuilder()
+    const ruleRows: Array<{ appCredId: string; id: string; service: string; path: string; method: string }> = await this.applicationCredentials.manager.createQueryBuilder()
       .select('link.application_credential_id', 'appCredId').addSelect('ar.external_id', 'id').addSelect('ar.service', 'service')
       .addSelect('ar.path', 'path').addSelect('ar.method', 'method')
       .from(ApplicationCredentialAccessRuleEntity, 'link').innerJoin(AccessRuleEntity, 'ar', 'ar.id = link.access_rule_id')
@@ -205,7 +210,7 @@ export class ApplicationCredentialService {
    * for the `application_credential` auth method; the secret is always compared).
    */
   async verify(id: string, secret: string): Promise<boolean> {
-    const row = await this.ds.getRepository(ApplicationCredentialEntity).findOneBy({ id });
+    const row = await this.applicationCredentials.findOneBy({ id });
     if (!row) return false;
     const imported = row.secretHash.startsWith(KEYSTONE_SECRET_HASH);
     const ok = imported ? await this.hasher.verify(secret, row.secretHash.slice(KEYSTONE_SECRET_HASH.length)) : await this.hasher.verify(prehash(secret), row.secretHash);
@@ -214,7 +219,7 @@ export class ApplicationCredentialService {
 
   /** Deletes a credential (its access rules stay) and revokes the tokens issued from it, in one transaction. */
   async delete(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.delete(ApplicationCredentialEntity, { id });
       if (!r.affected) throw new ApplicationCredentialNotFoundError(id);
       await tx.delete(ApplicationCredentialRoleEntity, { applicationCredentialId: id });
@@ -225,27 +230,27 @@ export class ApplicationCredentialService {
 
   /** Roles, global or of any domain, named exactly `name` (Keystone's `get_unique_role_by_name` looks at all). */
   async rolesNamed(name: string): Promise<RoleEntity[]> {
-    return (await this.ds.getRepository(RoleEntity).findBy({ name })).filter((r) => r.name === name);
+    return (await this.roles.findBy({ name })).filter((r) => r.name === name);
   }
 
   // ------------------------------------------------------------------ access rules
 
   /** A user's access rules, each of `service`, `path`, `method` exact or inexact, in creation order. */
   async listAccessRules(userId: string, f: { service?: string; path?: string; method?: string; match?: TextMatches } = {}): Promise<AccessRule[]> {
-    const qb = this.ds.getRepository(AccessRuleEntity).createQueryBuilder('ar').where('ar.user_id = :userId', { userId });
+    const qb = this.accessRules.createQueryBuilder('ar').where('ar.user_id = :userId', { userId });
     for (const key of ACCESS_RULE_FIELDS) if (f[key] !== undefined) qb.andWhere(`ar.${key} = :${key}`, { [key]: f[key] });
-    for (const [column, m] of allowedMatches(f.match, { service: 'ar.service', path: 'ar.path', method: 'ar.method' })) whereTextMatches(this.ds, qb, column, m);
+    for (const [column, m] of allowedMatches(f.match, { service: 'ar.service', path: 'ar.path', method: 'ar.method' })) whereTextMatches(this.accessRules.manager.connection, qb, column, m);
     return (await qb.orderBy('ar.id', 'ASC').getMany()).map(ruleOf);
   }
 
   async getAccessRule(id: string): Promise<OwnedAccessRule | null> {
-    const row = await this.ds.getRepository(AccessRuleEntity).findOneBy({ externalId: id });
+    const row = await this.accessRules.findOneBy({ externalId: id });
     return row ? { ...ruleOf(row), userId: row.userId } : null;
   }
 
   /** Deletes an access rule no credential uses (Keystone's 403 otherwise). */
   async deleteAccessRule(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const row = await tx.findOneBy(AccessRuleEntity, { externalId: id });
       if (!row) throw new AccessRuleNotFoundError(id);
       if (await tx.countBy(ApplicationCredentialAccessRuleEntity, { accessRuleId: row.id })) {

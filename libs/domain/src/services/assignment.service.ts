@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository, type EntityManager } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import {
   DomainEntity, GroupMembershipEntity, ImpliedRoleEntity, ProjectEntity, RoleAssignmentEntity, RoleEntity, type AssignmentType,
 } from '../entities/index.js';
@@ -102,6 +104,13 @@ const byName = (a: RoleEntity, b: RoleEntity) => a.name.localeCompare(b.name);
 @Injectable()
 export class AssignmentService {
   constructor(
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    @InjectRepository(ImpliedRoleEntity) private readonly impliedRoles: Repository<ImpliedRoleEntity>,
+    @InjectRepository(RoleAssignmentEntity) private readonly roleAssignments: Repository<RoleAssignmentEntity>,
+    @InjectRepository(GroupMembershipEntity) private readonly userGroupMemberships: Repository<GroupMembershipEntity>,
+    @InjectRepository(ProjectEntity) private readonly projects: Repository<ProjectEntity>,
+    @InjectRepository(DomainEntity) private readonly domains: Repository<DomainEntity>,
+    private readonly db: TransactionRunner,
     private readonly ds: DataSource,
     private readonly revocations: RevocationService,
   ) {}
@@ -109,28 +118,27 @@ export class AssignmentService {
   // ------------------------------------------------------------------ roles
 
   findGlobalRole(name: string): Promise<RoleEntity | null> {
-    return this.ds.getRepository(RoleEntity).findOneBy({ name, domainId: NULL_DOMAIN_ID });
+    return this.roles.findOneBy({ name, domainId: NULL_DOMAIN_ID });
   }
 
   getRole(id: string): Promise<RoleEntity | null> {
-    return this.ds.getRepository(RoleEntity).findOneBy({ id });
+    return this.roles.findOneBy({ id });
   }
 
   /** Global roles, or a domain's with `domainId` (Keystone's `GET /v3/roles`), matching `name` exactly and inexact filters on it, by name. */
   listRoles(f: { name?: string; domainId?: string | null; match?: TextMatches } = {}, page: PageRequest = {}): Promise<Page<RoleEntity>> {
-    const qb = this.ds.getRepository(RoleEntity).createQueryBuilder('r').where('r.domain_id = :domainId', { domainId: f.domainId || NULL_DOMAIN_ID });
+    const qb = this.roles.createQueryBuilder('r').where('r.domain_id = :domainId', { domainId: f.domainId || NULL_DOMAIN_ID });
     if (f.name !== undefined) qb.andWhere('r.name = :name', { name: f.name });
     for (const [column, m] of allowedMatches(f.match, { name: 'r.name' })) whereTextMatches(this.ds, qb, column, m);
     return pageByName(qb, 'r', page, async (id) => (await this.getRole(id))?.name ?? null);
   }
 
   async createRole(r: { id?: string; name: string; domainId?: string | null; description?: string | null; options?: Record<string, boolean | null>; extra?: Record<string, unknown> }): Promise<RoleEntity> {
-    const repo = this.ds.getRepository(RoleEntity);
     const domainId = r.domainId ?? NULL_DOMAIN_ID;
     const conflict = () => new ConflictError('role', `Duplicate entry found with name ${r.name}`);
-    if (await repo.findOneBy({ name: r.name, domainId })) throw conflict();
-    const e = repo.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: mergeOptions({}, r.options), extra: r.extra ?? {} });
-    return insertOrConflict(() => repo.insert(e as never), e, conflict);
+    if (await this.roles.findOneBy({ name: r.name, domainId })) throw conflict();
+    const e = this.roles.create({ id: r.id ?? newId(), name: r.name, domainId, description: r.description ?? null, options: mergeOptions({}, r.options), extra: r.extra ?? {} });
+    return insertOrConflict(() => this.db.write((m) => m.getRepository(RoleEntity).insert(e as never)), e, conflict);
   }
 
   /**
@@ -139,7 +147,7 @@ export class AssignmentService {
    * change; `options` are merged, a null value removing its option.
    */
   async updateRole(id: string, patch: RoleInput, bodyKeys: readonly string[] = Object.keys(patch)): Promise<RoleEntity> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const r = await tx.findOneBy(RoleEntity, { id });
       if (!r) throw new NotFoundError('role', id);
       if (isImmutable(r)) {
@@ -166,7 +174,7 @@ export class AssignmentService {
    * the application credentials of its direct project grantees there (one transaction).
    */
   async deleteRole(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.findOneBy(RoleEntity, { id });
       if (!r) throw new NotFoundError('role', id);
       if (isImmutable(r)) throw immutableError('delete', id);
@@ -193,11 +201,11 @@ export class AssignmentService {
     if (PROHIBITED_IMPLIED_ROLES.includes(implied.name) || (prior.domainId === NULL_DOMAIN_ID && implied.domainId !== NULL_DOMAIN_ID)) {
       throw new DomainError('Forbidden', `${impliedRoleId} cannot be an implied roles.`);
     }
-    await this.ds.createQueryBuilder().insert().into(ImpliedRoleEntity).values({ priorRoleId, impliedRoleId }).orIgnore().execute();
+    await this.db.write((m) => m.createQueryBuilder().insert().into(ImpliedRoleEntity).values({ priorRoleId, impliedRoleId }).orIgnore().execute());
   }
 
   async removeImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.delete(ImpliedRoleEntity, { priorRoleId, impliedRoleId });
       if (!r.affected) throw new NotFoundError('role inference', `${priorRoleId} implies ${impliedRoleId}`);
       // Tokens carrying the prior role may have carried the implied one through it.
@@ -206,7 +214,7 @@ export class AssignmentService {
   }
 
   listImplications(priorRoleId?: string): Promise<ImpliedRoleEntity[]> {
-    return this.ds.getRepository(ImpliedRoleEntity).find({ where: priorRoleId ? { priorRoleId } : {}, order: { priorRoleId: 'ASC', impliedRoleId: 'ASC' } });
+    return this.impliedRoles.find({ where: priorRoleId ? { priorRoleId } : {}, order: { priorRoleId: 'ASC', impliedRoleId: 'ASC' } });
   }
 
   // ------------------------------------------------------------------ grants
@@ -222,24 +230,24 @@ export class AssignmentService {
       if (g.type.endsWith('System')) {
         throw new InvalidInputError(`Role ${role.id} is a domain-specific role. Unable to use a domain-specific role in a system assignment.`);
       }
-      const project = isProject(g.type) ? await this.ds.getRepository(ProjectEntity).findOneBy({ id: g.targetId }) : null;
+      const project = isProject(g.type) ? await this.projects.findOneBy({ id: g.targetId }) : null;
       if (project && project.domainId !== role.domainId) {
         throw new DomainError('Forbidden', `Project ${project.id} must be in the same domain as the role ${role.id} being assigned.`);
       }
     }
-    await this.ds.createQueryBuilder().insert().into(RoleAssignmentEntity)
-      .values({ ...g, inherited: g.inherited ?? false }).orIgnore().execute();
+    await this.db.write((m) => m.createQueryBuilder().insert().into(RoleAssignmentEntity)
+      .values({ ...g, inherited: g.inherited ?? false }).orIgnore().execute());
   }
 
   async hasGrant(g: Grant): Promise<boolean> {
-    return (await this.ds.getRepository(RoleAssignmentEntity).countBy({ ...g, inherited: g.inherited ?? false })) > 0;
+    return (await this.roleAssignments.countBy({ ...g, inherited: g.inherited ?? false })) > 0;
   }
 
   /** Roles granted directly to an actor on a target (or, with `inherited`, inherited to the projects below it). */
   async grantedRoles(type: AssignmentType, actorId: string, targetId: string, inherited = false): Promise<RoleEntity[]> {
-    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ type, actorId, targetId, inherited });
+    const rows = await this.roleAssignments.findBy({ type, actorId, targetId, inherited });
     if (!rows.length) return [];
-    return this.ds.getRepository(RoleEntity).find({ where: { id: In(rows.map((r) => r.roleId)) }, order: { name: 'ASC' } });
+    return this.roles.find({ where: { id: In(rows.map((r) => r.roleId)) }, order: { name: 'ASC' } });
   }
 
   /**
@@ -248,7 +256,7 @@ export class AssignmentService {
    * projects; from a project, on each project below it (per domain past a few).
    */
   async removeGrant(g: Grant): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.delete(RoleAssignmentEntity, { ...g, inherited: g.inherited ?? false });
       if (!r.affected) {
         throw new RoleAssignmentNotFoundError(g.roleId, g.actorId, g.targetId);
@@ -339,22 +347,22 @@ export class AssignmentService {
    */
   async holdsGrantsBeyond(actorIds: string[], domainId: string, beyond: readonly string[] = []): Promise<boolean> {
     if (!actorIds.length) return false;
-    const rows = await this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(actorIds) });
+    const rows = await this.roleAssignments.findBy({ actorId: In(actorIds) });
     const projectIds = rows.filter((r) => isProject(r.type)).map((r) => r.targetId);
-    const projects = projectIds.length ? await this.ds.getRepository(ProjectEntity).findBy({ id: In(projectIds) }) : [];
+    const projects = projectIds.length ? await this.projects.findBy({ id: In(projectIds) }) : [];
     const projectDomain = new Map(projects.map((p) => [p.id, p.domainId]));
     return rows.some((r) => r.type.endsWith('System')
       || (isDomain(r.type) && r.targetId !== domainId)
       || (isProject(r.type) && (projectDomain.get(r.targetId) !== domainId || beyond.includes(r.targetId))));
   }
 
-  private async groupIdsOf(userId: string, tx: EntityManager = this.ds.manager): Promise<string[]> {
+  private async groupIdsOf(userId: string, tx: EntityManager = this.userGroupMemberships.manager): Promise<string[]> {
     return (await tx.findBy(GroupMembershipEntity, { userId })).map((m) => m.groupId);
   }
 
   /** The user's and their groups' project and domain grants. */
   private async actorGrants(userId: string, types: AssignmentType[]): Promise<RoleAssignmentEntity[]> {
-    return this.ds.getRepository(RoleAssignmentEntity).findBy({ actorId: In(await this.actorsOf(userId)), type: In(types) });
+    return this.roleAssignments.findBy({ actorId: In(await this.actorsOf(userId)), type: In(types) });
   }
 
   /**
@@ -411,7 +419,7 @@ export class AssignmentService {
     }
     if (!ids.size) return { items: [], truncated: false };
     // A few pages of ids at most; no LIMIT here, so the primary key serves the IN list.
-    const projects = await this.ds.getRepository(ProjectEntity).find({ where: { id: In([...ids]) }, order: { name: 'ASC', id: 'ASC' } });
+    const projects = await this.projects.find({ where: { id: In([...ids]) }, order: { name: 'ASC', id: 'ASC' } });
     return pageFrom(projects, limit);
   }
 
@@ -421,12 +429,12 @@ export class AssignmentService {
     const useful = await this.rolesYieldingGlobal(rows.map((r) => r.roleId));
     const ids = [...new Set(rows.filter((r) => useful.has(r.roleId)).map((r) => r.targetId))];
     if (!ids.length) return [];
-    return this.ds.getRepository(DomainEntity).find({ where: { id: In(ids) }, order: { name: 'ASC' } });
+    return this.domains.find({ where: { id: In(ids) }, order: { name: 'ASC' } });
   }
 
   async hasSystemRole(userId: string): Promise<boolean> {
     const actors = [userId, ...(await this.groupIdsOf(userId))];
-    return (await this.ds.getRepository(RoleAssignmentEntity).countBy({ type: In(['UserSystem', 'GroupSystem']), actorId: In(actors) })) > 0;
+    return (await this.roleAssignments.countBy({ type: In(['UserSystem', 'GroupSystem']), actorId: In(actors) })) > 0;
   }
 
   // ------------------------------------------------------------------ GET /v3/role_assignments
@@ -439,7 +447,7 @@ export class AssignmentService {
    * roles go. In SQL, bounded by the page (assignment-listing.ts).
    */
   async listAssignments(f: AssignmentFilter, limit?: number): Promise<Page<AssignmentLine>> {
-    const listing = new AssignmentListing(this.ds, f, limit === undefined ? undefined : limit + 1, (u) => this.actorsOf(u), (p) => ancestorsOf(this.ds.manager, p));
+    const listing = new AssignmentListing(this.ds, f, limit === undefined ? undefined : limit + 1, (u) => this.actorsOf(u), (p) => ancestorsOf(this.projects.manager, p));
     return pageFrom(await listing.run(), limit);
   }
 

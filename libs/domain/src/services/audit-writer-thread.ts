@@ -24,9 +24,9 @@ interface Running {
  * of the event loop's time under `POST /v3/ec2tokens` load. Here the event loop only hands the
  * batch over.
  *
- * Safe beside the main connection: SQLite serialises writers across connections (each waits up
- * to the busy timeout for the other), and the main connection opens its transactions with BEGIN
- * IMMEDIATE (sqlite-gate.ts), so none of them reads a snapshot a commit here makes stale.
+ * Safe beside the main connections: SQLite serialises writers across connections (each waits up
+ * to the busy timeout for the other), and a transaction of the main writer whose snapshot a
+ * commit here made stale is run again (docs/databases.md, "SQLite").
  *
  * One thread per database file and process, shared ({@link acquire} / {@link release}), started on
  * first use and again after it stops (a failed start, a crash: the batches in flight then fail as

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from
 import { DataSource, MoreThanOrEqual } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { LintelDataSource } from '../database/lintel-data-source.js';
 import { AuditEventEntity } from '../entities/index.js';
 import { auditInsertSql, auditRowValues, cadfEvent, packAuditEvent, unpackAuditEvent, type AuditRecord, type PackedAuditEvent, type QueuedAuditEvent } from './audit-event.js';
 import { AuditWriterThread, AuditWriteError } from './audit-writer-thread.js';
@@ -69,8 +70,9 @@ export class AuditService implements OnApplicationShutdown {
   private readonly thread: AuditWriterThread | undefined;
   private timeColumn: ColumnMetadata | undefined;
 
+  /** `ds` reads; its runner (`ds.writes`) stores the events that no writer thread takes. */
   constructor(
-    private readonly ds: DataSource,
+    @Inject(DataSource) private readonly ds: LintelDataSource,
     @Optional() @Inject(LINTEL_CONFIG) cfg?: LintelConfig,
   ) {
     this.logEvents = !cfg || VERBOSE_LEVELS.has(cfg.logLevel);
@@ -184,9 +186,9 @@ export class AuditService implements OnApplicationShutdown {
    * One multi-row INSERT. On an SQLite file the writer thread builds and stores the rows: with
    * better-sqlite3 the INSERT runs on the calling thread, and it was the largest part of an audited
    * request's time on the event loop. Elsewhere (MySQL's pool already waits off the event loop; an
-   * in-memory database has no second connection) through the DataSource, the time converted as
-   * TypeORM would (`preparePersistentValue`); not through the query builder, whose parameter
-   * bookkeeping costs more than the write.
+   * in-memory database lives in a scratch file of the data source's own) through the transaction
+   * runner, the time converted as TypeORM would (`preparePersistentValue`); not through the query
+   * builder, whose parameter bookkeeping costs more than the write.
    */
   private async insert(events: PackedAuditEvent[]): Promise<void> {
     if (this.thread) return this.thread.write(events);
@@ -196,7 +198,8 @@ export class AuditService implements OnApplicationShutdown {
     const time = (d: Date) => driver.preparePersistentValue(d, timeColumn) as unknown;
     const values: unknown[] = [];
     for (const e of events) auditRowValues(unpackAuditEvent(e), time, values);
-    await this.ds.query(auditInsertSql(events.length, (name) => driver.escape(name)), values);
+    const sql = auditInsertSql(events.length, (name) => driver.escape(name));
+    await this.ds.writes.write((m) => m.query(sql, values));
   }
 
   /** Recent records, newest first, as CADF events. */

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager, type EntityTarget, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository, type EntityManager, type EntityTarget, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { EndpointEntity, ProjectEndpointEntity, RegionEntity, ServiceEntity, type EndpointInterface } from '../entities/index.js';
 import { ConflictError, DomainError, insertOrConflict, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -87,7 +89,13 @@ export class RegionDeletionError extends DomainError {
 /** Services, endpoints and regions (Keystone's catalog manager, SQL driver). */
 @Injectable()
 export class CatalogService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    @InjectRepository(ServiceEntity) private readonly services: Repository<ServiceEntity>,
+    @InjectRepository(EndpointEntity) private readonly endpoints: Repository<EndpointEntity>,
+    @InjectRepository(RegionEntity) private readonly regions: Repository<RegionEntity>,
+    private readonly db: TransactionRunner,
+    private readonly ds: DataSource,
+  ) {}
 
   private get mysql(): boolean {
     return this.ds.options.type !== 'better-sqlite3';
@@ -96,8 +104,8 @@ export class CatalogService {
   /** Enabled services with their enabled endpoints, in a stable order. */
   async catalog(): Promise<CatalogEntry[]> {
     const [services, endpoints] = await Promise.all([
-      this.ds.getRepository(ServiceEntity).find({ where: { enabled: true }, order: { type: 'ASC', id: 'ASC' } }),
-      this.ds.getRepository(EndpointEntity).find({ where: { enabled: true }, order: { id: 'ASC' } }),
+      this.services.find({ where: { enabled: true }, order: { type: 'ASC', id: 'ASC' } }),
+      this.endpoints.find({ where: { enabled: true }, order: { id: 'ASC' } }),
     ]);
     const order: Record<string, number> = { public: 0, internal: 1, admin: 2 };
     return services.map((service) => ({
@@ -107,23 +115,22 @@ export class CatalogService {
   }
 
   async ensureRegion(id: string, description: string | null = null): Promise<void> {
-    await this.ds.createQueryBuilder().insert().into(RegionEntity)
-      .values({ id, description, parentRegionId: null, extra: {} }).orIgnore().execute();
+    await this.db.write((m) => m.createQueryBuilder().insert().into(RegionEntity)
+      .values({ id, description, parentRegionId: null, extra: {} }).orIgnore().execute());
   }
 
   findServiceByType(type: string): Promise<ServiceEntity | null> {
-    return this.ds.getRepository(ServiceEntity).findOne({ where: { type }, order: { id: 'ASC' } });
+    return this.services.findOne({ where: { type }, order: { id: 'ASC' } });
   }
 
   /** Creates the endpoint unless one with the same service, interface and region exists; updates its URL then. */
   async ensureEndpoint(serviceId: string, iface: EndpointInterface, url: string, regionId: string): Promise<void> {
-    const repo = this.ds.getRepository(EndpointEntity);
-    const existing = await repo.findOneBy({ serviceId, interface: iface, regionId });
+    const existing = await this.endpoints.findOneBy({ serviceId, interface: iface, regionId });
     if (existing) {
-      if (existing.url !== url) await repo.update({ id: existing.id }, { url });
+      if (existing.url !== url) await this.db.write((m) => m.getRepository(EndpointEntity).update({ id: existing.id }, { url }));
       return;
     }
-    await repo.insert({ id: newId(), serviceId, interface: iface, url, regionId, enabled: true, extra: {} });
+    await this.db.write((m) => m.getRepository(EndpointEntity).insert({ id: newId(), serviceId, interface: iface, url, regionId, enabled: true, extra: {} }));
   }
 
   // Services
@@ -132,25 +139,24 @@ export class CatalogService {
     const where: FindOptionsWhere<ServiceEntity> = {};
     if (f.type !== undefined) where.type = f.type;
     if (f.name !== undefined) where.name = f.name;
-    return this.ds.getRepository(ServiceEntity).find({ where, order: { type: 'ASC', id: 'ASC' } });
+    return this.services.find({ where, order: { type: 'ASC', id: 'ASC' } });
   }
 
   getService(id: string): Promise<ServiceEntity | null> {
-    return this.ds.getRepository(ServiceEntity).findOneBy({ id });
+    return this.services.findOneBy({ id });
   }
 
   /** Creates a service (names are not unique in Keystone). */
   async createService(s: NewService): Promise<ServiceEntity> {
-    const repo = this.ds.getRepository(ServiceEntity);
-    const e = repo.create({
+    const e = this.services.create({
       id: newId(), type: s.type, name: s.name ?? null, description: s.description ?? null, enabled: s.enabled ?? true, extra: s.extra ?? {},
     });
-    await repo.insert(e as never);
+    await this.db.write((m) => m.getRepository(ServiceEntity).insert(e as never));
     return e;
   }
 
   async updateService(id: string, patch: ServicePatch): Promise<ServiceEntity> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const s = await this.locked(tx, ServiceEntity, id);
       if (!s) throw new NotFoundError('service', id);
       const next: ServiceEntity = {
@@ -167,7 +173,7 @@ export class CatalogService {
    * transaction (Keystone's SQL driver does the same).
    */
   async deleteService(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       if (!(await this.locked(tx, ServiceEntity, id))) throw new NotFoundError('service', id);
       const endpoints = (await tx.findBy(EndpointEntity, { serviceId: id })).map((e) => e.id);
       if (endpoints.length) await tx.delete(ProjectEndpointEntity, { endpointId: In(endpoints) });
@@ -183,11 +189,11 @@ export class CatalogService {
     if (f.serviceId !== undefined) where.serviceId = f.serviceId;
     if (f.interface !== undefined) where.interface = f.interface;
     if (f.regionId !== undefined) where.regionId = f.regionId;
-    return this.ds.getRepository(EndpointEntity).find({ where, order: { id: 'ASC' } });
+    return this.endpoints.find({ where, order: { id: 'ASC' } });
   }
 
   getEndpoint(id: string): Promise<EndpointEntity | null> {
-    return this.ds.getRepository(EndpointEntity).findOneBy({ id });
+    return this.endpoints.findOneBy({ id });
   }
 
   /**
@@ -196,7 +202,7 @@ export class CatalogService {
    */
   async createEndpoint(n: NewEndpoint): Promise<EndpointEntity> {
     assertEndpointUrl(n.url);
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const regionId = await this.endpointRegion(tx, n);
       await this.assertServiceExists(tx, n.serviceId);
       const e: EndpointEntity = {
@@ -209,7 +215,7 @@ export class CatalogService {
 
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointEntity> {
     if (patch.url !== undefined) assertEndpointUrl(patch.url);
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const e = await this.locked(tx, EndpointEntity, id);
       if (!e) throw new NotFoundError('endpoint', id);
       const regionId = await this.endpointRegion(tx, patch);
@@ -227,7 +233,7 @@ export class CatalogService {
 
   /** Deletes an endpoint and its project associations, in one transaction. */
   async deleteEndpoint(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.delete(EndpointEntity, { id });
       if (!r.affected) throw new NotFoundError('endpoint', id);
       await tx.delete(ProjectEndpointEntity, { endpointId: id });
@@ -260,18 +266,18 @@ export class CatalogService {
   listRegions(f: { parentRegionId?: string } = {}): Promise<RegionEntity[]> {
     const where: FindOptionsWhere<RegionEntity> = {};
     if (f.parentRegionId !== undefined) where.parentRegionId = f.parentRegionId;
-    return this.ds.getRepository(RegionEntity).find({ where, order: { id: 'ASC' } });
+    return this.regions.find({ where, order: { id: 'ASC' } });
   }
 
   getRegion(id: string): Promise<RegionEntity | null> {
-    return this.ds.getRepository(RegionEntity).findOneBy({ id });
+    return this.regions.findOneBy({ id });
   }
 
   /** Creates a region; an existing id is a 409, an unknown parent a 404 (Keystone's manager). */
   async createRegion(n: NewRegion): Promise<RegionEntity> {
     const id = n.id || newId();
     const conflict = () => new ConflictError('region', `Duplicate ID, ${id}`);
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       if (await tx.findOneBy(RegionEntity, { id })) throw conflict();
       if (n.parentRegionId != null && !(await this.locked(tx, RegionEntity, n.parentRegionId))) throw new NotFoundError('region', n.parentRegionId);
       const e: RegionEntity = { id, description: n.description ?? '', parentRegionId: n.parentRegionId ?? null, extra: n.extra ?? {} };
@@ -281,7 +287,7 @@ export class CatalogService {
 
   /** Changes a region; a new parent must exist and must not make the hierarchy circular. */
   async updateRegion(id: string, patch: RegionPatch): Promise<RegionEntity> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       if (patch.parentRegionId != null && !(await this.locked(tx, RegionEntity, patch.parentRegionId))) throw new NotFoundError('region', patch.parentRegionId);
       const r = await this.locked(tx, RegionEntity, id);
       if (!r) throw new NotFoundError('region', id);
@@ -303,7 +309,7 @@ export class CatalogService {
    * them (Keystone's 403). The subtree is locked so no endpoint can be added to it meanwhile.
    */
   async deleteRegion(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       if (!(await this.locked(tx, RegionEntity, id))) throw new NotFoundError('region', id);
       const subtree = [id];
       for (let level = [id]; level.length; ) {

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { In, Repository, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { ec2CredentialId } from '@lintel/credentials';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import {
   CredentialEntity, DomainConfigEntity, OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1RequestTokenEntity, UserEntity, type CredentialState,
 } from '../entities/index.js';
@@ -96,13 +98,15 @@ export class CredentialService implements OnApplicationShutdown {
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ds: DataSource,
+    @InjectRepository(CredentialEntity) private readonly credentials: Repository<CredentialEntity>,
+    @InjectRepository(DomainConfigEntity) private readonly domainConfigs: Repository<DomainConfigEntity>,
+    private readonly db: TransactionRunner,
     private readonly cipher: CredentialCipher,
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
   ) {}
 
   private get mysql(): boolean {
-    return this.ds.options.type !== 'better-sqlite3';
+    return this.credentials.manager.connection.options.type !== 'better-sqlite3';
   }
 
   /**
@@ -127,13 +131,13 @@ export class CredentialService implements OnApplicationShutdown {
       await insertOrConflict(() => m.insert(CredentialEntity, row as never), row, () => new ConflictError('credential', `Duplicate entry found with ID ${id}`));
       return this.toCredential(row);
     };
-    return this.invalidating(tx ? run(tx) : this.ds.transaction(run));
+    return this.invalidating(tx ? run(tx) : this.db.transaction(run));
   }
 
   /**
    * The one lock of a user's keys: the user's row, for the rest of the transaction (MySQL; SQLite's
-   * gate serialises writes anyway). Counting a user's keys and inserting one under it cannot race.
-   * The user must exist.
+   * transactions take turns on its one writing connection anyway). Counting a user's keys and
+   * inserting one under it cannot race. The user must exist.
    */
   async lockUser(m: EntityManager, userId: string): Promise<void> {
     const q = m.createQueryBuilder(UserEntity, 'u').select('u.id').where('u.id = :id', { id: userId });
@@ -142,7 +146,7 @@ export class CredentialService implements OnApplicationShutdown {
   }
 
   async get(id: string): Promise<Credential | null> {
-    const row = await this.ds.getRepository(CredentialEntity).findOneBy({ id });
+    const row = await this.credentials.findOneBy({ id });
     return row ? this.toCredential(row) : null;
   }
 
@@ -152,7 +156,7 @@ export class CredentialService implements OnApplicationShutdown {
    * since (docs/keystone-resources-parity.md, "Credentials").
    */
   async findByAccessKey(access: string): Promise<Credential | null> {
-    const row = await this.ds.getRepository(CredentialEntity).findOneBy({ accessKey: access });
+    const row = await this.credentials.findOneBy({ accessKey: access });
     return row ? this.toCredential(row) : null;
   }
 
@@ -177,7 +181,7 @@ export class CredentialService implements OnApplicationShutdown {
     if (f.userId !== undefined) where.userId = f.userId;
     if (f.projectId !== undefined) where.projectId = f.projectId;
     if (f.type !== undefined) where.type = f.type;
-    const rows = await this.ds.getRepository(CredentialEntity).find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
+    const rows = await this.credentials.find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
     return rows.map((r) => this.toCredential(r));
   }
 
@@ -187,7 +191,7 @@ export class CredentialService implements OnApplicationShutdown {
     if (f.userId !== undefined) where.userId = f.userId;
     if (f.projectId !== undefined) where.projectId = f.projectId;
     if (f.type !== undefined) where.type = f.type;
-    const rows = await this.ds.getRepository(CredentialEntity).find({ where, order: { createdAt: 'ASC', id: 'ASC' }, take: limit === undefined ? undefined : limit + 1 });
+    const rows = await this.credentials.find({ where, order: { createdAt: 'ASC', id: 'ASC' }, take: limit === undefined ? undefined : limit + 1 });
     const page = pageFrom(rows, limit);
     return { items: page.items.map((r) => this.toCredential(r)), truncated: page.truncated };
   }
@@ -200,7 +204,7 @@ export class CredentialService implements OnApplicationShutdown {
    * against that user's limit.
    */
   async update(id: string, patch: CredentialPatch, authorize?: (current: Credential, merged: Credential) => void): Promise<Credential> {
-    return this.invalidating(this.ds.transaction(async (m) => {
+    return this.invalidating(this.db.transaction(async (m) => {
       const q = m.createQueryBuilder(CredentialEntity, 'c').where('c.id = :id', { id });
       const row = await (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
       if (!row) throw new NotFoundError('credential', id);
@@ -240,14 +244,14 @@ export class CredentialService implements OnApplicationShutdown {
   }
 
   async delete(id: string): Promise<void> {
-    const r = await this.invalidating(this.ds.getRepository(CredentialEntity).delete({ id }));
+    const r = await this.invalidating(this.db.write((m) => m.getRepository(CredentialEntity).delete({ id })));
     if (!r.affected) throw new NotFoundError('credential', id);
     this.pendingUse.delete(id);
   }
 
   /** Deletes every credential matching the filter in one transaction; returns their ids. */
   async deleteWhere(f: CredentialFilter & { userId: string }): Promise<string[]> {
-    return this.invalidating(this.ds.transaction(async (m) => {
+    return this.invalidating(this.db.transaction(async (m) => {
       const rows = await m.find(CredentialEntity, { where: { userId: f.userId, ...(f.projectId ? { projectId: f.projectId } : {}), ...(f.type ? { type: f.type } : {}) }, select: { id: true } });
       if (!rows.length) return [];
       await m.delete(CredentialEntity, { id: In(rows.map((r) => r.id)) });
@@ -282,7 +286,7 @@ export class CredentialService implements OnApplicationShutdown {
     this.pendingUse.clear();
     for (const [id, u] of batch) {
       try {
-        await this.ds.getRepository(CredentialEntity).update({ id }, { lastUsedAt: u.at, lastUsedService: u.service });
+        await this.db.write((m) => m.getRepository(CredentialEntity).update({ id }, { lastUsedAt: u.at, lastUsedService: u.service }));
       } catch (e) {
         this.logger.warn(`could not record last use of a credential: ${(e as Error).message}`);
       }
@@ -290,7 +294,7 @@ export class CredentialService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.ds.isInitialized) await this.flushUse();
+    if (this.credentials.manager.connection.isInitialized) await this.flushUse();
   }
 
   /**
@@ -302,7 +306,7 @@ export class CredentialService implements OnApplicationShutdown {
     this.cipher.reload();
     let total = 0;
     for (;;) {
-      const n = await this.ds.transaction(async (m) => {
+      const n = await this.db.transaction(async (m) => {
         const primary = this.cipher.primaryHash;
         const rows = await m.createQueryBuilder(CredentialEntity, 'c').where('c.key_hash <> :primary', { primary }).limit(batchSize).getMany();
         for (const row of rows) {
@@ -316,7 +320,7 @@ export class CredentialService implements OnApplicationShutdown {
     }
     for (const entity of SEALED_SECRETS) {
       for (;;) {
-        const n = await this.ds.transaction(async (m) => {
+        const n = await this.db.transaction(async (m) => {
           const primary = this.cipher.primaryHash;
           const rows = await m.createQueryBuilder(entity, 's').where('s.key_hash <> :primary', { primary }).limit(batchSize).getMany();
           for (const row of rows) {
@@ -330,7 +334,7 @@ export class CredentialService implements OnApplicationShutdown {
       }
     }
     for (;;) {
-      const n = await this.ds.transaction(async (m) => {
+      const n = await this.db.transaction(async (m) => {
         const primary = this.cipher.primaryHash;
         const rows = await m.createQueryBuilder(DomainConfigEntity, 'c').where('c.key_hash IS NOT NULL AND c.key_hash <> :primary', { primary }).limit(batchSize).getMany();
         for (const row of rows) {
@@ -347,9 +351,9 @@ export class CredentialService implements OnApplicationShutdown {
   /** The key hashes that seal at least one row: credential, OAuth1 secret or domain configuration option (a rotation must not prune those). */
   async keyHashesInUse(): Promise<Set<string>> {
     const [credentials, configs, ...secrets] = await Promise.all([
-      this.ds.getRepository(CredentialEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').getRawMany<{ hash: string }>(),
-      this.ds.getRepository(DomainConfigEntity).createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').where('c.key_hash IS NOT NULL').getRawMany<{ hash: string }>(),
-      ...SEALED_SECRETS.map((e) => this.ds.getRepository(e).createQueryBuilder('s').select('DISTINCT s.key_hash', 'hash').getRawMany<{ hash: string }>()),
+      this.credentials.createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').getRawMany<{ hash: string }>(),
+      this.domainConfigs.createQueryBuilder('c').select('DISTINCT c.key_hash', 'hash').where('c.key_hash IS NOT NULL').getRawMany<{ hash: string }>(),
+      ...SEALED_SECRETS.map((e) => this.credentials.manager.getRepository(e).createQueryBuilder('s').select('DISTINCT s.key_hash', 'hash').getRawMany<{ hash: string }>()),
     ]);
     return new Set([...credentials, ...configs, ...secrets.flat()].map((r) => r.hash));
   }

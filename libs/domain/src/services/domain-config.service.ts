@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { DomainConfigEntity, DomainEntity } from '../entities/index.js';
 import { DomainError, InvalidInputError, NotFoundError } from '../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../ids.js';
@@ -67,7 +69,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 @Injectable()
 export class DomainConfigService {
   constructor(
-    private readonly ds: DataSource,
+    @InjectRepository(DomainConfigEntity) private readonly domainConfigs: Repository<DomainConfigEntity>,
+    private readonly db: TransactionRunner,
     private readonly cipher: CredentialCipher,
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
   ) {}
@@ -90,9 +93,9 @@ export class DomainConfigService {
    */
   async get(domainId: string, group?: string, option?: string): Promise<DomainConfig | Record<string, unknown>> {
     this.assertGroupAndOption(group, option);
-    const rows = await this.rows(this.ds.manager, domainId, group, option, false);
+    const rows = await this.rows(this.domainConfigs.manager, domainId, group, option, false);
     if (!rows.length) throw notFound(domainId, group, option);
-    await this.requireDomain(this.ds.manager, domainId);
+    await this.requireDomain(this.domainConfigs.manager, domainId);
     if (option !== undefined) return { [option]: JSON.parse(rows[0]!.value) };
     return this.toConfig(rows);
   }
@@ -102,7 +105,7 @@ export class DomainConfigService {
    * (sensitive options count). The answer shows the stored options that may be shown.
    */
   async create(domainId: string, config: unknown): Promise<{ created: boolean; config: DomainConfig }> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await this.requireDomain(tx, domainId, true);
       const rows = this.toRows(domainId, this.assertConfig(config));
       // Worked out before the insert, which may write back into the objects it is given.
@@ -120,7 +123,7 @@ export class DomainConfigService {
    * shown configuration, so a domain left with sensitive options only is Keystone's 404.
    */
   async update(domainId: string, config: unknown, group?: string, option?: string): Promise<DomainConfig> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await this.requireDomain(tx, domainId, true);
       const valid = this.assertConfig(group !== undefined && option !== undefined ? { [group]: config } : config);
       this.assertGroupAndOption(group, option);
@@ -152,7 +155,7 @@ export class DomainConfigService {
    * whole configuration always succeeds.
    */
   async delete(domainId: string, group?: string, option?: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await this.requireDomain(tx, domainId, true);
       this.assertGroupAndOption(group, option);
       if (group !== undefined) {
@@ -240,7 +243,7 @@ export class DomainConfigService {
    */
   private async requireDomain(m: EntityManager, domainId: string, lock = false): Promise<void> {
     const q = m.createQueryBuilder(DomainEntity, 'd').where('d.id = :id', { id: domainId });
-    const found = await (lock && this.ds.options.type !== 'better-sqlite3' ? q.setLock('pessimistic_write') : q).getOne();
+    const found = await (lock && m.connection.options.type !== 'better-sqlite3' ? q.setLock('pessimistic_write') : q).getOne();
     if (!found) throw new NotFoundError('domain', domainId);
   }
 

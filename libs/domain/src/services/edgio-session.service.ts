@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThan, MoreThanOrEqual } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { EdgioSessionEntity, RevocationEventEntity, type ProjectEntity, type UserEntity } from '../entities/index.js';
 import { CloudAccountService } from './cloud-account.service.js';
 import { IdentityService } from './identity.service.js';
@@ -23,7 +25,9 @@ export interface EdgioSession {
 @Injectable()
 export class EdgioSessionService {
   constructor(
-    private readonly ds: DataSource,
+    @InjectRepository(EdgioSessionEntity) private readonly edgioSessions: Repository<EdgioSessionEntity>,
+    @InjectRepository(RevocationEventEntity) private readonly revocationEvents: Repository<RevocationEventEntity>,
+    private readonly db: TransactionRunner,
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
     private readonly accounts: CloudAccountService,
     private readonly identity: IdentityService,
@@ -38,10 +42,9 @@ export class EdgioSessionService {
     const token = randomUUID();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + (ttlSeconds ?? this.cfg.token.expiration) * 1000);
-    const repo = this.ds.getRepository(EdgioSessionEntity);
-    await repo.insert({ id: sha256(token), userId: user.id, createdAt: now, expiresAt });
+    await this.db.write((m) => m.getRepository(EdgioSessionEntity).insert({ id: sha256(token), userId: user.id, createdAt: now, expiresAt }));
     // Housekeeping: sessions past their expiry are useless; drop them as logins come in.
-    await repo.delete({ expiresAt: LessThan(now) });
+    await this.db.write((m) => m.getRepository(EdgioSessionEntity).delete({ expiresAt: LessThan(now) }));
     return { token, user, project: await this.accounts.homeProject(user), expiresAt };
   }
 
@@ -49,13 +52,13 @@ export class EdgioSessionService {
   async find(token: string): Promise<{ id: string; user: UserEntity } | null> {
     if (!token || token.length > 256) return null;
     const id = sha256(token);
-    const row = await this.ds.getRepository(EdgioSessionEntity).findOneBy({ id });
+    const row = await this.edgioSessions.findOneBy({ id });
     if (!row || row.expiresAt.getTime() <= Date.now()) return null;
     const user = await this.identity.getUser(row.userId);
     if (!user || !(await this.accounts.isActive(user))) return null;
     // Keystone revokes every token of a user whose password changed or who was disabled with a
     // user-wide revocation event; a session opened before such an event is dead too.
-    const revoked = await this.ds.getRepository(RevocationEventEntity).countBy({
+    const revoked = await this.revocationEvents.countBy({
       userId: user.id, auditId: IsNull(), auditChainId: IsNull(), projectId: IsNull(), domainId: IsNull(), roleId: IsNull(),
       issuedBefore: MoreThanOrEqual(row.createdAt),
     });
@@ -66,7 +69,7 @@ export class EdgioSessionService {
   async close(token: string): Promise<boolean> {
     const s = await this.find(token);
     if (!s) return false;
-    const r = await this.ds.getRepository(EdgioSessionEntity).delete({ id: s.id });
+    const r = await this.db.write((m) => m.getRepository(EdgioSessionEntity).delete({ id: s.id }));
     return !!r.affected;
   }
 }

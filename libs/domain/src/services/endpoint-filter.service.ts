@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository, type FindOptionsWhere } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import {
   EndpointEntity, EndpointGroupEntity, ProjectEndpointEntity, ProjectEndpointGroupEntity, ProjectEntity, type EndpointGroupFilters,
 } from '../entities/index.js';
@@ -36,30 +38,38 @@ const groupNotFound = (id: string) => new NotFoundError('Endpoint Group', id);
  */
 @Injectable()
 export class EndpointFilterService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    @InjectRepository(EndpointGroupEntity) private readonly endpointGroups: Repository<EndpointGroupEntity>,
+    @InjectRepository(ProjectEndpointEntity) private readonly projectEndpoints: Repository<ProjectEndpointEntity>,
+    @InjectRepository(ProjectEndpointGroupEntity) private readonly projectEndpointGroups: Repository<ProjectEndpointGroupEntity>,
+    @InjectRepository(EndpointEntity) private readonly endpoints: Repository<EndpointEntity>,
+    @InjectRepository(ProjectEntity) private readonly projects: Repository<ProjectEntity>,
+    private readonly db: TransactionRunner,
+    private readonly ds: DataSource,
+  ) {}
 
   // Endpoint groups
 
   listGroups(f: { name?: string } = {}): Promise<EndpointGroupEntity[]> {
     const where: FindOptionsWhere<EndpointGroupEntity> = {};
     if (f.name !== undefined) where.name = f.name;
-    return this.ds.getRepository(EndpointGroupEntity).find({ where, order: { id: 'ASC' } });
+    return this.endpointGroups.find({ where, order: { id: 'ASC' } });
   }
 
   async getGroup(id: string): Promise<EndpointGroupEntity> {
-    const g = await this.ds.getRepository(EndpointGroupEntity).findOneBy({ id });
+    const g = await this.endpointGroups.findOneBy({ id });
     if (!g) throw groupNotFound(id);
     return g;
   }
 
   async createGroup(n: NewEndpointGroup): Promise<EndpointGroupEntity> {
     const g: EndpointGroupEntity = { id: newId(), name: n.name, description: n.description ?? null, filters: n.filters };
-    await this.ds.getRepository(EndpointGroupEntity).insert(g as never);
+    await this.db.write((m) => m.getRepository(EndpointGroupEntity).insert(g as never));
     return g;
   }
 
   async updateGroup(id: string, patch: EndpointGroupPatch): Promise<EndpointGroupEntity> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const q = tx.createQueryBuilder(EndpointGroupEntity, 'g').where('g.id = :id', { id });
       const g = await (this.mysql ? q.setLock('pessimistic_write') : q).getOne();
       if (!g) throw groupNotFound(id);
@@ -73,7 +83,7 @@ export class EndpointFilterService {
 
   /** Deletes a group and its project associations, in one transaction. */
   async deleteGroup(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.delete(EndpointGroupEntity, { id });
       if (!r.affected) throw groupNotFound(id);
       await tx.delete(ProjectEndpointGroupEntity, { endpointGroupId: id });
@@ -83,7 +93,7 @@ export class EndpointFilterService {
   /** Every endpoint (enabled or not) the group's filters match. */
   async endpointsInGroup(id: string): Promise<EndpointEntity[]> {
     const g = await this.getGroup(id);
-    const all = await this.ds.getRepository(EndpointEntity).find({ order: { id: 'ASC' } });
+    const all = await this.endpoints.find({ order: { id: 'ASC' } });
     return all.filter((e) => matchesEndpointFilters(e, g.filters));
   }
 
@@ -91,23 +101,23 @@ export class EndpointFilterService {
 
   /** The projects a group is associated with; no check that the group exists (Keystone's). */
   async projectsOfGroup(groupId: string): Promise<ProjectEntity[]> {
-    const rows = await this.ds.getRepository(ProjectEndpointGroupEntity).findBy({ endpointGroupId: groupId });
-    return this.projects(rows.map((r) => r.projectId));
+    const rows = await this.projectEndpointGroups.findBy({ endpointGroupId: groupId });
+    return this.projectsByIds(rows.map((r) => r.projectId));
   }
 
   /** The groups associated with a project, which must exist. */
   async groupsOfProject(projectId: string): Promise<EndpointGroupEntity[]> {
     await this.requireProject(projectId);
-    const rows = await this.ds.getRepository(ProjectEndpointGroupEntity).findBy({ projectId });
+    const rows = await this.projectEndpointGroups.findBy({ projectId });
     if (!rows.length) return [];
-    return this.ds.getRepository(EndpointGroupEntity).find({ where: { id: In(rows.map((r) => r.endpointGroupId)) }, order: { id: 'ASC' } });
+    return this.endpointGroups.find({ where: { id: In(rows.map((r) => r.endpointGroupId)) }, order: { id: 'ASC' } });
   }
 
   /** 404 for a missing project, then for a missing group, then for a missing association. */
   async checkGroupInProject(groupId: string, projectId: string): Promise<void> {
     await this.requireProject(projectId);
     await this.getGroup(groupId);
-    if (!(await this.ds.getRepository(ProjectEndpointGroupEntity).existsBy({ endpointGroupId: groupId, projectId }))) {
+    if (!(await this.projectEndpointGroups.existsBy({ endpointGroupId: groupId, projectId }))) {
       throw new DomainError('NotFound', 'Endpoint Group Project Association not found');
     }
   }
@@ -121,7 +131,7 @@ export class EndpointFilterService {
   async removeGroupFromProject(groupId: string, projectId: string): Promise<void> {
     await this.requireProject(projectId);
     await this.getGroup(groupId);
-    const r = await this.ds.getRepository(ProjectEndpointGroupEntity).delete({ endpointGroupId: groupId, projectId });
+    const r = await this.db.write((m) => m.getRepository(ProjectEndpointGroupEntity).delete({ endpointGroupId: groupId, projectId }));
     if (!r.affected) throw new DomainError('NotFound', 'Endpoint Group Project Association not found');
   }
 
@@ -131,7 +141,7 @@ export class EndpointFilterService {
   async checkEndpointInProject(endpointId: string, projectId: string): Promise<void> {
     await this.requireEndpoint(endpointId);
     await this.requireProject(projectId);
-    if (!(await this.ds.getRepository(ProjectEndpointEntity).existsBy({ endpointId, projectId }))) throw endpointNotInProject(endpointId, projectId);
+    if (!(await this.projectEndpoints.existsBy({ endpointId, projectId }))) throw endpointNotInProject(endpointId, projectId);
   }
 
   async addEndpointToProject(endpointId: string, projectId: string): Promise<void> {
@@ -142,15 +152,15 @@ export class EndpointFilterService {
 
   /** Only the association has to exist (Keystone looks for nothing else here). */
   async removeEndpointFromProject(endpointId: string, projectId: string): Promise<void> {
-    const r = await this.ds.getRepository(ProjectEndpointEntity).delete({ endpointId, projectId });
+    const r = await this.db.write((m) => m.getRepository(ProjectEndpointEntity).delete({ endpointId, projectId }));
     if (!r.affected) throw endpointNotInProject(endpointId, projectId);
   }
 
   /** The projects an endpoint, which must exist, is directly associated with. */
   async projectsOfEndpoint(endpointId: string): Promise<ProjectEntity[]> {
     await this.requireEndpoint(endpointId);
-    const rows = await this.ds.getRepository(ProjectEndpointEntity).findBy({ endpointId });
-    return this.projects(rows.map((r) => r.projectId));
+    const rows = await this.projectEndpoints.findBy({ endpointId });
+    return this.projectsByIds(rows.map((r) => r.projectId));
   }
 
   /**
@@ -160,13 +170,13 @@ export class EndpointFilterService {
   async endpointsOfProject(projectId: string): Promise<EndpointEntity[]> {
     await this.requireProject(projectId);
     const [direct, memberships] = await Promise.all([
-      this.ds.getRepository(ProjectEndpointEntity).findBy({ projectId }),
-      this.ds.getRepository(ProjectEndpointGroupEntity).findBy({ projectId }),
+      this.projectEndpoints.findBy({ projectId }),
+      this.projectEndpointGroups.findBy({ projectId }),
     ]);
     if (!direct.length && !memberships.length) return [];
     const [endpoints, groups] = await Promise.all([
-      this.ds.getRepository(EndpointEntity).find({ order: { id: 'ASC' } }),
-      memberships.length ? this.ds.getRepository(EndpointGroupEntity).findBy({ id: In(memberships.map((m) => m.endpointGroupId)) }) : [],
+      this.endpoints.find({ order: { id: 'ASC' } }),
+      memberships.length ? this.endpointGroups.findBy({ id: In(memberships.map((m) => m.endpointGroupId)) }) : [],
     ]);
     const byId = new Map(endpoints.map((e) => [e.id, e]));
     const out = new Map<string, EndpointEntity>();
@@ -184,14 +194,14 @@ export class EndpointFilterService {
    */
   async filteredProjects(): Promise<Map<string, Set<string>>> {
     const [direct, memberships] = await Promise.all([
-      this.ds.getRepository(ProjectEndpointEntity).find(),
-      this.ds.getRepository(ProjectEndpointGroupEntity).find(),
+      this.projectEndpoints.find(),
+      this.projectEndpointGroups.find(),
     ]);
     const out = new Map<string, Set<string>>();
     if (!direct.length && !memberships.length) return out;
     const [endpoints, groups] = await Promise.all([
-      this.ds.getRepository(EndpointEntity).find(),
-      memberships.length ? this.ds.getRepository(EndpointGroupEntity).find() : [],
+      this.endpoints.find(),
+      memberships.length ? this.endpointGroups.find() : [],
     ]);
     const existing = new Set(endpoints.map((e) => e.id));
     const matched = new Map(groups.map((g) => [g.id, endpoints.filter((e) => matchesEndpointFilters(e, g.filters)).map((e) => e.id)]));
@@ -212,24 +222,24 @@ export class EndpointFilterService {
   }
 
   private async requireProject(id: string): Promise<void> {
-    if (!(await this.ds.getRepository(ProjectEntity).existsBy({ id }))) throw new NotFoundError('project', id);
+    if (!(await this.projects.existsBy({ id }))) throw new NotFoundError('project', id);
   }
 
   private async requireEndpoint(id: string): Promise<void> {
-    if (!(await this.ds.getRepository(EndpointEntity).existsBy({ id }))) throw new NotFoundError('endpoint', id);
+    if (!(await this.endpoints.existsBy({ id }))) throw new NotFoundError('endpoint', id);
   }
 
   /** Projects by id, in that order, leaving out any deleted meanwhile. */
-  private async projects(ids: string[]): Promise<ProjectEntity[]> {
+  private async projectsByIds(ids: string[]): Promise<ProjectEntity[]> {
     if (!ids.length) return [];
-    const found = new Map((await this.ds.getRepository(ProjectEntity).findBy({ id: In(ids) })).map((p) => [p.id, p]));
+    const found = new Map((await this.projects.findBy({ id: In(ids) })).map((p) => [p.id, p]));
     return [...new Set(ids)].sort().flatMap((id) => found.get(id) ?? []);
   }
 
   /** Inserts an association row; a second one is Keystone's 409 "Duplicate entry". */
   private async insertOnce<T extends object>(entity: new () => T, row: T, kind: string): Promise<void> {
     try {
-      await this.ds.getRepository(entity).insert(row as never);
+      await this.db.write((m) => m.getRepository(entity).insert(row as never));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(kind, 'Duplicate entry');
       throw e;

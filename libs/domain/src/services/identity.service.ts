@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
-import { DataSource } from 'typeorm';
+import { Repository } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { PasswordEntity, UserEntity } from '../entities/index.js';
 import { boundedExtra, ConflictError, ForbiddenError, insertOrConflict, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { removeOwned } from './cascade.js';
@@ -42,18 +44,20 @@ export class IdentityService {
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
 
   constructor(
-    private readonly ds: DataSource,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(PasswordEntity) private readonly passwords: Repository<PasswordEntity>,
+    private readonly db: TransactionRunner,
     private readonly hasher: PasswordHasher,
     private readonly revocations: RevocationService,
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
   ) {}
 
   getUser(id: string): Promise<UserEntity | null> {
-    return this.ds.getRepository(UserEntity).findOneBy({ id });
+    return this.users.findOneBy({ id });
   }
 
   findUserByName(domainId: string, name: string): Promise<UserEntity | null> {
-    return this.ds.getRepository(UserEntity).findOneBy({ domainId, name });
+    return this.users.findOneBy({ domainId, name });
   }
 
   /**
@@ -61,17 +65,17 @@ export class IdentityService {
    * (read through `ix_users_name` or `uq_users_domain_name`: docs/performance.md).
    */
   listUsers(f: { name?: string; domainId?: string; enabled?: boolean; match?: TextMatches } = {}, page: PageRequest = {}): Promise<Page<UserEntity>> {
-    const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u');
+    const qb = this.users.createQueryBuilder('u');
     if (f.name !== undefined) qb.andWhere('u.name = :name', { name: f.name });
     if (f.domainId !== undefined) qb.andWhere('u.domain_id = :domainId', { domainId: f.domainId });
     if (f.enabled !== undefined) qb.andWhere('u.enabled = :enabled', { enabled: f.enabled });
-    for (const [column, m] of allowedMatches(f.match, { name: 'u.name', domain_id: 'u.domain_id' })) whereTextMatches(this.ds, qb, column, m);
+    for (const [column, m] of allowedMatches(f.match, { name: 'u.name', domain_id: 'u.domain_id' })) whereTextMatches(this.users.manager.connection, qb, column, m);
     return pageByName(qb, 'u', page, async (id) => (await this.getUser(id))?.name ?? null);
   }
 
   /** The user's current password row (the newest), or null for a user without a password. */
   currentPassword(userId: string): Promise<PasswordEntity | null> {
-    return this.ds.getRepository(PasswordEntity).findOne({ where: { userId }, order: { id: 'DESC' } });
+    return this.passwords.findOne({ where: { userId }, order: { id: 'DESC' } });
   }
 
   /** When each user's current password expires (null: never, or no password), in one statement for a page of users. */
@@ -79,7 +83,7 @@ export class IdentityService {
     const out = new Map<string, Date | null>(userIds.map((id) => [id, null]));
     for (let at = 0; at < userIds.length; at += 500) {
       const ids = userIds.slice(at, at + 500);
-      const rows = await this.ds.getRepository(PasswordEntity).createQueryBuilder('p')
+      const rows = await this.passwords.createQueryBuilder('p')
         .select(['p.userId', 'p.expiresAt'])
         .where('p.id IN (SELECT MAX(q.id) FROM passwords q WHERE q.user_id IN (:...ids) GROUP BY q.user_id)', { ids })
         .getMany();
@@ -91,7 +95,7 @@ export class IdentityService {
   async createUser(u: NewUser): Promise<UserEntity> {
     const hash = u.password === undefined ? undefined : await this.hashChecked(u.password);
     const options = withoutNulls(u.options ?? {});
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const conflict = () => new ConflictError('user', `Duplicate entry found with name ${u.name} at domain ID ${u.domainId}`);
       if (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: u.name })) throw conflict();
       const user = tx.create(UserEntity, {
@@ -109,7 +113,7 @@ export class IdentityService {
   async setPassword(userId: string, password: string, selfService = false): Promise<void> {
     const hash = await this.hashChecked(password);
     await this.checkHistory(userId, password, selfService);
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const user = await tx.findOneBy(UserEntity, { id: userId });
       if (!user) throw new NotFoundError('user', userId);
       await tx.insert(PasswordEntity, { userId, passwordHash: hash, createdAt: new Date(), expiresAt: this.expiryOf(user, selfService), selfService });
@@ -125,7 +129,7 @@ export class IdentityService {
   async updateUser(id: string, patch: { name?: string; enabled?: boolean; defaultProjectId?: string | null; password?: string; options?: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<UserEntity> {
     const hash = patch.password === undefined ? undefined : await this.hashChecked(patch.password);
     if (patch.password !== undefined) await this.checkHistory(id, patch.password, false);
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const u = await tx.findOneBy(UserEntity, { id });
       if (!u) throw new NotFoundError('user', id);
       if (patch.name !== undefined && patch.name !== u.name && (await tx.findOneBy(UserEntity, { domainId: u.domainId, name: patch.name }))) {
@@ -151,7 +155,7 @@ export class IdentityService {
 
   /** Deletes a user with their grants, credentials and passwords, revoking their tokens, in one transaction. */
   async deleteUser(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       if (!(await tx.findOneBy(UserEntity, { id }))) throw new NotFoundError('user', id);
       await removeOwned(tx, { projectIds: [], userIds: [id], targetIds: [] });
       await tx.delete(UserEntity, { id });
@@ -178,7 +182,7 @@ export class IdentityService {
 
   /** Disabling a user revokes all of their tokens. */
   async setUserEnabled(userId: string, enabled: boolean): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.update(UserEntity, { id: userId }, enabled ? { enabled, failedAuthCount: 0, failedAuthAt: null } : { enabled });
       if (!r.affected) throw new NotFoundError('user', userId);
       if (!enabled) await this.revocations.revoke({ userId }, tx);
@@ -264,22 +268,22 @@ export class IdentityService {
   private async reserveFailure(userId: string, lockout: LockoutPolicy): Promise<boolean> {
     const now = new Date();
     const expiredBefore = new Date(now.getTime() - lockout.duration * 1000);
-    const r = await this.ds.createQueryBuilder().update(UserEntity)
+    const r = await this.db.write((m) => m.createQueryBuilder().update(UserEntity)
       .set({
         failedAuthCount: () => 'CASE WHEN failed_auth_at IS NULL OR failed_auth_at <= :expiredBefore THEN 1 ELSE failed_auth_count + 1 END',
         failedAuthAt: now,
       })
       .where('id = :id', { id: userId })
       .andWhere('(failed_auth_count < :limit OR failed_auth_at IS NULL OR failed_auth_at <= :expiredBefore)', { limit: lockout.failureAttempts, expiredBefore })
-      .execute();
+      .execute());
     return (r.affected ?? 0) > 0;
   }
 
   /** Gives back one reserved failure (a right password whose login goes on to another factor). */
   private async releaseFailure(userId: string): Promise<void> {
-    await this.ds.createQueryBuilder().update(UserEntity)
+    await this.db.write((m) => m.createQueryBuilder().update(UserEntity)
       .set({ failedAuthCount: () => 'CASE WHEN failed_auth_count > 0 THEN failed_auth_count - 1 ELSE 0 END' })
-      .where('id = :id', { id: userId }).execute();
+      .where('id = :id', { id: userId }).execute());
   }
 
   /**
@@ -296,7 +300,7 @@ export class IdentityService {
 
   /** Resets the consecutive-failure count after a successful authentication. */
   async clearAuthFailures(userId: string): Promise<void> {
-    await this.ds.getRepository(UserEntity).update({ id: userId }, { failedAuthCount: 0, failedAuthAt: null });
+    await this.db.write((m) => m.getRepository(UserEntity).update({ id: userId }, { failedAuthCount: 0, failedAuthAt: null }));
   }
 
   private countsFailures(user: UserEntity, lockout: LockoutPolicy): boolean {
@@ -309,15 +313,14 @@ export class IdentityService {
   }
 
   private async recordFailure(user: UserEntity, lockout: LockoutPolicy): Promise<void> {
-    const repo = this.ds.getRepository(UserEntity);
     const expired = user.failedAuthAt !== null && Date.now() - user.failedAuthAt.getTime() >= lockout.duration * 1000;
     if (expired) {
-      await repo.update({ id: user.id }, { failedAuthCount: 1, failedAuthAt: new Date() });
+      await this.db.write((m) => m.getRepository(UserEntity).update({ id: user.id }, { failedAuthCount: 1, failedAuthAt: new Date() }));
     } else {
       // Atomic increment: two concurrent failures both count.
-      await repo.createQueryBuilder().update(UserEntity)
+      await this.db.write((m) => m.createQueryBuilder().update(UserEntity)
         .set({ failedAuthCount: () => 'failed_auth_count + 1', failedAuthAt: new Date() })
-        .where('id = :id', { id: user.id }).execute();
+        .where('id = :id', { id: user.id }).execute());
     }
   }
 
@@ -337,7 +340,7 @@ export class IdentityService {
   private async checkHistory(userId: string, password: string, _selfService: boolean): Promise<void> {
     const n = this.cfg.password.uniqueLastCount;
     if (!n || n < 2) return;
-    const recent = await this.ds.getRepository(PasswordEntity).find({ where: { userId }, order: { id: 'DESC' }, take: n - 1 });
+    const recent = await this.passwords.find({ where: { userId }, order: { id: 'DESC' }, take: n - 1 });
     for (const old of recent) {
       if (await this.hasher.verify(password, old.passwordHash)) {
         throw new InvalidInputError(`Password validation error: The new password cannot be identical to a previous password. The total number which includes the new password must be unique is ${n}.`);

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In, LessThan, type EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, LessThan, Repository, type EntityManager } from 'typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1NonceEntity, OAuth1RequestTokenEntity } from '../entities/index.js';
 import { boundedExtra, DomainError, isUniqueViolation } from '../errors.js';
 import { newId } from '../ids.js';
@@ -80,7 +82,10 @@ export class OAuth1Service {
   private lastPrune = 0;
 
   constructor(
-    private readonly ds: DataSource,
+    @InjectRepository(OAuth1ConsumerEntity) private readonly oauth1Consumers: Repository<OAuth1ConsumerEntity>,
+    @InjectRepository(OAuth1RequestTokenEntity) private readonly oauth1RequestTokens: Repository<OAuth1RequestTokenEntity>,
+    @InjectRepository(OAuth1AccessTokenEntity) private readonly oauth1AccessTokens: Repository<OAuth1AccessTokenEntity>,
+    private readonly db: TransactionRunner,
     private readonly cipher: CredentialCipher,
     private readonly revocations: RevocationService,
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
@@ -95,29 +100,29 @@ export class OAuth1Service {
     const row: OAuth1ConsumerEntity = {
       id: newId(), description: c.description, encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash, extra: c.extra, createdAt: new Date(),
     };
-    await this.ds.getRepository(OAuth1ConsumerEntity).insert(row as never);
+    await this.db.write((m) => m.getRepository(OAuth1ConsumerEntity).insert(row as never));
     return { ...consumerOf(row), secret };
   }
 
   async listConsumers(): Promise<OAuth1Consumer[]> {
-    const rows = await this.ds.getRepository(OAuth1ConsumerEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    const rows = await this.oauth1Consumers.find({ order: { createdAt: 'ASC', id: 'ASC' } });
     return rows.map(consumerOf);
   }
 
   async getConsumer(id: string): Promise<OAuth1Consumer | null> {
-    const row = await this.ds.getRepository(OAuth1ConsumerEntity).findOneBy({ id });
+    const row = await this.oauth1Consumers.findOneBy({ id });
     return row ? consumerOf(row) : null;
   }
 
   /** The consumer with its secret opened, for a signature check. */
   async getConsumerWithSecret(id: string): Promise<WithSecret<OAuth1Consumer> | null> {
-    const row = await this.ds.getRepository(OAuth1ConsumerEntity).findOneBy({ id });
+    const row = await this.oauth1Consumers.findOneBy({ id });
     return row ? { ...consumerOf(row), secret: this.cipher.open({ ciphertext: row.encryptedSecret, keyHash: row.keyHash }) } : null;
   }
 
   /** Changes the description and merges extras; the secret never changes. */
   async updateConsumer(id: string, patch: { description?: string | null; extra: Record<string, unknown> }): Promise<OAuth1Consumer> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const row = await tx.findOneBy(OAuth1ConsumerEntity, { id });
       if (!row) throw consumerNotFound();
       const next = { ...row, description: patch.description !== undefined ? patch.description : row.description, extra: { ...(row.extra ?? {}), ...patch.extra } };
@@ -132,7 +137,7 @@ export class OAuth1Service {
    * those access tokens, in one transaction.
    */
   async deleteConsumer(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       if (!(await tx.findOneBy(OAuth1ConsumerEntity, { id }))) throw consumerNotFound();
       await tx.delete(OAuth1RequestTokenEntity, { consumerId: id });
       const access = await tx.find(OAuth1AccessTokenEntity, { where: { consumerId: id }, select: { id: true } });
@@ -150,12 +155,12 @@ export class OAuth1Service {
       id: newId(), consumerId, encryptedSecret: sealed.ciphertext, keyHash: sealed.keyHash, requestedProjectId: projectId, verifierHash: null,
       authorizingUserId: null, roleIds: null, expiresAt: expiryIn(this.cfg.oauth1.requestTokenDuration), createdAt: new Date(),
     };
-    await this.ds.getRepository(OAuth1RequestTokenEntity).insert(row as never);
+    await this.db.write((m) => m.getRepository(OAuth1RequestTokenEntity).insert(row as never));
     return { ...requestTokenOf(row), secret };
   }
 
   async getRequestToken(id: string): Promise<WithSecret<OAuth1RequestToken> | null> {
-    const row = await this.ds.getRepository(OAuth1RequestTokenEntity).findOneBy({ id });
+    const row = await this.oauth1RequestTokens.findOneBy({ id });
     return row ? { ...requestTokenOf(row), secret: this.cipher.open({ ciphertext: row.encryptedSecret, keyHash: row.keyHash }) } : null;
   }
 
@@ -165,7 +170,7 @@ export class OAuth1Service {
    */
   async authorizeRequestToken(id: string, userId: string, roleIds: string[]): Promise<string> {
     const verifier = newVerifier();
-    const r = await this.ds.getRepository(OAuth1RequestTokenEntity).update({ id }, { authorizingUserId: userId, roleIds: roleIds as never, verifierHash: sha256Hex(verifier) });
+    const r = await this.db.write((m) => m.getRepository(OAuth1RequestTokenEntity).update({ id }, { authorizingUserId: userId, roleIds: roleIds as never, verifierHash: sha256Hex(verifier) }));
     if (!r.affected) throw requestTokenNotFound();
     return verifier;
   }
@@ -176,7 +181,7 @@ export class OAuth1Service {
    * concurrent exchanges of one request token cannot both succeed.
    */
   async exchangeRequestToken(requestTokenId: string): Promise<WithSecret<OAuth1AccessToken>> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const req = await tx.findOneBy(OAuth1RequestTokenEntity, { id: requestTokenId });
       if (!req) throw requestTokenNotFound();
       const gone = await tx.delete(OAuth1RequestTokenEntity, { id: requestTokenId });
@@ -195,23 +200,23 @@ export class OAuth1Service {
   // ---------------------------------------------------------------- access tokens
 
   async getAccessToken(id: string): Promise<OAuth1AccessToken | null> {
-    const row = await this.ds.getRepository(OAuth1AccessTokenEntity).findOneBy({ id });
+    const row = await this.oauth1AccessTokens.findOneBy({ id });
     return row ? accessTokenOf(row) : null;
   }
 
   async getAccessTokenWithSecret(id: string): Promise<WithSecret<OAuth1AccessToken> | null> {
-    const row = await this.ds.getRepository(OAuth1AccessTokenEntity).findOneBy({ id });
+    const row = await this.oauth1AccessTokens.findOneBy({ id });
     return row ? { ...accessTokenOf(row), secret: this.cipher.open({ ciphertext: row.encryptedSecret, keyHash: row.keyHash }) } : null;
   }
 
   async listAccessTokens(userId: string): Promise<OAuth1AccessToken[]> {
-    const rows = await this.ds.getRepository(OAuth1AccessTokenEntity).find({ where: { authorizingUserId: userId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const rows = await this.oauth1AccessTokens.find({ where: { authorizingUserId: userId }, order: { createdAt: 'ASC', id: 'ASC' } });
     return rows.map(accessTokenOf);
   }
 
   /** Deletes an access token and revokes the tokens issued from it (one transaction). */
   async deleteAccessToken(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       if (!(await tx.findOneBy(OAuth1AccessTokenEntity, { id }))) throw accessTokenNotFound();
       await this.removeAccessTokens(tx, [id]);
     });
@@ -232,7 +237,7 @@ export class OAuth1Service {
    */
   async claimNonce(consumerKey: string, nonce: string, expiresAt: Date): Promise<boolean> {
     try {
-      await this.ds.getRepository(OAuth1NonceEntity).insert({ id: sha256Hex(`${consumerKey}\n${nonce}`), expiresAt });
+      await this.db.write((m) => m.getRepository(OAuth1NonceEntity).insert({ id: sha256Hex(`${consumerKey}\n${nonce}`), expiresAt }));
     } catch (e) {
       if (isUniqueViolation(e)) return false;
       throw e;
@@ -246,7 +251,7 @@ export class OAuth1Service {
     const now = Date.now();
     if (!force && now - this.lastPrune < PRUNE_EVERY_MS) return 0;
     this.lastPrune = now;
-    const r = await this.ds.getRepository(OAuth1NonceEntity).delete({ expiresAt: LessThan(new Date(now)) });
+    const r = await this.db.write((m) => m.getRepository(OAuth1NonceEntity).delete({ expiresAt: LessThan(new Date(now)) }));
     return r.affected ?? 0;
   }
 }

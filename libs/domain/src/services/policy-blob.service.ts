@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type FindOptionsWhere } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository, type FindOptionsWhere } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { PolicyEntity } from '../entities/index.js';
 import { boundedExtra, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -19,28 +21,32 @@ export type PolicyPatch = Partial<NewPolicy>;
  */
 @Injectable()
 export class PolicyBlobService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    @InjectRepository(PolicyEntity) private readonly policies: Repository<PolicyEntity>,
+    private readonly db: TransactionRunner,
+    private readonly ds: DataSource,
+  ) {}
 
   list(f: { type?: string } = {}): Promise<PolicyEntity[]> {
     const where: FindOptionsWhere<PolicyEntity> = {};
     if (f.type !== undefined) where.type = f.type;
-    return this.ds.getRepository(PolicyEntity).find({ where, order: { id: 'ASC' } });
+    return this.policies.find({ where, order: { id: 'ASC' } });
   }
 
   async get(id: string): Promise<PolicyEntity> {
-    const p = await this.ds.getRepository(PolicyEntity).findOneBy({ id });
+    const p = await this.policies.findOneBy({ id });
     if (!p) throw new NotFoundError('policy', id);
     return p;
   }
 
   async create(n: NewPolicy): Promise<PolicyEntity> {
     const e: PolicyEntity = { id: newId(), type: n.type, blob: n.blob, extra: boundedExtra(n.extra ?? {}) };
-    await this.ds.getRepository(PolicyEntity).insert(e as never);
+    await this.db.write((m) => m.getRepository(PolicyEntity).insert(e as never));
     return e;
   }
 
   async update(id: string, patch: PolicyPatch): Promise<PolicyEntity> {
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const q = tx.createQueryBuilder(PolicyEntity, 'p').where('p.id = :id', { id });
       const p = await (this.ds.options.type === 'better-sqlite3' ? q : q.setLock('pessimistic_write')).getOne();
       if (!p) throw new NotFoundError('policy', id);
@@ -53,7 +59,7 @@ export class PolicyBlobService {
   }
 
   async delete(id: string): Promise<void> {
-    const r = await this.ds.getRepository(PolicyEntity).delete({ id });
+    const r = await this.db.write((m) => m.getRepository(PolicyEntity).delete({ id }));
     if (!r.affected) throw new NotFoundError('policy', id);
   }
 }

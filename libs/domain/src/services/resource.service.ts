@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import {
   DomainConfigEntity, DomainEntity, GroupEntity, ImpliedRoleEntity, ProjectEntity, ProjectTagEntity, RoleAssignmentEntity, RoleEntity, UserEntity,
 } from '../entities/index.js';
@@ -98,24 +100,28 @@ const projectView = (p: ProjectEntity, tags: string[]): ProjectView => ({
 @Injectable()
 export class ResourceService {
   constructor(
+    @InjectRepository(DomainEntity) private readonly domains: Repository<DomainEntity>,
+    @InjectRepository(ProjectEntity) private readonly projects: Repository<ProjectEntity>,
+    @InjectRepository(ProjectTagEntity) private readonly projectTags: Repository<ProjectTagEntity>,
+    private readonly db: TransactionRunner,
     private readonly ds: DataSource,
     private readonly revocations: RevocationService,
   ) {}
 
   getDomain(id: string): Promise<DomainEntity | null> {
-    return this.ds.getRepository(DomainEntity).findOneBy({ id });
+    return this.domains.findOneBy({ id });
   }
 
   findDomainByName(name: string): Promise<DomainEntity | null> {
-    return this.ds.getRepository(DomainEntity).findOneBy({ name });
+    return this.domains.findOneBy({ name });
   }
 
   getProject(id: string): Promise<ProjectEntity | null> {
-    return this.ds.getRepository(ProjectEntity).findOneBy({ id });
+    return this.projects.findOneBy({ id });
   }
 
   findProjectByName(domainId: string, name: string): Promise<ProjectEntity | null> {
-    return this.ds.getRepository(ProjectEntity).findOneBy({ domainId, name });
+    return this.projects.findOneBy({ domainId, name });
   }
 
   async getDomainView(id: string): Promise<DomainView | null> {
@@ -145,7 +151,7 @@ export class ResourceService {
 
   /** Domains matching exact filters and inexact ones on `name`, by name. */
   async listDomains(f: { name?: string; enabled?: boolean; match?: TextMatches; tags?: TagFilters; id?: string } = {}, page: PageRequest = {}): Promise<Page<DomainView>> {
-    const qb = this.ds.getRepository(DomainEntity).createQueryBuilder('d');
+    const qb = this.domains.createQueryBuilder('d');
     if (f.id !== undefined) qb.andWhere('d.id = :id', { id: f.id });
     if (f.name !== undefined) qb.andWhere('d.name = :name', { name: f.name });
     if (f.enabled !== undefined) qb.andWhere('d.enabled = :enabled', { enabled: f.enabled });
@@ -166,7 +172,7 @@ export class ResourceService {
       const domains = await this.listDomains({ name: f.name, enabled: f.enabled, match: f.match, tags: f.tags }, page);
       return { items: domains.items.map(domainAsProject), truncated: domains.truncated };
     }
-    const qb = this.ds.getRepository(ProjectEntity).createQueryBuilder('p');
+    const qb = this.projects.createQueryBuilder('p');
     if (f.name !== undefined) qb.andWhere('p.name = :name', { name: f.name });
     if (f.domainId !== undefined) qb.andWhere('p.domain_id = :domainId', { domainId: f.domainId });
     if (f.enabled !== undefined) qb.andWhere('p.enabled = :enabled', { enabled: f.enabled });
@@ -197,14 +203,13 @@ export class ResourceService {
   }
 
   async createDomain(d: NewDomain): Promise<DomainView> {
-    const repo = this.ds.getRepository(DomainEntity);
     const name = d.name.trim();
     const tags = uniqueTags(d.tags);
-    if (await repo.findOneBy({ name })) throw domainConflict(name);
+    if (await this.domains.findOneBy({ name })) throw domainConflict(name);
     // A domain is also a project (GET /v3/projects/{id}): its id may be neither's yet.
-    if (d.id && ((await repo.findOneBy({ id: d.id })) || (await this.getProject(d.id)))) throw new ConflictError('domain', `Duplicate entry found with ID ${d.id}`);
-    const e = repo.create({ id: d.id ?? newId(), name, description: d.description ?? null, enabled: d.enabled ?? true, extra: boundedExtra(d.extra ?? {}) });
-    return this.ds.transaction(async (tx) => {
+    if (d.id && ((await this.domains.findOneBy({ id: d.id })) || (await this.getProject(d.id)))) throw new ConflictError('domain', `Duplicate entry found with ID ${d.id}`);
+    const e = this.domains.create({ id: d.id ?? newId(), name, description: d.description ?? null, enabled: d.enabled ?? true, extra: boundedExtra(d.extra ?? {}) });
+    return this.db.transaction(async (tx) => {
       await insertOrConflict(() => tx.insert(DomainEntity, e as never), e, () => domainConflict(name));
       await this.writeTags(tx, e.id, tags);
       return { ...e, tags };
@@ -217,7 +222,6 @@ export class ResourceService {
    * other, be enabled all the way up, and leave the tree within its depth.
    */
   async createProject(p: NewProject): Promise<ProjectView> {
-    const repo = this.ds.getRepository(ProjectEntity);
     const name = p.name.trim();
     const tags = uniqueTags(p.tags);
     const domain = await this.getDomain(p.domainId);
@@ -235,12 +239,12 @@ export class ResourceService {
     if (disabled) throw new InvalidInputError(`cannot create a project in a branch containing a disabled project: ${disabled.id}`);
     if (parents.length + 1 > MAX_PROJECT_TREE_DEPTH + 1) throw new DomainError('Forbidden', `Max hierarchy depth reached for ${parentId} branch.`);
     const id = p.id ?? newId();
-    if (await repo.findOneBy({ domainId: domain.id, name })) throw projectConflict(name, id);
-    const e = repo.create({
+    if (await this.projects.findOneBy({ domainId: domain.id, name })) throw projectConflict(name, id);
+    const e = this.projects.create({
       id, name, domainId: domain.id, parentId, isDomain: false,
       description: p.description ?? '', enabled: p.enabled ?? true, extra: boundedExtra(p.extra ?? {}),
     });
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await insertOrConflict(() => tx.insert(ProjectEntity, e as never), e, () => projectConflict(name, id));
       await this.writeTags(tx, id, tags);
       return projectView(e, tags);
@@ -269,7 +273,7 @@ export class ResourceService {
   /** Changes a domain; disabling it revokes its tokens (same transaction). */
   async updateDomain(id: string, patch: ResourcePatch): Promise<DomainView> {
     const tags = patch.tags === undefined ? undefined : uniqueTags(patch.tags);
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const d = await tx.findOneBy(DomainEntity, { id });
       if (!d) throw new NotFoundError('domain', id);
       const name = patch.name?.trim();
@@ -291,7 +295,7 @@ export class ResourceService {
    * (Keystone's 403).
    */
   async deleteDomain(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const d = await tx.findOneBy(DomainEntity, { id });
       if (!d) throw new NotFoundError('domain', id);
       if (d.enabled) throw new DomainError('Forbidden', 'Cannot delete a domain that is enabled, please disable it first.');
@@ -324,7 +328,7 @@ export class ResourceService {
   async updateProject(id: string, patch: ResourcePatch): Promise<ProjectView> {
     if (!(await this.getProject(id)) && (await this.getDomain(id))) return domainAsProject(await this.updateDomain(id, patch));
     const tags = patch.tags === undefined ? undefined : uniqueTags(patch.tags);
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const p = await tx.findOneBy(ProjectEntity, { id });
       if (!p) throw new NotFoundError('project', id);
       const name = patch.name?.trim();
@@ -346,7 +350,7 @@ export class ResourceService {
    */
   async deleteProject(id: string): Promise<void> {
     if (!(await this.getProject(id)) && (await this.getDomain(id))) return this.deleteDomain(id);
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       if (!(await tx.findOneBy(ProjectEntity, { id }))) throw new NotFoundError('project', id);
       if (await tx.findOneBy(ProjectEntity, { parentId: id })) {
         throw new DomainError('Forbidden', `Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.`);
@@ -362,20 +366,20 @@ export class ResourceService {
 
   /** The tags of a project or domain, by name; 404 when it is neither. */
   async listTags(id: string): Promise<string[]> {
-    await this.requireTagOwner(this.ds.manager, id);
+    await this.requireTagOwner(this.projects.manager, id);
     return this.tagsOf(id);
   }
 
   /** Whether the project or domain has the tag (exact comparison); 404 when it is neither. */
   async hasTag(id: string, name: string): Promise<boolean> {
-    await this.requireTagOwner(this.ds.manager, id);
-    return (await this.ds.getRepository(ProjectTagEntity).countBy({ projectId: id, name })) > 0;
+    await this.requireTagOwner(this.projects.manager, id);
+    return (await this.projectTags.countBy({ projectId: id, name })) > 0;
   }
 
   /** Replaces every tag (the list is already valid); returns them by name. */
   async replaceTags(id: string, tags: string[]): Promise<string[]> {
     const unique = uniqueTags(tags);
-    return this.ds.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await this.requireTagOwner(tx, id, true);
       await this.writeTags(tx, id, unique);
       return [...unique].sort(byCodePoint);
@@ -387,7 +391,7 @@ export class ResourceService {
    * repeats — adding a tag already there is a 400).
    */
   async addTag(id: string, tag: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await this.requireTagOwner(tx, id, true);
       const current = await this.tagsOf(id, tx);
       checkTagList([...current, tag]);
@@ -397,7 +401,7 @@ export class ResourceService {
 
   /** Removes one tag; 404 when the project (or domain) or the tag is missing. */
   async removeTag(id: string, tag: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await this.requireTagOwner(tx, id, true);
       const r = await tx.delete(ProjectTagEntity, { projectId: id, name: tag });
       if (!r.affected) throw new NotFoundError('project tag', tag);
@@ -405,7 +409,7 @@ export class ResourceService {
   }
 
   async removeAllTags(id: string): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await this.requireTagOwner(tx, id, true);
       await tx.delete(ProjectTagEntity, { projectId: id });
     });
@@ -421,7 +425,7 @@ export class ResourceService {
     throw new NotFoundError('project', id);
   }
 
-  private async tagsOf(id: string, m: EntityManager = this.ds.manager): Promise<string[]> {
+  private async tagsOf(id: string, m: EntityManager = this.projectTags.manager): Promise<string[]> {
     const rows = await m.find(ProjectTagEntity, { where: { projectId: id }, select: { name: true } });
     return rows.map((r) => r.name).sort(byCodePoint);
   }
@@ -430,7 +434,7 @@ export class ResourceService {
   private async tagsByOwner(ids: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await this.ds.getRepository(ProjectTagEntity).findBy({ projectId: In(ids.slice(i, i + 500)) });
+      const rows = await this.projectTags.findBy({ projectId: In(ids.slice(i, i + 500)) });
       for (const r of rows) out.set(r.projectId, [...(out.get(r.projectId) ?? []), r.name]);
     }
     for (const tags of out.values()) tags.sort(byCodePoint);
@@ -444,7 +448,7 @@ export class ResourceService {
 
   /** Disabling a project revokes every token scoped to it, in the same transaction. */
   async setProjectEnabled(id: string, enabled: boolean): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.update(ProjectEntity, { id }, { enabled });
       if (!r.affected) throw new NotFoundError('project', id);
       if (!enabled) await this.revocations.revoke({ projectId: id }, tx);
@@ -453,7 +457,7 @@ export class ResourceService {
 
   /** Disabling a domain revokes tokens scoped to it and to its users (matched by domain id). */
   async setDomainEnabled(id: string, enabled: boolean): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.update(DomainEntity, { id }, { enabled });
       if (!r.affected) throw new NotFoundError('domain', id);
       if (!enabled) await this.revocations.revoke({ domainId: id }, tx);

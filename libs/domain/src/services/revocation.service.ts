@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan, MoreThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, MoreThan, MoreThanOrEqual, Repository, type EntityManager } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { RevocationEventEntity } from '../entities/index.js';
 
 export interface RevocationFields {
@@ -18,28 +20,40 @@ export interface RevocationFields {
   expiresAt?: Date;
 }
 
+/**
+ * Records an event with `m`: the manager of the transaction the revocation belongs to (the import
+ * of `manage` writes its events inside its own), or one the runner lends.
+ */
+export async function writeRevocation(m: EntityManager, fields: RevocationFields): Promise<void> {
+  const now = new Date();
+  await m.insert(RevocationEventEntity, {
+    auditId: fields.auditId ?? null,
+    auditChainId: fields.auditChainId ?? null,
+    userId: fields.userId ?? null,
+    projectId: fields.projectId ?? null,
+    domainId: fields.domainId ?? null,
+    roleId: fields.roleId ?? null,
+    appCredId: fields.appCredId ?? null,
+    trustId: fields.trustId ?? null,
+    accessTokenId: fields.accessTokenId ?? null,
+    issuedBefore: fields.issuedBefore ?? now,
+    revokedAt: now,
+    expiresAt: fields.expiresAt ?? null,
+  });
+}
+
 /** Stores Keystone revocation events; libs/auth keeps the in-memory view every replica checks. */
 @Injectable()
 export class RevocationService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    @InjectRepository(RevocationEventEntity) private readonly revocationEvents: Repository<RevocationEventEntity>,
+    private readonly db: TransactionRunner,
+  ) {}
 
-  /** Records an event, inside `tx` when the revocation belongs to a larger change. */
-  async revoke(fields: RevocationFields, tx: EntityManager = this.ds.manager): Promise<void> {
-    const now = new Date();
-    await tx.insert(RevocationEventEntity, {
-      auditId: fields.auditId ?? null,
-      auditChainId: fields.auditChainId ?? null,
-      userId: fields.userId ?? null,
-      projectId: fields.projectId ?? null,
-      domainId: fields.domainId ?? null,
-      roleId: fields.roleId ?? null,
-      appCredId: fields.appCredId ?? null,
-      trustId: fields.trustId ?? null,
-      accessTokenId: fields.accessTokenId ?? null,
-      issuedBefore: fields.issuedBefore ?? now,
-      revokedAt: now,
-      expiresAt: fields.expiresAt ?? null,
-    });
+  /** Records an event, inside `tx` when the revocation belongs to a larger change, else on its own. */
+  async revoke(fields: RevocationFields, tx?: EntityManager): Promise<void> {
+    if (tx) await writeRevocation(tx, fields);
+    else await this.db.write((m) => writeRevocation(m, fields));
   }
 
   /**
@@ -47,7 +61,7 @@ export class RevocationService {
    * revoked since `overlapFrom` (a transaction that committed late may hold a lower id).
    */
   eventsSince(afterId: number, overlapFrom: Date): Promise<RevocationEventEntity[]> {
-    return this.ds.getRepository(RevocationEventEntity).find({
+    return this.revocationEvents.find({
       where: [{ id: MoreThan(afterId) }, { revokedAt: MoreThanOrEqual(overlapFrom) }],
       order: { id: 'ASC' },
     });
@@ -55,7 +69,7 @@ export class RevocationService {
 
   /** Drops events that no unexpired token can match any more. */
   async prune(revokedBefore: Date): Promise<number> {
-    const r = await this.ds.getRepository(RevocationEventEntity).delete({ revokedAt: LessThan(revokedBefore) });
+    const r = await this.db.write((m) => m.getRepository(RevocationEventEntity).delete({ revokedAt: LessThan(revokedBefore) }));
     return r.affected ?? 0;
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan } from 'typeorm';
+import { LessThan } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { UsedSignatureEntity } from '../entities/index.js';
 import { isUniqueViolation } from '../errors.js';
 
@@ -17,7 +18,7 @@ const PRUNE_EVERY_MS = 60_000;
 export class SignatureReplayService {
   private lastPrune = 0;
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly db: TransactionRunner) {}
 
   /**
    * Spends `signature` (of a request signed with `accessKeyId` in `dialect`) until `expiresAt`.
@@ -26,7 +27,7 @@ export class SignatureReplayService {
   async spend(dialect: string, accessKeyId: string, signature: string, expiresAt: Date): Promise<boolean> {
     const id = createHash('sha256').update(`${dialect}\n${accessKeyId}\n${signature}`, 'utf8').digest('hex');
     try {
-      await this.ds.getRepository(UsedSignatureEntity).insert({ id, expiresAt });
+      await this.db.write((m) => m.getRepository(UsedSignatureEntity).insert({ id, expiresAt }));
     } catch (e) {
       if (isUniqueViolation(e)) return false;
       throw e;
@@ -40,7 +41,7 @@ export class SignatureReplayService {
     const now = Date.now();
     if (!force && now - this.lastPrune < PRUNE_EVERY_MS) return 0;
     this.lastPrune = now;
-    const r = await this.ds.getRepository(UsedSignatureEntity).delete({ expiresAt: LessThan(new Date(now)) });
+    const r = await this.db.write((m) => m.getRepository(UsedSignatureEntity).delete({ expiresAt: LessThan(new Date(now)) }));
     return r.affected ?? 0;
   }
 }

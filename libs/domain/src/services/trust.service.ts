@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, Repository, type EntityManager } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { ImpliedRoleEntity, RoleEntity, TrustEntity, TrustRoleEntity, UserEntity } from '../entities/index.js';
 import { ConflictError, DomainError, InvalidInputError, isUniqueViolation, NotFoundError } from '../errors.js';
 import { newId, NULL_DOMAIN_ID } from '../ids.js';
@@ -73,7 +75,11 @@ export class TrustService {
   private readonly logger = new Logger(TrustService.name);
 
   constructor(
-    private readonly ds: DataSource,
+    @InjectRepository(TrustEntity) private readonly trusts: Repository<TrustEntity>,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    @InjectRepository(ImpliedRoleEntity) private readonly impliedRoles: Repository<ImpliedRoleEntity>,
+    private readonly db: TransactionRunner,
     private readonly revocations: RevocationService,
   ) {}
 
@@ -84,7 +90,7 @@ export class TrustService {
    * Keystone's TrustNotFound); with `deleted`, any row.
    */
   async find(id: string, o: { deleted?: boolean; tx?: EntityManager } = {}): Promise<Trust> {
-    const tx = o.tx ?? this.ds.manager;
+    const tx = o.tx ?? this.trusts.manager;
     const row = await tx.findOneBy(TrustEntity, o.deleted ? { id } : { id, deletedAt: IsNull() });
     if (!row) throw trustNotFound(id);
     if (!o.deleted) {
@@ -106,7 +112,7 @@ export class TrustService {
     for (let i = 1; i < chain.length; i++) {
       const parent = chain[i]!;
       checkRedelegation(parent, { ...chain[i - 1]! });
-      const agent = await this.ds.getRepository(UserEntity).findOneBy({ id: parent.trusteeUserId });
+      const agent = await this.users.findOneBy({ id: parent.trusteeUserId });
       if (!agent?.enabled) throw refused('One of the trust agents is disabled or deleted');
     }
     return trust;
@@ -127,7 +133,7 @@ export class TrustService {
 
   /** Trusts not deleted (expired and used-up ones included, as Keystone lists them), optionally of one trustor or trustee. */
   async list(f: { trustorUserId?: string; trusteeUserId?: string } = {}): Promise<Trust[]> {
-    const rows = await this.ds.getRepository(TrustEntity).find({
+    const rows = await this.trusts.find({
       where: { deletedAt: IsNull(), ...(f.trustorUserId !== undefined ? { trustorUserId: f.trustorUserId } : {}), ...(f.trusteeUserId !== undefined ? { trusteeUserId: f.trusteeUserId } : {}) },
       order: { id: 'ASC' },
     });
@@ -137,7 +143,7 @@ export class TrustService {
   /** Global or domain-specific roles named exactly `name` (Keystone's `get_unique_role_by_name`: 404 none, 400 several). */
   async roleByName(name: string): Promise<RoleEntity> {
     // Compared here as well: MariaDB's default collation would also match other cases.
-    const found = (await this.ds.getRepository(RoleEntity).findBy({ name })).filter((r) => r.name === name);
+    const found = (await this.roles.findBy({ name })).filter((r) => r.name === name);
     if (!found.length) throw new DomainError('NotFound', `Role ${name} is not defined`);
     if (found.length > 1) {
       throw new InvalidInputError(`There are multiple role entities named '${name}'. Please use ID instead of names to resolve the ambiguity.`);
@@ -150,7 +156,7 @@ export class TrustService {
     const all = new Set(roleIds);
     let frontier = [...all];
     while (frontier.length) {
-      const rows = await this.ds.getRepository(ImpliedRoleEntity).findBy({ priorRoleId: In(frontier) });
+      const rows = await this.impliedRoles.findBy({ priorRoleId: In(frontier) });
       frontier = rows.map((r) => r.impliedRoleId).filter((id) => !all.has(id));
       for (const id of frontier) all.add(id);
     }
@@ -161,14 +167,14 @@ export class TrustService {
   async globalRoles(ids: Iterable<string>): Promise<RoleEntity[]> {
     const list = [...ids];
     if (!list.length) return [];
-    const roles = await this.ds.getRepository(RoleEntity).findBy({ id: In(list), domainId: NULL_DOMAIN_ID });
+    const roles = await this.roles.findBy({ id: In(list), domainId: NULL_DOMAIN_ID });
     return roles.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** The roles among `ids` that still exist (a trust's roles as shown: deleted roles drop out). */
   async existingRoles(ids: readonly string[]): Promise<RoleEntity[]> {
     if (!ids.length) return [];
-    const byId = new Map((await this.ds.getRepository(RoleEntity).findBy({ id: In([...ids]) })).map((r) => [r.id, r]));
+    const byId = new Map((await this.roles.findBy({ id: In([...ids]) })).map((r) => [r.id, r]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
@@ -225,7 +231,7 @@ export class TrustService {
     // A role named twice is a duplicate row, hence Keystone's 409, as for a duplicate trust.
     const roleIds = [...input.roleIds];
     try {
-      await this.ds.transaction(async (tx) => {
+      await this.db.transaction(async (tx) => {
         await tx.insert(TrustEntity, row as never);
         for (const roleId of roleIds) await tx.insert(TrustRoleEntity, { trustId: id, roleId });
       });
@@ -244,11 +250,11 @@ export class TrustService {
    * event tells every replica at once.
    */
   async consumeUse(id: string): Promise<void> {
-    const r = await this.ds.createQueryBuilder().update(TrustEntity)
+    const r = await this.db.write((m) => m.createQueryBuilder().update(TrustEntity)
       .set({ remainingUses: () => 'remaining_uses - 1' })
       .where('id = :id AND deleted_at IS NULL AND remaining_uses IS NOT NULL AND remaining_uses > 0', { id })
-      .execute();
-    const row = await this.ds.getRepository(TrustEntity).findOneBy({ id, deletedAt: IsNull() });
+      .execute());
+    const row = await this.trusts.findOneBy({ id, deletedAt: IsNull() });
     if (r.affected) {
       if (row?.remainingUses === 0) await this.revocations.revoke({ trustId: id });
       return;
@@ -270,7 +276,7 @@ export class TrustService {
 
   private async deleteChain(trust: Pick<Trust, 'id' | 'trustorUserId'>, seen: Set<string>): Promise<void> {
     seen.add(trust.id);
-    const children = await this.ds.getRepository(TrustEntity).findBy({ trustorUserId: trust.trustorUserId, redelegatedTrustId: trust.id, deletedAt: IsNull() });
+    const children = await this.trusts.findBy({ trustorUserId: trust.trustorUserId, redelegatedTrustId: trust.id, deletedAt: IsNull() });
     for (const child of children) {
       if (seen.has(child.id)) continue;
       // As Keystone: a child that can no longer be found (expired, used up) is left as it is.
@@ -280,7 +286,7 @@ export class TrustService {
       });
       if (found) await this.deleteChain(found, seen);
     }
-    await this.ds.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       const r = await tx.update(TrustEntity, { id: trust.id, deletedAt: IsNull() }, { deletedAt: new Date() });
       // Deleted meanwhile by someone else: nothing more to do (Keystone ignores it as well).
       if (r.affected) await this.revocations.revoke({ trustId: trust.id }, tx);

@@ -1,13 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '@lintel/config';
-import { ENTITIES } from './entities/index.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { ENTITIES } from '../entities/index.js';
+import { MIGRATIONS } from '../migrations/index.js';
+import { SQLITE_LOWER, sqliteLower } from '../services/text-match.js';
 import { sessionAwareMysql } from './galera-session.js';
-import { installSqliteGate } from './sqlite-gate.js';
-import { installTransactionRetry } from './transaction-retry.js';
-import { SQLITE_LOWER, sqliteLower } from './services/text-match.js';
 
 interface SqliteConnection {
   pragma(s: string): unknown;
@@ -15,8 +13,8 @@ interface SqliteConnection {
 }
 
 /**
- * The one DataSourceOptions factory: the apps, the manage CLI and the tests all build their
- * connection here. `synchronize` is never on; migrations run only when asked (manage `db migrate`,
+ * The one DataSourceOptions factory: the apps (through TypeOrmModule), the manage CLI and the
+ * tests all open their connections with these (`LintelDataSource.open`). `synchronize` is never on; migrations run only when asked (manage `db migrate`,
  * or the all-in-one `npm start` on its embedded database).
  */
 export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
@@ -48,13 +46,4 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     driver: sessionAwareMysql(db),
     extra: { enableKeepAlive: true, maxIdle: db.poolSize, idleTimeout: 60000 },
   } as DataSourceOptions;
-}
-
-export function createDataSource(db: DatabaseConfig): DataSource {
-  const ds = new DataSource(dataSourceOptions(db));
-  // SQLite runs one transaction at a time (the gate); MySQL/MariaDB run them side by side, and
-  // one may lose a conflict (a deadlock, or a Galera certification failure at COMMIT): re-run it.
-  if (db.kind === 'sqlite') installSqliteGate(ds);
-  else installTransactionRetry(ds);
-  return ds;
 }
