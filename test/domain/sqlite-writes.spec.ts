@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LintelDataSource, SqliteTransactionRunner, UnavailableError, transactionRetryStats } from '@lintel/domain';
+import { LintelDataSource, SqliteTransactionRunner, UnavailableError } from '@lintel/domain';
 
 const dir = mkdtempSync(join(tmpdir(), 'lintel-writes-'));
 const file = join(dir, 'writes.sqlite');
@@ -12,6 +12,7 @@ let ds: LintelDataSource;
 
 before(async () => {
   ds = await LintelDataSource.open({ kind: 'sqlite', url: file, poolSize: 1 });
+  await ds.migrate();
   await ds.writes.write((m) => m.query('CREATE TABLE t (n integer NOT NULL)'));
 });
 after(async () => {
@@ -57,21 +58,20 @@ test('the read connection refuses writes: a write that bypasses the runner fails
   await assert.rejects(ds.query('INSERT INTO t (n) VALUES (400)'), /readonly/i);
 });
 
-test('a transaction whose snapshot another connection wrote past is run again, whole', async () => {
+test('a transaction holds the write lock from its start: no other connection commits between its read and its write', async () => {
   // Another process (here a connection of this test, as `manage` or the audit writer thread would be).
-  const other = new Database(file, { timeout: 5000 });
+  const other = new Database(file, { timeout: 50 });
   try {
     let runs = 0;
-    const retried = transactionRetryStats.retried;
     await ds.writes.transaction(async (m) => {
       runs++;
       await m.query('SELECT count(*) AS c FROM t');
-      if (runs === 1) other.prepare('INSERT INTO t (n) VALUES (500)').run();
+      assert.throws(() => other.prepare('INSERT INTO t (n) VALUES (500)').run(), { code: 'SQLITE_BUSY' });
       await m.query('INSERT INTO t (n) VALUES (501)');
     });
-    assert.equal(runs, 2);
-    assert.equal(transactionRetryStats.retried - retried, 1);
-    assert.deepEqual(await numbers(500), [500, 501]);
+    assert.equal(runs, 1);
+    other.prepare('INSERT INTO t (n) VALUES (502)').run();
+    assert.deepEqual(await numbers(500), [501, 502]);
   } finally {
     other.close();
   }

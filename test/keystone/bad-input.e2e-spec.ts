@@ -23,11 +23,7 @@ const badCreates = (m: string): BadBody[] => [
   { body: { [m]: {} }, keystone: "'name' is a required property" },
   // Keystone answers a role's with a 500 (it reads the list as a role); Lintel as the others'.
   { body: { [m]: [] }, keystone: m === 'role' ? null : "[] is not of type 'object'", lintel: m === 'role' ? "[] is not of type 'object'" : undefined },
-  {
-    body: { [m]: { name: 'x', description: 5 } },
-    keystone: `Invalid input for field 'description': 5 is not of type 'string'${m === 'role' ? '' : ", 'null'"}`,
-    lintel: `Invalid input for field 'description': 5 is not of type 'string'`,
-  },
+  { body: { [m]: { name: 'x', description: 5 } }, keystone: `Invalid input for field 'description': 5 is not of type 'string'${m === 'role' ? '' : ", 'null'"}` },
   { body: { other: {} }, keystone: "'name' is a required property" },
 ];
 

@@ -2,8 +2,8 @@ import { MFA_ENABLED_OPTION, MFA_RULES_OPTION } from '@lintel/auth';
 import { checkTagItems, checkTagList } from '@lintel/domain';
 import { describeValue, isJsonObject } from '@lintel/platform';
 import {
-  additional, anything, array, body, boolean, envelope, invalid, minProperties, object, properties, renamed, required, RESOURCE_MEMBER, sameId, string,
-  text, type Check,
+  additional, anything, array, body, boolean, envelope, invalid, minProperties, notOfType, object, properties, renamed, required, RESOURCE_MEMBER, sameId,
+  string, text, type Check,
 } from '../request-schema.js';
 
 /**
@@ -17,7 +17,16 @@ const MAX_MFA_RULES_BYTES = 16 * 1024;
 const projectName = () => string({ min: 1, max: 64, pattern: [/\S/, '[\\\\S]+'] });
 /** A tag list (Keystone's project tags: at most 80 distinct tags of 1 to 255 characters, no `,` or `/`). */
 const tags = (): Check<string[]> => (v, at) => checkTagList(v, at);
-const description = () => text({ max: 65535, nullable: true });
+/** A role's description: Keystone's schema says `'string'` (Lintel also takes null, as it always has). */
+const roleDescription = () => text({ max: 65535, nullable: true });
+/** The description of a user, group, project or domain: `'string', 'null'` in Keystone's schema. */
+const description = (): Check<string | null> => {
+  const bounded = roleDescription();
+  return (v, at) => {
+    if (v !== null && typeof v !== 'string') throw notOfType(at, v, 'python', 'string', 'null');
+    return bounded(v, at);
+  };
+};
 const optionalId = () => text({ max: 64, nullable: true });
 
 /**
@@ -167,7 +176,7 @@ export const PROJECT_TAGS = body(object(additional(), properties({ tags: ((v, at
 
 // ------------------------------------------------------------------ roles
 
-const ROLE = { domain_id: optionalId(), name: text({ nonBlank: true }), description: description(), options: roleOptions };
+const ROLE = { domain_id: optionalId(), name: text({ nonBlank: true }), description: roleDescription(), options: roleOptions };
 
 /** `POST /v3/roles`. */
 export const ROLE_CREATE = envelope('role', object(required('name'), properties(ROLE)), RESOURCE_MEMBER);

@@ -53,20 +53,30 @@ export class PoolTransactionRunner extends TransactionRunner {
 export const SQLITE_WRITER_WAIT_MS = 30_000;
 
 /**
- * SQLite: one writing connection, lent to one caller at a time in the order they asked. The
- * connection's own transactions begin DEFERRED, so one that read before another process (the audit
- * writer thread, `manage`) committed fails with SQLITE_BUSY_SNAPSHOT when it comes to write; it is
- * then run again, as a MySQL conflict is.
+ * SQLite: one writing connection, lent to one caller at a time in the order they asked.
+ *
+ * Other connections write to the same file (the audit writer thread, `manage`). SQLite begins a
+ * transaction without a lock, and one that has read and then writes while another connection holds
+ * the write lock fails at once with SQLITE_BUSY: SQLite cannot wait there without risking a
+ * deadlock. So each transaction's first statement is a write that changes nothing, which takes the
+ * lock up front, waiting for it up to the busy timeout: what BEGIN IMMEDIATE does, which TypeORM
+ * has no way to ask for. A stale snapshot (SQLITE_BUSY_SNAPSHOT) is run again all the same.
  */
 export class SqliteTransactionRunner extends TransactionRunner {
   private tail: Promise<void> = Promise.resolve();
+  private readonly takeWriteLock: string;
 
   constructor(private readonly writer: DataSource, private readonly policy: RetryPolicy = TRANSACTION_RETRY, private readonly waitMs = SQLITE_WRITER_WAIT_MS) {
     super();
+    // TypeORM's migrations table exists wherever transactions run (a database is migrated first).
+    this.takeWriteLock = `DELETE FROM ${writer.driver.escape(writer.options.migrationsTableName ?? 'migrations')} WHERE 0`;
   }
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.exclusive((w) => retryOnConflict(this.policy, () => w.transaction(fn)));
+    return this.exclusive((w) => retryOnConflict(this.policy, () => w.transaction(async (m) => {
+      await m.query(this.takeWriteLock);
+      return fn(m);
+    })));
   }
 
   write<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
