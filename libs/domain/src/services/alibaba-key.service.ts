@@ -1,12 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { LessThan } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { AlibabaNonceEntity } from '../entities/index.js';
-import { isUniqueViolation } from '../errors.js';
-
-/** How often expired nonces are swept (by whichever replica claims a nonce first after that). */
-const PRUNE_EVERY_MS = 60_000;
+import { UsedOnce } from './used-once.js';
 
 /**
  * Alibaba Cloud IMS's SignatureNonce register, which refuses replays across replicas. (Alibaba's
@@ -14,33 +9,23 @@ const PRUNE_EVERY_MS = 60_000;
  */
 @Injectable()
 export class AlibabaKeyService {
-  private lastPrune = 0;
+  private readonly nonces: UsedOnce;
 
-  constructor(private readonly db: TransactionRunner) {}
+  constructor(db: TransactionRunner) {
+    this.nonces = new UsedOnce(db, AlibabaNonceEntity);
+  }
 
   /**
    * Records that `nonce` was used with `accessKeyId`, remembered until `expiresAt` (the end of
    * the request's freshness window). False when it was used before, by any replica: the unique
    * key decides, so two concurrent replays cannot both pass.
    */
-  async claimNonce(accessKeyId: string, nonce: string, expiresAt: Date): Promise<boolean> {
-    const id = createHash('sha256').update(`${accessKeyId}\n${nonce}`, 'utf8').digest('hex');
-    try {
-      await this.db.write((m) => m.getRepository(AlibabaNonceEntity).insert({ id, expiresAt }));
-    } catch (e) {
-      if (isUniqueViolation(e)) return false;
-      throw e;
-    }
-    await this.pruneNonces();
-    return true;
+  claimNonce(accessKeyId: string, nonce: string, expiresAt: Date): Promise<boolean> {
+    return this.nonces.use([accessKeyId, nonce], expiresAt);
   }
 
   /** Deletes nonces whose window has closed, at most once a minute per process. */
-  async pruneNonces(force = false): Promise<number> {
-    const now = Date.now();
-    if (!force && now - this.lastPrune < PRUNE_EVERY_MS) return 0;
-    this.lastPrune = now;
-    const r = await this.db.write((m) => m.getRepository(AlibabaNonceEntity).delete({ expiresAt: LessThan(new Date(now)) }));
-    return r.affected ?? 0;
+  pruneNonces(force = false): Promise<number> {
+    return this.nonces.prune(force);
   }
 }

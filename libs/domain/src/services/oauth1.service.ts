@@ -1,14 +1,15 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, LessThan, Repository, type EntityManager } from 'typeorm';
+import { In, Repository, type EntityManager } from 'typeorm';
 import { LINTEL_CONFIG, type LintelConfig } from '@lintel/config';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { OAuth1AccessTokenEntity, OAuth1ConsumerEntity, OAuth1NonceEntity, OAuth1RequestTokenEntity } from '../entities/index.js';
-import { boundedExtra, DomainError, isUniqueViolation } from '../errors.js';
+import { boundedExtra, DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { CredentialCipher } from './credential-cipher.js';
 import { RevocationService } from './revocation.service.js';
+import { UsedOnce } from './used-once.js';
 
 /** An OAuth consumer as shown (its secret only at creation). */
 export interface OAuth1Consumer {
@@ -70,8 +71,6 @@ function expiryIn(seconds: number): Date | null {
   return seconds > 0 ? new Date((Math.floor(Date.now() / 1000) + seconds) * 1000) : null;
 }
 
-const PRUNE_EVERY_MS = 60_000;
-
 /**
  * Keystone's OAuth1 manager (docs/keystone-oauth1.md): consumers, request tokens, authorization,
  * the one-time exchange for an access token, access tokens and the nonces signed requests used.
@@ -79,7 +78,7 @@ const PRUNE_EVERY_MS = 60_000;
  */
 @Injectable()
 export class OAuth1Service {
-  private lastPrune = 0;
+  private readonly nonces: UsedOnce;
 
   constructor(
     @InjectRepository(OAuth1ConsumerEntity) private readonly oauth1Consumers: Repository<OAuth1ConsumerEntity>,
@@ -89,7 +88,9 @@ export class OAuth1Service {
     private readonly cipher: CredentialCipher,
     private readonly revocations: RevocationService,
     @Inject(LINTEL_CONFIG) private readonly cfg: LintelConfig,
-  ) {}
+  ) {
+    this.nonces = new UsedOnce(db, OAuth1NonceEntity);
+  }
 
   // ---------------------------------------------------------------- consumers
 
@@ -235,24 +236,13 @@ export class OAuth1Service {
    * request's freshness window). False when it was used before, by any replica: the unique key
    * decides, so two concurrent replays cannot both pass.
    */
-  async claimNonce(consumerKey: string, nonce: string, expiresAt: Date): Promise<boolean> {
-    try {
-      await this.db.write((m) => m.getRepository(OAuth1NonceEntity).insert({ id: sha256Hex(`${consumerKey}\n${nonce}`), expiresAt }));
-    } catch (e) {
-      if (isUniqueViolation(e)) return false;
-      throw e;
-    }
-    await this.pruneNonces();
-    return true;
+  claimNonce(consumerKey: string, nonce: string, expiresAt: Date): Promise<boolean> {
+    return this.nonces.use([consumerKey, nonce], expiresAt);
   }
 
   /** Deletes nonces whose window has closed, at most once a minute per process. */
-  async pruneNonces(force = false): Promise<number> {
-    const now = Date.now();
-    if (!force && now - this.lastPrune < PRUNE_EVERY_MS) return 0;
-    this.lastPrune = now;
-    const r = await this.db.write((m) => m.getRepository(OAuth1NonceEntity).delete({ expiresAt: LessThan(new Date(now)) }));
-    return r.affected ?? 0;
+  pruneNonces(force = false): Promise<number> {
+    return this.nonces.prune(force);
   }
 }
 
